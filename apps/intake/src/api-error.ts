@@ -1,0 +1,21 @@
+/** An error the intake answers as `{"Error": {"Code", "Message"}, "RequestId"}`; thrown anywhere, sent by one middleware. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The HTTP status a TAT-style code is answered with. */
+export function statusForCode(code: string): number {
+  if (code.startsWith("AuthFailure")) return 401;
+  if (code.startsWith("ResourceNotFound")) return 404;
+  if (code === "InvalidParameter.IdempotencyKeyReused") return 409;
+  if (code === "RequestSizeLimitExceeded") return 413;
+  return 400;
+}
+
+export const apiError = (code: string, message: string) => new ApiError(statusForCode(code), code, message);

@@ -1,0 +1,35 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ApiError, apiError } from "./api-error.js";
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const parserError = error as BodyParserError;
+  if (parserError?.type === "entity.too.large") {
+    return apiError("RequestSizeLimitExceeded", "The request body is larger than the limit");
+  }
+  if (parserError?.type === "entity.parse.failed")
+    return apiError("InvalidParameter", "The body is not valid JSON");
+  if (typeof parserError?.status === "number" && parserError.status >= 400 && parserError.status < 500) {
+    return apiError("InvalidParameter", "The request could not be read");
+  }
+  return new ApiError(500, "InternalError", "Internal error; try again later");
+}
+
+/** The one place an error becomes an answer: TAT's error shape, no stack trace, never HTML. */
+export const errorMiddleware: ErrorRequestHandler = (error, req, res, _next) => {
+  const apiErr = asApiError(error);
+  if (apiErr.status >= 500) req.log.error({ err: error }, "request failed");
+  res.status(apiErr.status).json({
+    Error: { Code: apiErr.code, Message: apiErr.message },
+    RequestId: req.id,
+  });
+};
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(apiError("InvalidAction", `No route ${req.method} ${req.path}`));
+};

@@ -1,0 +1,56 @@
+import { BatchStore, createChunkQueue } from "@tat-bulk/batches";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { createApp } from "./app.js";
+import { loadIntakeConfig } from "./env.js";
+import { createIntakeMetrics } from "./metrics.js";
+
+const config = (() => {
+  try {
+    return loadIntakeConfig(process.env);
+  } catch (error) {
+    console.error(`intake: ${(error as Error).message}`);
+    process.exit(2);
+  }
+})();
+const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
+const queue = createChunkQueue(config.QUEUE_NAME, { url: config.REDIS_URL });
+queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
+const store = new BatchStore(redis, queue);
+const metrics = createIntakeMetrics(queue);
+
+const app = createApp({
+  redis,
+  queue,
+  store,
+  metrics,
+  logger,
+  apiKeys: config.INTAKE_API_KEYS,
+  defaultRegion: config.TAT_REGION,
+  rateLimit: config.TAT_RATE_LIMIT,
+  bodyLimit: config.INTAKE_BODY_LIMIT,
+});
+const server = app.listen(config.PORT, config.HOST, () => {
+  logger.info({ port: config.PORT, host: config.HOST, queue: config.QUEUE_NAME }, "intake listening");
+});
+
+let closing: Promise<void> | undefined;
+function close(signal: string): Promise<void> {
+  closing ??= (async () => {
+    logger.info({ signal }, "intake stopping");
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await queue.close();
+    redis.disconnect();
+  })();
+  return closing;
+}
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    close(signal).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,315 @@
+import { randomBytes } from "node:crypto";
+import type { InstanceChunk } from "@tat-bulk/tat-api";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type {
+  BatchCallFields,
+  BatchStatus,
+  BatchSummary,
+  ChunkJobData,
+  ChunkStatus,
+  ChunkView,
+  StoredChunk,
+} from "./batch-types.js";
+import { CHUNK_JOB_OPTIONS, chunkJobId } from "./chunk-queue.js";
+import { CANCEL_CHUNKS, TRANSITION_CHUNK } from "./lua-scripts.js";
+import { type RedisKeys, redisKeys } from "./redis-keys.js";
+
+/** A batch being written expires by itself if its writer dies before committing it. */
+const STAGING_TTL_SECONDS = 3600;
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+/** addBulk in slices: each is one MULTI; smaller slices keep Redis responsive to other clients. */
+const ADD_BULK_SLICE = 500;
+
+export interface NewBatch {
+  request: BatchCallFields;
+  chunks: InstanceChunk[];
+  instanceCount: number;
+  duplicatesRemoved: number;
+  idempotency?: { key: string; fingerprint: string };
+}
+
+/** Points where a test injects a failure, to prove a half-written batch leaves nothing behind. */
+export interface CreateBatchHooks {
+  afterJobSlice?: (jobsWritten: number) => Promise<void> | void;
+}
+
+export type CreateBatchResult =
+  | { kind: "created"; summary: BatchSummary }
+  | { kind: "replayed"; summary: BatchSummary }
+  | { kind: "idempotency-conflict" };
+
+export interface TransitionRequest {
+  from: readonly ChunkStatus[] | "*";
+  to: ChunkStatus;
+  patch?: Partial<StoredChunk>;
+  unset?: ReadonlyArray<keyof StoredChunk>;
+  attemptDelta?: number;
+}
+
+export type TransitionResult =
+  | { kind: "ok"; previous: ChunkStatus }
+  | { kind: "missing" }
+  | { kind: "conflict"; current: ChunkStatus };
+
+export interface ChunkPageQuery {
+  offset: number;
+  limit: number;
+  status?: ChunkStatus;
+}
+
+function newBatchId(): string {
+  return `bat-${randomBytes(8).toString("hex")}`;
+}
+
+const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
+const int = (text: string | undefined) => Number(text ?? 0);
+
+function toChunkView(index: number, chunk: StoredChunk): ChunkView {
+  return {
+    Index: index,
+    InstanceType: chunk.t,
+    InstanceIds: chunk.ids,
+    Status: chunk.s,
+    InvokerId: chunk.ivk ?? null,
+    Attempts: chunk.a,
+    Error: chunk.err ?? null,
+  };
+}
+
+/** Batches and their chunks in Redis, beside the BullMQ queue that carries one job per chunk. */
+export class BatchStore {
+  readonly keys: RedisKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue<ChunkJobData>,
+  ) {
+    this.keys = redisKeys(queue.name);
+  }
+
+  private summaryFrom(batchId: string, h: Record<string, string>): BatchSummary | undefined {
+    const status = h.status as BatchStatus | undefined;
+    if (!status || status === "STAGING" || !h.request) return undefined;
+    return {
+      BatchId: batchId,
+      Status: status,
+      InstanceCount: int(h.instanceCount),
+      ChunkCount: int(h.chunkCount),
+      DuplicatesRemoved: int(h.duplicatesRemoved),
+      Counts: {
+        Queued: int(h.queued),
+        Running: int(h.running),
+        Succeeded: int(h.succeeded),
+        Failed: int(h.failed),
+        Cancelled: int(h.cancelled),
+      },
+      CreatedAt: iso(h.createdAt) ?? "",
+      UpdatedAt: iso(h.updatedAt) ?? "",
+      StartedAt: iso(h.startedAt),
+      FinishedAt: iso(h.finishedAt),
+      CancelRequested: h.cancelRequested === "1",
+      request: JSON.parse(h.request) as BatchCallFields,
+    };
+  }
+
+  async getSummary(batchId: string): Promise<BatchSummary | undefined> {
+    return this.summaryFrom(batchId, await this.redis.hgetall(this.keys.batch(batchId)));
+  }
+
+  /**
+   * Writes the batch in three steps so that it appears whole or not at all: the records as
+   * STAGING with a TTL (invisible, and skipped by workers), then the jobs, then one MULTI that makes
+   * the batch visible. Any failure before the commit removes what was written.
+   */
+  async createBatch(batch: NewBatch, hooks: CreateBatchHooks = {}): Promise<CreateBatchResult> {
+    const batchId = newBatchId();
+    if (batch.idempotency) {
+      const reserved = await this.reserveIdempotencyKey(batch.idempotency, batchId);
+      if (reserved.kind !== "reserved") return reserved;
+    }
+    const now = String(Date.now());
+    const batchKey = this.keys.batch(batchId);
+    const chunksKey = this.keys.chunks(batchId);
+    const jobIds: string[] = [];
+    try {
+      const fields: string[] = [];
+      for (const chunk of batch.chunks) {
+        const stored: StoredChunk = { t: chunk.instanceType, ids: chunk.instanceIds, s: "QUEUED", a: 0 };
+        fields.push(String(chunk.index), JSON.stringify(stored));
+      }
+      await this.redis
+        .multi()
+        .hset(batchKey, {
+          status: "STAGING",
+          request: JSON.stringify(batch.request),
+          instanceCount: batch.instanceCount,
+          chunkCount: batch.chunks.length,
+          duplicatesRemoved: batch.duplicatesRemoved,
+          queued: batch.chunks.length,
+          running: 0,
+          succeeded: 0,
+          failed: 0,
+          cancelled: 0,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .hset(chunksKey, ...fields)
+        .expire(batchKey, STAGING_TTL_SECONDS)
+        .expire(chunksKey, STAGING_TTL_SECONDS)
+        .exec();
+      for (let start = 0; start < batch.chunks.length; start += ADD_BULK_SLICE) {
+        const slice = batch.chunks.slice(start, start + ADD_BULK_SLICE).map((chunk) => {
+          const jobId = chunkJobId(batchId, chunk.index);
+          jobIds.push(jobId);
+          return {
+            name: "chunk",
+            data: { batchId, index: chunk.index },
+            opts: { ...CHUNK_JOB_OPTIONS, jobId },
+          };
+        });
+        await this.queue.addBulk(slice);
+        await hooks.afterJobSlice?.(jobIds.length);
+      }
+      const results = await this.redis
+        .multi()
+        .hset(batchKey, "status", "QUEUED")
+        .persist(batchKey)
+        .persist(chunksKey)
+        .zadd(this.keys.batchIndex, now, batchId)
+        .exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error("commit transaction aborted");
+    } catch (error) {
+      await this.rollback(batchId, jobIds, batch.idempotency?.key).catch(() => undefined);
+      throw error;
+    }
+    const summary = await this.getSummary(batchId);
+    if (!summary) throw new Error(`batch ${batchId} vanished right after it was committed`);
+    return { kind: "created", summary };
+  }
+
+  private async rollback(batchId: string, jobIds: readonly string[], idempotencyKey?: string): Promise<void> {
+    // A worker that already picked a job sees the batch gone and drops it.
+    await this.redis.del(this.keys.batch(batchId), this.keys.chunks(batchId));
+    await Promise.all(jobIds.map((id) => this.queue.remove(id).catch(() => 0)));
+    if (idempotencyKey) await this.redis.del(this.keys.idempotency(idempotencyKey));
+  }
+
+  private async reserveIdempotencyKey(
+    idempotency: { key: string; fingerprint: string },
+    batchId: string,
+  ): Promise<{ kind: "reserved" } | Exclude<CreateBatchResult, { kind: "created" }>> {
+    const key = this.keys.idempotency(idempotency.key);
+    const value = `${idempotency.fingerprint} ${batchId}`;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const set = await this.redis.set(key, value, "EX", IDEMPOTENCY_TTL_SECONDS, "NX");
+      if (set === "OK") return { kind: "reserved" };
+      const existing = await this.redis.get(key);
+      if (existing === null) continue;
+      const [fingerprint, existingId = ""] = existing.split(" ");
+      if (fingerprint !== idempotency.fingerprint) return { kind: "idempotency-conflict" };
+      const summary = await this.getSummary(existingId);
+      if (summary) return { kind: "replayed", summary };
+      // The first request with this key is still being written: wait for it to commit or roll back.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { kind: "idempotency-conflict" };
+  }
+
+  async getChunks(batchId: string, query: ChunkPageQuery): Promise<{ total: number; items: ChunkView[] }> {
+    const chunksKey = this.keys.chunks(batchId);
+    if (query.status === undefined) {
+      const total = await this.redis.hlen(chunksKey);
+      const end = Math.min(total, query.offset + query.limit);
+      if (end <= query.offset) return { total, items: [] };
+      const indexes = Array.from({ length: end - query.offset }, (_, i) => String(query.offset + i));
+      const raws = await this.redis.hmget(chunksKey, ...indexes);
+      const items = raws.flatMap((raw, i) =>
+        raw ? [toChunkView(query.offset + i, JSON.parse(raw) as StoredChunk)] : [],
+      );
+      return { total, items };
+    }
+    const all = await this.redis.hgetall(chunksKey);
+    const matching: ChunkView[] = [];
+    for (const [index, raw] of Object.entries(all)) {
+      const chunk = JSON.parse(raw) as StoredChunk;
+      if (chunk.s === query.status) matching.push(toChunkView(Number(index), chunk));
+    }
+    matching.sort((a, b) => a.Index - b.Index);
+    return { total: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
+  }
+
+  async listBatches(offset: number, limit: number): Promise<{ total: number; items: BatchSummary[] }> {
+    const [total, ids] = await Promise.all([
+      this.redis.zcard(this.keys.batchIndex),
+      this.redis.zrevrange(this.keys.batchIndex, offset, offset + limit - 1),
+    ]);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.batch(id));
+    const rows = (await pipeline.exec()) ?? [];
+    const items = ids.flatMap((id, i) => {
+      const summary = this.summaryFrom(id, (rows[i]?.[1] ?? {}) as Record<string, string>);
+      return summary ? [summary] : [];
+    });
+    return { total, items };
+  }
+
+  async loadChunk(batchId: string, index: number): Promise<StoredChunk | undefined> {
+    const raw = await this.redis.hget(this.keys.chunks(batchId), String(index));
+    return raw ? (JSON.parse(raw) as StoredChunk) : undefined;
+  }
+
+  /** The raw batch status, STAGING included (the worker needs to see it). */
+  async rawStatus(batchId: string): Promise<{ status?: BatchStatus; cancelRequested: boolean }> {
+    const [status, cancel] = await this.redis.hmget(this.keys.batch(batchId), "status", "cancelRequested");
+    return { status: (status ?? undefined) as BatchStatus | undefined, cancelRequested: cancel === "1" };
+  }
+
+  async transition(batchId: string, index: number, request: TransitionRequest): Promise<TransitionResult> {
+    const reply = (await this.redis.eval(
+      TRANSITION_CHUNK,
+      2,
+      this.keys.batch(batchId),
+      this.keys.chunks(batchId),
+      String(index),
+      request.from === "*" ? "*" : request.from.join(","),
+      request.to,
+      JSON.stringify(request.patch ?? {}),
+      (request.unset ?? []).join(","),
+      String(request.attemptDelta ?? 0),
+      String(Date.now()),
+    )) as [string, string?];
+    if (reply[0] === "ok") return { kind: "ok", previous: reply[1] as ChunkStatus };
+    if (reply[0] === "conflict") return { kind: "conflict", current: reply[1] as ChunkStatus };
+    return { kind: "missing" };
+  }
+
+  /**
+   * Flags the batch as cancelled (workers skip its chunks from now on), removes every queued job
+   * that no worker holds, and marks those chunks CANCELLED. A chunk in a TAT call finishes.
+   */
+  async cancel(batchId: string): Promise<BatchSummary | undefined> {
+    const summary = await this.getSummary(batchId);
+    if (!summary) return undefined;
+    if (summary.FinishedAt) return summary;
+    await this.redis.hset(this.keys.batch(batchId), "cancelRequested", "1");
+    const all = await this.redis.hgetall(this.keys.chunks(batchId));
+    const removable: string[] = [];
+    for (const [index, raw] of Object.entries(all)) {
+      if ((JSON.parse(raw) as StoredChunk).s !== "QUEUED") continue;
+      // remove() refuses a job a worker holds (locked): that worker sees the flag instead.
+      const removed = await this.queue.remove(chunkJobId(batchId, Number(index)));
+      if (removed === 1) removable.push(index);
+    }
+    await this.redis.eval(
+      CANCEL_CHUNKS,
+      2,
+      this.keys.batch(batchId),
+      this.keys.chunks(batchId),
+      String(Date.now()),
+      ...removable,
+    );
+    return this.getSummary(batchId);
+  }
+}

@@ -1,0 +1,24 @@
+import { type ConnectionOptions, Queue } from "bullmq";
+import type { ChunkJobData } from "./batch-types.js";
+
+export const DEFAULT_QUEUE_NAME = "tat-bulk-chunks";
+
+/** Job IDs are derived, so a chunk is enqueued at most once and can be found to cancel it. */
+export function chunkJobId(batchId: string, index: number): string {
+  return `${batchId}-${index}`;
+}
+
+/**
+ * Options every chunk job gets. Retries are the worker's (a rate-limit refusal must not spend an
+ * attempt, which BullMQ's own attempts cannot express), so BullMQ runs each job once; finished
+ * jobs are kept for a day and at most 10,000, since the batch record holds every outcome anyway.
+ */
+export const CHUNK_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+} as const;
+
+export function createChunkQueue(name: string, connection: ConnectionOptions): Queue<ChunkJobData> {
+  return new Queue<ChunkJobData>(name, { connection, defaultJobOptions: CHUNK_JOB_OPTIONS });
+}

@@ -1,0 +1,4 @@
+export * from "./batch-store.js";
+export * from "./batch-types.js";
+export * from "./chunk-queue.js";
+export * from "./redis-keys.js";

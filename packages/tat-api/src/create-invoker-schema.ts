@@ -1,0 +1,162 @@
+import { z } from "zod";
+import { checkCronExpression } from "./cron-expression.js";
+import type { TatErrorCode } from "./error-codes.js";
+import { COMMAND_ID_PATTERN } from "./guessed-rules.js";
+import { INSTANCE_ID_PATTERN } from "./instance-id.js";
+import { parseInvokeTime } from "./invoke-time.js";
+
+/** A zod message that carries the TAT error code it stands for; read back by `tatCodeOf`. */
+export function tat(code: TatErrorCode, message: string): string {
+  return `${code}|${message}`;
+}
+
+export const MAX_TAGS = 10;
+export const RESERVED_TAG_KEY_PREFIXES = ["qcloud", "tencent", "project"] as const;
+export const TAT_MAX_INSTANCES_PER_CALL = 100;
+export const MAX_INSTANCES_PER_BATCH = 100_000;
+export const REGION_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+export const tagSchema = z
+  .strictObject({
+    Key: z
+      .string()
+      .min(1, tat("InvalidParameterValue", "Tag Key must not be empty"))
+      .max(127, tat("InvalidParameterValue.TooLong", "Tag Key is longer than 127 characters"))
+      .refine(
+        (key) => !RESERVED_TAG_KEY_PREFIXES.some((p) => key.toLowerCase().startsWith(p)),
+        tat("InvalidParameterValue", "Tag Key prefixes qcloud, tencent and project are reserved"),
+      ),
+    Value: z
+      .string()
+      .max(255, tat("InvalidParameterValue.TooLong", "Tag Value is longer than 255 characters")),
+  })
+  .meta({ description: "A tag for the invoker: `{Key, Value}`." });
+
+export const scheduleSettingsSchema = z
+  .strictObject({
+    Policy: z.enum(["ONCE", "RECURRENCE"], tat("InvalidParameterValue", "Policy must be ONCE or RECURRENCE")),
+    Recurrence: z
+      .string()
+      .optional()
+      .meta({ description: "Five-field crontab read in Beijing time (UTC+8); needed for RECURRENCE." }),
+    InvokeTime: z.string().optional().meta({
+      description: "ISO 8601 with `Z` or an offset (`2026-09-01T00:00:00+08:00`); needed for ONCE.",
+    }),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.Policy === "ONCE") {
+      if (settings.InvokeTime === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["InvokeTime"],
+          message: tat("MissingParameter", "ScheduleSettings.InvokeTime is required when Policy is ONCE"),
+        });
+      } else if (!parseInvokeTime(settings.InvokeTime)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["InvokeTime"],
+          message: tat(
+            "InvalidParameterValue.InvalidTimeFormat",
+            `ScheduleSettings.InvokeTime "${settings.InvokeTime.slice(0, 64)}" is not ISO 8601 with a zone`,
+          ),
+        });
+      }
+    } else if (settings.Recurrence === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["Recurrence"],
+        message: tat("MissingParameter", "ScheduleSettings.Recurrence is required when Policy is RECURRENCE"),
+      });
+    } else {
+      const cron = checkCronExpression(settings.Recurrence);
+      if (!cron.ok) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["Recurrence"],
+          message: tat("InvalidParameterValue.InvalidCronExpression", `Recurrence: ${cron.message}`),
+        });
+      }
+    }
+  });
+
+export interface InvokerSchemaOptions {
+  /** 100 for a TAT call; 100,000 for a tat-bulk batch. */
+  maxInstances: number;
+  /** tat-bulk takes the region in the body; TAT takes it in a header. */
+  withRegion: boolean;
+}
+
+/** The CreateInvoker request, as TAT validates it; one definition feeds validation and the OpenAPI document. */
+export function createInvokerSchema({ maxInstances, withRegion }: InvokerSchemaOptions) {
+  const base = z.strictObject({
+    Name: z
+      .string()
+      .min(1, tat("InvalidParameterValue.TooLong", "Name must be 1 to 120 characters"))
+      .max(120, tat("InvalidParameterValue.TooLong", "Name must be 1 to 120 characters")),
+    Type: z.literal("SCHEDULE", tat("InvalidParameterValue", "Type must be SCHEDULE")),
+    CommandId: z
+      .string()
+      .regex(
+        COMMAND_ID_PATTERN,
+        tat("InvalidParameterValue.InvalidCommandId", "CommandId is not a command ID"),
+      ),
+    InstanceIds: z
+      .array(z.string().regex(INSTANCE_ID_PATTERN, tat("InvalidParameterValue.InvalidInstanceId", "bad ID")))
+      .min(1, tat("InvalidParameterValue.Range", `InstanceIds must hold 1 to ${maxInstances} IDs`))
+      .max(
+        maxInstances,
+        tat("InvalidParameterValue.Range", `InstanceIds must hold 1 to ${maxInstances} IDs`),
+      ),
+    Username: z
+      .string()
+      .max(256, tat("InvalidParameterValue.TooLong", "Username is longer than 256 characters"))
+      .optional(),
+    Parameters: z
+      .string()
+      .refine(
+        isJsonObject,
+        tat(
+          "InvalidParameterValue.ParameterInvalidJsonFormat",
+          "Parameters must be a JSON object encoded as a string",
+        ),
+      )
+      .optional(),
+    ScheduleSettings: scheduleSettingsSchema,
+    Tags: z
+      .array(tagSchema)
+      .max(MAX_TAGS, tat("InvalidParameterValue.Range", `Tags holds at most ${MAX_TAGS} tags`))
+      .optional(),
+  });
+  if (!withRegion) return base;
+  return base.extend({
+    Region: z
+      .string()
+      .regex(REGION_PATTERN, tat("InvalidParameterValue", "Region is not a region name such as ap-guangzhou"))
+      .optional()
+      .meta({
+        description: "Region every call of the batch is made in; defaults to the service's TAT_REGION.",
+      }),
+  });
+}
+
+export const invokerBatchSchema = createInvokerSchema({
+  maxInstances: MAX_INSTANCES_PER_BATCH,
+  withRegion: true,
+});
+export type InvokerBatchRequest = z.infer<typeof invokerBatchSchema>;
+export const createInvokerCallSchema = createInvokerSchema({
+  maxInstances: TAT_MAX_INSTANCES_PER_CALL,
+  withRegion: false,
+});
+export type CreateInvokerCall = z.infer<typeof createInvokerCallSchema>;
+export type Tag = z.infer<typeof tagSchema>;
+export type ScheduleSettings = z.infer<typeof scheduleSettingsSchema>;
