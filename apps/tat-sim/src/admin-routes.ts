@@ -1,0 +1,79 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { faultScriptSchema, faultSettingsPatchSchema } from "./faults.js";
+import { readBody, sendJson } from "./http-io.js";
+import type { SimulatorState } from "./simulator-state.js";
+
+function isLoopback(address: string | undefined): boolean {
+  return (
+    address === "::1" || address?.startsWith("127.") === true || address?.startsWith("::ffff:127.") === true
+  );
+}
+
+async function jsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  const raw = await readBody(req, 1024 * 1024);
+  return schema.parse(raw.length ? JSON.parse(raw.toString("utf8")) : {});
+}
+
+/**
+ * `/__admin`: inspect and steer the simulator (tests, benchmarks, people trying things). Loopback
+ * only unless TAT_SIM_ADMIN_ANY_ADDRESS: it has no auth.
+ */
+export async function handleAdmin(
+  state: SimulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (!state.config.TAT_SIM_ADMIN_ANY_ADDRESS && !isLoopback(req.socket.remoteAddress)) {
+    sendJson(res, 403, { error: "the admin API answers loopback clients only" });
+    return;
+  }
+  const route = `${req.method} ${(req.url ?? "").split("?")[0]}`;
+  try {
+    switch (route) {
+      case "GET /__admin/invokers":
+        return sendJson(res, 200, { invokers: state.invokers.all() });
+      case "GET /__admin/stats":
+        return sendJson(res, 200, {
+          ...state.stats.snapshot(),
+          invokers: state.invokers.size,
+          duplicates: state.invokers.duplicates,
+          rate: { limit: state.rate.limit, mode: state.rate.mode },
+        });
+      case "POST /__admin/reset":
+        state.invokers.clear();
+        state.stats.reset();
+        state.rate.reset();
+        state.faults.clearScripts();
+        return sendJson(res, 200, { ok: true });
+      case "GET /__admin/faults":
+        return sendJson(res, 200, state.faults.settings);
+      case "PATCH /__admin/faults":
+        state.faults.patch(await jsonBody(req, faultSettingsPatchSchema));
+        return sendJson(res, 200, state.faults.settings);
+      case "POST /__admin/faults/script":
+        state.faults.addScript(await jsonBody(req, faultScriptSchema));
+        return sendJson(res, 200, { ok: true });
+      case "DELETE /__admin/faults/script":
+        state.faults.clearScripts();
+        return sendJson(res, 200, { ok: true });
+      case "PATCH /__admin/rate": {
+        const patch = await jsonBody(
+          req,
+          z.strictObject({
+            limit: z.number().int().positive().optional(),
+            mode: z.enum(["sliding", "fixed"]).optional(),
+          }),
+        );
+        if (patch.limit !== undefined) state.rate.limit = patch.limit;
+        if (patch.mode !== undefined) state.rate.mode = patch.mode;
+        state.rate.reset();
+        return sendJson(res, 200, { limit: state.rate.limit, mode: state.rate.mode });
+      }
+      default:
+        return sendJson(res, 404, { error: `no admin route ${route}` });
+    }
+  } catch (error) {
+    sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
+  }
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { REGION_PATTERN } from "@tat-bulk/tat-api";
+import { ACTIONS } from "./actions.js";
+import { BodyTooLarge, readBody, sendJson, sleep } from "./http-io.js";
+import type { SimulatorState } from "./simulator-state.js";
+import { TatError } from "./tat-error.js";
+import { verifySignature } from "./verify-signature.js";
+
+const API_VERSION = "2020-10-28";
+const BODY_LIMIT = 10 * 1024 * 1024;
+
+/** Responses that never get an answer (hang faults); ended when the client gives up or the simulator closes. */
+export type HungResponses = Set<ServerResponse>;
+
+const preciseNow = () => performance.timeOrigin + performance.now();
+
+function header(req: IncomingMessage, name: string): string {
+  const value = req.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? "";
+}
+
+/** One API 3.0 call: transit delay, signature, version and action, rate limit, faults, then the action. */
+export async function handleApiCall(
+  state: SimulatorState,
+  hung: HungResponses,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const requestId = randomUUID();
+  const rawAction = header(req, "x-tc-action");
+  const action = Object.hasOwn(ACTIONS, rawAction) ? rawAction : "unknown";
+  const answer = (code: string, response: Record<string, unknown>) => {
+    state.stats.answer(action, code);
+    state.requests.inc({ action, code });
+    sendJson(res, 200, { Response: { ...response, RequestId: requestId } });
+  };
+  try {
+    let body: Buffer;
+    try {
+      body = await readBody(req, BODY_LIMIT);
+    } catch (error) {
+      if (error instanceof BodyTooLarge)
+        throw new TatError("RequestSizeLimitExceeded", "The request body is too large");
+      throw error;
+    }
+    await sleep(state.faults.arrivalDelayMs());
+    const arrivedAt = preciseNow();
+    const secretId = verifySignature(
+      req.headers,
+      body,
+      state.config.TAT_SIM_CREDENTIALS,
+      Math.floor(Date.now() / 1000),
+    );
+    if (header(req, "x-tc-version") !== API_VERSION) {
+      throw new TatError("NoSuchVersion", `Version must be ${API_VERSION}`);
+    }
+    const run = ACTIONS[rawAction];
+    if (!run || !Object.hasOwn(ACTIONS, rawAction)) {
+      throw new TatError("InvalidAction", `Action ${rawAction.slice(0, 64)} does not exist`);
+    }
+    const region = header(req, "x-tc-region");
+    if (!REGION_PATTERN.test(region))
+      throw new TatError("UnsupportedRegion", `Region ${region.slice(0, 64)} is not supported`);
+    const rateKey = `${action}|${secretId}`;
+    state.stats.arrival(rateKey, arrivedAt);
+    if (!state.rate.tryAcquire(rateKey, arrivedAt)) {
+      throw new TatError("RequestLimitExceeded", `More than ${state.rate.limit} ${action} calls per second`);
+    }
+    state.stats.accept(rateKey, arrivedAt);
+    let parsed: unknown;
+    try {
+      parsed = body.length ? JSON.parse(body.toString("utf8")) : {};
+    } catch {
+      throw new TatError("InvalidParameter", "The body is not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new TatError("InvalidParameter", "The body must be a JSON object");
+    }
+    const decision = state.faults.decide(action);
+    await sleep(state.faults.latencyMs() + decision.delayMs);
+    switch (decision.fault) {
+      case "internal-error-before":
+        throw new TatError("InternalError", "Injected internal error (nothing was done)");
+      case "hang-before":
+        return hang(state, hung, res, action);
+      case "bad-gateway":
+        state.stats.answer(action, "HttpError");
+        state.requests.inc({ action, code: "HttpError" });
+        res.writeHead(502, { "content-type": "text/html" }).end("<html><body>502 Bad Gateway</body></html>");
+        return;
+      case "non-json":
+        state.stats.answer(action, "InvalidResponse");
+        state.requests.inc({ action, code: "InvalidResponse" });
+        res.writeHead(200, { "content-type": "application/json" }).end("<html>upstream error</html>");
+        return;
+      default:
+        break;
+    }
+    const result = run({
+      body: parsed as Record<string, unknown>,
+      region,
+      world: state.world,
+      invokers: state.invokers,
+    });
+    if (decision.fault === "internal-error-after") {
+      throw new TatError("InternalError", "Injected internal error (the call took effect)");
+    }
+    if (decision.fault === "hang-after") return hang(state, hung, res, action);
+    answer("Success", result);
+  } catch (error) {
+    if (error instanceof TatError) {
+      answer(error.code, { Error: { Code: error.code, Message: error.message } });
+      return;
+    }
+    state.logger.error({ err: error }, "simulator failure");
+    answer("InternalError", { Error: { Code: "InternalError", Message: "Simulator failure" } });
+  }
+}
+
+function hang(state: SimulatorState, hung: HungResponses, res: ServerResponse, action: string): void {
+  state.stats.answer(action, "Timeout");
+  state.requests.inc({ action, code: "Timeout" });
+  hung.add(res);
+  res.on("close", () => hung.delete(res));
+}

@@ -1,0 +1,61 @@
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { handleAdmin } from "./admin-routes.js";
+import { handleApiCall } from "./api3-handler.js";
+import type { SimConfig } from "./env.js";
+import { sendJson } from "./http-io.js";
+import { createSimulatorState, type SimulatorState } from "./simulator-state.js";
+import type { World } from "./world.js";
+
+export interface Simulator {
+  state: SimulatorState;
+  server: Server;
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The TAT simulator: API 3.0 on `POST /`, `/metrics`, and the `/__admin` API. */
+export function createSimulator(config: SimConfig, logger: Logger, world?: World): Simulator {
+  const state = createSimulatorState(config, logger, world);
+  const hung = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    let work: Promise<void>;
+    if (path.startsWith("/__admin/")) work = handleAdmin(state, req, res);
+    else if (path === "/metrics" && req.method === "GET") {
+      work = state.registry.metrics().then((text) => {
+        res.writeHead(200, { "content-type": state.registry.contentType }).end(text);
+      });
+    } else if (path === "/healthz") work = Promise.resolve(sendJson(res, 200, { status: "ok" }));
+    else if (path === "/" && req.method === "POST") work = handleApiCall(state, hung, req, res);
+    else work = Promise.resolve(sendJson(res, 404, { error: "API 3.0 calls are POST /" }));
+    work.catch((error: unknown) => {
+      logger.error({ err: error }, "request failed");
+      if (!res.headersSent) res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  let closing: Promise<void> | undefined;
+  return {
+    state,
+    server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          const address = server.address() as AddressInfo;
+          resolve(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}`);
+        });
+      });
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const res of hung) res.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

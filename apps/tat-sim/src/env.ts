@@ -1,0 +1,61 @@
+import { envField, parseEnv, z } from "@tat-bulk/config";
+
+/** The documented local credential pair: what `npm start` and the tests sign with. */
+export const DEFAULT_SIM_CREDENTIALS = "AKIDtatbulklocal0000000000000000:tatbulklocalsecretkey00000000000";
+
+const credentials = z
+  .string()
+  .transform((text, ctx) => {
+    const pairs = new Map<string, string>();
+    for (const entry of text
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const colon = entry.indexOf(":");
+      if (colon <= 0 || colon === entry.length - 1) {
+        ctx.addIssue({ code: "custom", message: "must be comma-separated id:key pairs" });
+        return z.NEVER;
+      }
+      pairs.set(entry.slice(0, colon), entry.slice(colon + 1));
+    }
+    return pairs;
+  })
+  .default(new Map([DEFAULT_SIM_CREDENTIALS.split(":") as [string, string]]));
+
+/** Every variable the simulator reads; the README's configuration table mirrors this. */
+export const simEnvSchema = z.object({
+  PORT: envField.port(4600),
+  /** Loopback by default: the admin API has no auth. */
+  HOST: z.string().default("127.0.0.1"),
+  LOG_LEVEL: envField.logLevel(),
+  /** SecretId:SecretKey pairs that sign valid requests. */
+  TAT_SIM_CREDENTIALS: credentials,
+  /** A JSON world file (commands, instances); unset: the open world, where everything well-formed exists. */
+  TAT_SIM_WORLD: z.string().optional(),
+  /** Calls per second per action + SecretId. */
+  TAT_SIM_RATE_LIMIT: envField.positiveInt(20),
+  /** `sliding`: at most N in any 1000 ms. `fixed`: at most N per aligned wall-clock second. */
+  TAT_SIM_RATE_WINDOW: z.enum(["sliding", "fixed"]).default("sliding"),
+  /** Random delay (0..N ms) before a call is counted: network transit. */
+  TAT_SIM_ARRIVAL_JITTER_MS: envField.nonNegativeNumber(0),
+  /** Added latency of each call, plus a random 0..jitter. */
+  TAT_SIM_LATENCY_MS: envField.nonNegativeNumber(0),
+  TAT_SIM_LATENCY_JITTER_MS: envField.nonNegativeNumber(0),
+  /** Probabilities of each fault, per call of a faulted action. */
+  TAT_SIM_P_INTERNAL_ERROR_BEFORE: envField.probability(0),
+  TAT_SIM_P_INTERNAL_ERROR_AFTER: envField.probability(0),
+  TAT_SIM_P_HANG_BEFORE: envField.probability(0),
+  TAT_SIM_P_HANG_AFTER: envField.probability(0),
+  TAT_SIM_P_BAD_GATEWAY: envField.probability(0),
+  TAT_SIM_P_NON_JSON: envField.probability(0),
+  /** Which actions the probabilities apply to. */
+  TAT_SIM_FAULT_ACTIONS: envField.list().default(["CreateInvoker"]),
+  /** Allow /__admin from any address (it has no auth: only on a private network). */
+  TAT_SIM_ADMIN_ANY_ADDRESS: z.stringbool().default(false),
+});
+
+export type SimConfig = z.infer<typeof simEnvSchema>;
+
+export function loadSimConfig(env: NodeJS.ProcessEnv): SimConfig {
+  return parseEnv(simEnvSchema, env);
+}

@@ -1,0 +1,107 @@
+import { z } from "zod";
+
+/**
+ * - internal-error-before: InternalError, nothing created.
+ * - internal-error-after: the invoker is created, then InternalError (the ambiguous case).
+ * - hang-before / hang-after: no answer ever (the client times out); after: the invoker exists.
+ * - bad-gateway: HTTP 502 with an HTML body, nothing created.
+ * - non-json: HTTP 200 with a body that is not JSON, nothing created.
+ * - slow: the call succeeds after `delayMs` (scripts only).
+ */
+export const FAULT_NAMES = [
+  "internal-error-before",
+  "internal-error-after",
+  "hang-before",
+  "hang-after",
+  "bad-gateway",
+  "non-json",
+  "slow",
+] as const;
+export type FaultName = (typeof FAULT_NAMES)[number];
+type ProbabilisticFault = Exclude<FaultName, "slow">;
+
+const probability = z.number().min(0).max(1);
+
+export const faultSettingsSchema = z.strictObject({
+  arrivalJitterMs: z.number().min(0).max(60_000),
+  latencyMs: z.number().min(0).max(600_000),
+  latencyJitterMs: z.number().min(0).max(600_000),
+  actions: z.array(z.string()),
+  probabilities: z.strictObject({
+    "internal-error-before": probability,
+    "internal-error-after": probability,
+    "hang-before": probability,
+    "hang-after": probability,
+    "bad-gateway": probability,
+    "non-json": probability,
+  }),
+});
+export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+export const faultSettingsPatchSchema = faultSettingsSchema.partial().extend({
+  probabilities: faultSettingsSchema.shape.probabilities.partial().optional(),
+});
+
+export const faultScriptSchema = z.strictObject({
+  action: z.string().min(1),
+  fault: z.enum(FAULT_NAMES),
+  count: z.number().int().min(1).default(1),
+  delayMs: z.number().min(0).max(600_000).default(0),
+});
+export type FaultScript = z.infer<typeof faultScriptSchema>;
+
+export interface FaultDecision {
+  fault: FaultName | undefined;
+  delayMs: number;
+}
+
+/** Scripted faults first ("the next N calls of action A get fault F"), then the probabilities. */
+export class FaultPlan {
+  private scripts: FaultScript[] = [];
+
+  constructor(
+    public settings: FaultSettings,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  addScript(script: FaultScript): void {
+    this.scripts.push({ ...script });
+  }
+
+  clearScripts(): void {
+    this.scripts = [];
+  }
+
+  patch(patch: z.infer<typeof faultSettingsPatchSchema>): void {
+    const { probabilities, ...rest } = patch;
+    this.settings = {
+      ...this.settings,
+      ...rest,
+      probabilities: { ...this.settings.probabilities, ...probabilities },
+    };
+  }
+
+  arrivalDelayMs(): number {
+    return this.random() * this.settings.arrivalJitterMs;
+  }
+
+  latencyMs(): number {
+    return this.settings.latencyMs + this.random() * this.settings.latencyJitterMs;
+  }
+
+  decide(action: string): FaultDecision {
+    const script = this.scripts.find((s) => s.action === action);
+    if (script) {
+      script.count--;
+      if (script.count <= 0) this.scripts.splice(this.scripts.indexOf(script), 1);
+      return { fault: script.fault, delayMs: script.delayMs };
+    }
+    if (!this.settings.actions.includes(action)) return { fault: undefined, delayMs: 0 };
+    // One draw across all faults, so their probabilities add up rather than shadow each other.
+    let draw = this.random();
+    for (const [fault, p] of Object.entries(this.settings.probabilities) as [ProbabilisticFault, number][]) {
+      if (draw < p) return { fault, delayMs: 0 };
+      draw -= p;
+    }
+    return { fault: undefined, delayMs: 0 };
+  }
+}

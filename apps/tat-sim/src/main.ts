@@ -1,0 +1,32 @@
+import { pino } from "pino";
+import { createSimulator } from "./app.js";
+import { loadSimConfig } from "./env.js";
+
+const config = (() => {
+  try {
+    return loadSimConfig(process.env);
+  } catch (error) {
+    console.error(`tat-sim: ${(error as Error).message}`);
+    process.exit(2);
+  }
+})();
+const logger = pino({ level: config.LOG_LEVEL, base: { app: "tat-sim" } });
+const simulator = createSimulator(config, logger);
+const url = await simulator.listen(config.PORT, config.HOST);
+logger.info(
+  {
+    url,
+    window: config.TAT_SIM_RATE_WINDOW,
+    limit: config.TAT_SIM_RATE_LIMIT,
+    world: config.TAT_SIM_WORLD ?? "open",
+  },
+  "tat-sim listening",
+);
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    simulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,45 @@
+export type RateWindowMode = "sliding" | "fixed";
+
+/**
+ * Tencent Cloud's per action + account limit, counted by arrival. Only accepted calls use up the
+ * budget: a refused arrival does not push the next window out.
+ * - `sliding`: at most `limit` accepted in any 1000 ms (the strictest reading).
+ * - `fixed`: at most `limit` per aligned wall-clock second ("the first 20 requests of each second").
+ */
+export class RateLimiter {
+  private readonly accepted = new Map<string, number[]>();
+  private readonly fixed = new Map<string, { second: number; count: number }>();
+
+  constructor(
+    public limit: number,
+    public mode: RateWindowMode,
+  ) {}
+
+  tryAcquire(key: string, now: number): boolean {
+    if (this.mode === "fixed") {
+      const second = Math.floor(now / 1000);
+      const bucket = this.fixed.get(key);
+      if (!bucket || bucket.second !== second) {
+        this.fixed.set(key, { second, count: 1 });
+        return true;
+      }
+      if (bucket.count >= this.limit) return false;
+      bucket.count++;
+      return true;
+    }
+    let times = this.accepted.get(key);
+    if (!times) {
+      times = [];
+      this.accepted.set(key, times);
+    }
+    while (times.length > 0 && (times[0] ?? now) <= now - 1000) times.shift();
+    if (times.length >= this.limit) return false;
+    times.push(now);
+    return true;
+  }
+
+  reset(): void {
+    this.accepted.clear();
+    this.fixed.clear();
+  }
+}

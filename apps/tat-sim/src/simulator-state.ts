@@ -1,0 +1,72 @@
+import type { Logger } from "pino";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { SimConfig } from "./env.js";
+import { FaultPlan } from "./faults.js";
+import { InvokerStore } from "./invoker-store.js";
+import { RateLimiter } from "./rate-limiter.js";
+import { SimStats } from "./sim-stats.js";
+import { loadWorld, type World } from "./world.js";
+
+/** Everything the simulator holds; the API and the admin routes both work on it. */
+export interface SimulatorState {
+  config: SimConfig;
+  logger: Logger;
+  world: World;
+  invokers: InvokerStore;
+  rate: RateLimiter;
+  faults: FaultPlan;
+  stats: SimStats;
+  registry: Registry;
+  requests: Counter<"action" | "code">;
+}
+
+export function createSimulatorState(config: SimConfig, logger: Logger, world?: World): SimulatorState {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const invokers = new InvokerStore();
+  new Gauge({
+    name: "tat_sim_invokers",
+    help: "Invokers the simulator holds.",
+    registers: [registry],
+    collect() {
+      this.set(invokers.size);
+    },
+  });
+  new Gauge({
+    name: "tat_sim_duplicate_instances",
+    help: "Instance IDs held by more than one invoker of the same command.",
+    registers: [registry],
+    collect() {
+      this.set(invokers.duplicates);
+    },
+  });
+  return {
+    config,
+    logger,
+    world: world ?? loadWorld(config.TAT_SIM_WORLD),
+    invokers,
+    rate: new RateLimiter(config.TAT_SIM_RATE_LIMIT, config.TAT_SIM_RATE_WINDOW),
+    faults: new FaultPlan({
+      arrivalJitterMs: config.TAT_SIM_ARRIVAL_JITTER_MS,
+      latencyMs: config.TAT_SIM_LATENCY_MS,
+      latencyJitterMs: config.TAT_SIM_LATENCY_JITTER_MS,
+      actions: config.TAT_SIM_FAULT_ACTIONS,
+      probabilities: {
+        "internal-error-before": config.TAT_SIM_P_INTERNAL_ERROR_BEFORE,
+        "internal-error-after": config.TAT_SIM_P_INTERNAL_ERROR_AFTER,
+        "hang-before": config.TAT_SIM_P_HANG_BEFORE,
+        "hang-after": config.TAT_SIM_P_HANG_AFTER,
+        "bad-gateway": config.TAT_SIM_P_BAD_GATEWAY,
+        "non-json": config.TAT_SIM_P_NON_JSON,
+      },
+    }),
+    stats: new SimStats(),
+    registry,
+    requests: new Counter({
+      name: "tat_sim_requests_total",
+      help: "API calls answered by the simulator, by action and answer code.",
+      labelNames: ["action", "code"] as const,
+      registers: [registry],
+    }),
+  };
+}

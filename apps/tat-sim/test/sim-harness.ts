@@ -1,0 +1,63 @@
+import { TatClient } from "@tat-bulk/tat-client";
+import { pino } from "pino";
+import { createSimulator, type Simulator } from "../src/app.js";
+import { DEFAULT_SIM_CREDENTIALS, loadSimConfig } from "../src/env.js";
+import type { WorldFile } from "../src/world.js";
+import { worldFrom } from "../src/world.js";
+
+export const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
+
+export interface SimHarness {
+  sim: Simulator;
+  url: string;
+  client(options?: Partial<{ secretId: string; secretKey: string; timeoutMs: number }>): TatClient;
+  admin<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startSim(env: Record<string, string> = {}, world?: WorldFile): Promise<SimHarness> {
+  const config = loadSimConfig({ PORT: "0", ...env });
+  const sim = createSimulator(config, pino({ level: "silent" }), world ? worldFrom(world) : undefined);
+  const url = await sim.listen(0, "127.0.0.1");
+  const clients: TatClient[] = [];
+  return {
+    sim,
+    url,
+    client(options = {}) {
+      const client = new TatClient({
+        endpoint: url,
+        secretId: options.secretId ?? SECRET_ID,
+        secretKey: options.secretKey ?? SECRET_KEY,
+        timeoutMs: options.timeoutMs ?? 5000,
+      });
+      clients.push(client);
+      return client;
+    },
+    async admin(method, path, body) {
+      const res = await fetch(`${url}/__admin${path}`, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      });
+      if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as never;
+    },
+    async close() {
+      for (const client of clients) client.close();
+      await sim.close();
+    },
+  };
+}
+
+export const createParams = (
+  instanceIds: string[] = ["ins-yx05ky8j"],
+  extra: Record<string, unknown> = {},
+) => ({
+  Name: "sim-test",
+  Type: "SCHEDULE",
+  CommandId: "cmd-m7uma92n",
+  InstanceIds: instanceIds,
+  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+  ...extra,
+});
