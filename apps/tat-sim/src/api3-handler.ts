@@ -82,6 +82,10 @@ export async function handleApiCall(
     switch (decision.fault) {
       case "internal-error-before":
         throw new TatError("InternalError", "Injected internal error (nothing was done)");
+      case "service-unavailable":
+        throw new TatError("ServiceUnavailable", "Injected: service unavailable");
+      case "request-limit-exceeded":
+        throw new TatError("RequestLimitExceeded", "Injected: request limit exceeded");
       case "hang-before":
         return hang(state, hung, res, action);
       case "bad-gateway":

@@ -7,8 +7,11 @@ import { z } from "zod";
  * - bad-gateway: HTTP 502 with an HTML body, nothing created.
  * - non-json: HTTP 200 with a body that is not JSON, nothing created.
  * - slow: the call succeeds after `delayMs` (scripts only).
+ * - service-unavailable, request-limit-exceeded: those error answers, nothing created (scripts only).
  */
 export const FAULT_NAMES = [
+  "service-unavailable",
+  "request-limit-exceeded",
   "internal-error-before",
   "internal-error-after",
   "hang-before",
@@ -18,7 +21,7 @@ export const FAULT_NAMES = [
   "slow",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
-type ProbabilisticFault = Exclude<FaultName, "slow">;
+type ProbabilisticFault = Exclude<FaultName, "slow" | "service-unavailable" | "request-limit-exceeded">;
 
 const probability = z.number().min(0).max(1);
 

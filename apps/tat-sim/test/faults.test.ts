@@ -35,6 +35,8 @@ describe("scripted faults: the next N calls of an action", () => {
     ["non-json", "InvalidResponse", 0],
     ["hang-before", "Timeout", 0],
     ["hang-after", "Timeout", 1],
+    ["service-unavailable", "ServiceUnavailable", 0],
+    ["request-limit-exceeded", "RequestLimitExceeded", 0],
   ])("%s answers %s and leaves %i invoker", async (fault, code, invokers) => {
     await h.admin("POST", "/faults/script", { action: "CreateInvoker", fault, count: 1 });
     const client = h.client({ timeoutMs: 300 });

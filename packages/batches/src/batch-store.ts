@@ -48,7 +48,7 @@ export interface TransitionRequest {
 }
 
 export type TransitionResult =
-  | { kind: "ok"; previous: ChunkStatus }
+  | { kind: "ok"; previous: ChunkStatus; finished?: { status: BatchStatus; createdAtMs: number } }
   | { kind: "missing" }
   | { kind: "conflict"; current: ChunkStatus };
 
@@ -260,10 +260,26 @@ export class BatchStore {
     return raw ? (JSON.parse(raw) as StoredChunk) : undefined;
   }
 
-  /** The raw batch status, STAGING included (the worker needs to see it). */
-  async rawStatus(batchId: string): Promise<{ status?: BatchStatus; cancelRequested: boolean }> {
-    const [status, cancel] = await this.redis.hmget(this.keys.batch(batchId), "status", "cancelRequested");
-    return { status: (status ?? undefined) as BatchStatus | undefined, cancelRequested: cancel === "1" };
+  /** What a worker needs of a batch, STAGING included: status, cancel flag and the call's fields. */
+  async loadForWorker(
+    batchId: string,
+  ): Promise<{ status: BatchStatus; cancelRequested: boolean; request: BatchCallFields } | undefined> {
+    const [status, cancel, request] = await this.redis.hmget(
+      this.keys.batch(batchId),
+      "status",
+      "cancelRequested",
+      "request",
+    );
+    if (!status || !request) return undefined;
+    return {
+      status: status as BatchStatus,
+      cancelRequested: cancel === "1",
+      request: JSON.parse(request) as BatchCallFields,
+    };
+  }
+
+  async isCancelRequested(batchId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.batch(batchId), "cancelRequested")) === "1";
   }
 
   async transition(batchId: string, index: number, request: TransitionRequest): Promise<TransitionResult> {
@@ -279,8 +295,16 @@ export class BatchStore {
       (request.unset ?? []).join(","),
       String(request.attemptDelta ?? 0),
       String(Date.now()),
-    )) as [string, string?];
-    if (reply[0] === "ok") return { kind: "ok", previous: reply[1] as ChunkStatus };
+    )) as [string, string?, string?, string?];
+    if (reply[0] === "ok") {
+      const previous = reply[1] as ChunkStatus;
+      if (!reply[2]) return { kind: "ok", previous };
+      return {
+        kind: "ok",
+        previous,
+        finished: { status: reply[2] as BatchStatus, createdAtMs: Number(reply[3]) },
+      };
+    }
     if (reply[0] === "conflict") return { kind: "conflict", current: reply[1] as ChunkStatus };
     return { kind: "missing" };
   }

@@ -8,8 +8,8 @@ const SETTLE_BATCH = `
 local function settle(batchKey, now)
   local q = tonumber(redis.call('HGET', batchKey, 'queued') or '0')
   local r = tonumber(redis.call('HGET', batchKey, 'running') or '0')
-  if q + r > 0 then return end
-  if redis.call('HGET', batchKey, 'finishedAt') then return end
+  if q + r > 0 then return '' end
+  if redis.call('HGET', batchKey, 'finishedAt') then return '' end
   local s = tonumber(redis.call('HGET', batchKey, 'succeeded') or '0')
   local f = tonumber(redis.call('HGET', batchKey, 'failed') or '0')
   local c = tonumber(redis.call('HGET', batchKey, 'cancelled') or '0')
@@ -19,6 +19,7 @@ local function settle(batchKey, now)
   elseif s == 0 then status = 'FAILED'
   else status = 'PARTIALLY_FAILED' end
   redis.call('HSET', batchKey, 'status', status, 'finishedAt', now)
+  return status
 end
 `;
 
@@ -26,7 +27,8 @@ end
  * KEYS: batch hash, chunks hash.
  * ARGV: index, allowed previous statuses (comma list, or *), new status, JSON patch, comma list of
  * fields to remove, attempt delta, now (epoch ms).
- * Returns {'ok', previous} | {'missing'} | {'conflict', current}.
+ * Returns {'ok', previous, final batch status if this step finished the batch else '', createdAt}
+ * | {'missing'} | {'conflict', current}.
  */
 export const TRANSITION_CHUNK = `${SETTLE_BATCH}
 local batchKey, chunksKey = KEYS[1], KEYS[2]
@@ -51,8 +53,8 @@ redis.call('HSET', batchKey, 'updatedAt', now)
 if to == 'RUNNING' and redis.call('HGET', batchKey, 'status') == 'QUEUED' then
   redis.call('HSET', batchKey, 'status', 'RUNNING', 'startedAt', now)
 end
-settle(batchKey, now)
-return {'ok', from}
+local settled = settle(batchKey, now)
+return {'ok', from, settled, redis.call('HGET', batchKey, 'createdAt') or '0'}
 `;
 
 /**

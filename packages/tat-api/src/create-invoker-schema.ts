@@ -88,16 +88,12 @@ export const scheduleSettingsSchema = z
     }
   });
 
-export interface InvokerSchemaOptions {
-  /** 100 for a TAT call; 100,000 for a tat-bulk batch. */
-  maxInstances: number;
-  /** tat-bulk takes the region in the body; TAT takes it in a header. */
-  withRegion: boolean;
-}
-
-/** The CreateInvoker request, as TAT validates it; one definition feeds validation and the OpenAPI document. */
-export function createInvokerSchema({ maxInstances, withRegion }: InvokerSchemaOptions) {
-  const base = z.strictObject({
+/**
+ * The CreateInvoker request, as TAT validates it; one definition feeds validation and the OpenAPI
+ * document. `maxInstances`: 100 for a TAT call; 100,000 for a tat-bulk batch.
+ */
+export function createInvokerSchema(maxInstances: number) {
+  return z.strictObject({
     Name: z
       .string()
       .min(1, tat("InvalidParameterValue.TooLong", "Name must be 1 to 120 characters"))
@@ -136,27 +132,20 @@ export function createInvokerSchema({ maxInstances, withRegion }: InvokerSchemaO
       .max(MAX_TAGS, tat("InvalidParameterValue.Range", `Tags holds at most ${MAX_TAGS} tags`))
       .optional(),
   });
-  if (!withRegion) return base;
-  return base.extend({
-    Region: z
-      .string()
-      .regex(REGION_PATTERN, tat("InvalidParameterValue", "Region is not a region name such as ap-guangzhou"))
-      .optional()
-      .meta({
-        description: "Region every call of the batch is made in; defaults to the service's TAT_REGION.",
-      }),
-  });
 }
 
-export const invokerBatchSchema = createInvokerSchema({
-  maxInstances: MAX_INSTANCES_PER_BATCH,
-  withRegion: true,
+/** tat-bulk's batch: TAT's request with up to 100,000 instances, and the region in the body (TAT takes it in a header). */
+export const invokerBatchSchema = createInvokerSchema(MAX_INSTANCES_PER_BATCH).extend({
+  Region: z
+    .string()
+    .regex(REGION_PATTERN, tat("InvalidParameterValue", "Region is not a region name such as ap-guangzhou"))
+    .optional()
+    .meta({
+      description: "Region every call of the batch is made in; defaults to the service's TAT_REGION.",
+    }),
 });
 export type InvokerBatchRequest = z.infer<typeof invokerBatchSchema>;
-export const createInvokerCallSchema = createInvokerSchema({
-  maxInstances: TAT_MAX_INSTANCES_PER_CALL,
-  withRegion: false,
-});
+export const createInvokerCallSchema = createInvokerSchema(TAT_MAX_INSTANCES_PER_CALL);
 export type CreateInvokerCall = z.infer<typeof createInvokerCallSchema>;
 export type Tag = z.infer<typeof tagSchema>;
 export type ScheduleSettings = z.infer<typeof scheduleSettingsSchema>;

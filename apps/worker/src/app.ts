@@ -1,0 +1,123 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { BatchStore, type ChunkJobData, createChunkQueue, redisKeys } from "@tat-bulk/batches";
+import { SlidingLogLimiter } from "@tat-bulk/rate-limit";
+import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
+import { DelayedError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { ChunkProcessor } from "./chunk-processor.js";
+import type { WorkerConfig } from "./env.js";
+import { createHealthServer } from "./health-server.js";
+import { RateLimitedTat } from "./rate-limited-tat.js";
+import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
+
+export interface WorkerApp {
+  metrics: WorkerMetrics;
+  /** Starts consuming and serving health; answers the health server's URL. */
+  start(): Promise<string>;
+  /** Stops taking jobs, lets in-flight calls finish within the grace period, closes everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
+  const queue = createChunkQueue(config.QUEUE_NAME, { url: config.REDIS_URL });
+  queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
+  const store = new BatchStore(redis, queue);
+  const metrics = createWorkerMetrics();
+  const client = new TatClient({
+    endpoint: config.TAT_ENDPOINT,
+    secretId: config.TENCENTCLOUD_SECRET_ID,
+    secretKey: config.TENCENTCLOUD_SECRET_KEY,
+    timeoutMs: config.TAT_TIMEOUT_MS,
+    ...(config.TENCENTCLOUD_SESSION_TOKEN ? { sessionToken: config.TENCENTCLOUD_SESSION_TOKEN } : {}),
+  });
+  const limiter = new SlidingLogLimiter({
+    redis,
+    keyPrefix: redisKeys(config.QUEUE_NAME).rateLimit(""),
+    limit: config.TAT_RATE_LIMIT,
+    windowMs: 1000 + config.TAT_RATE_MARGIN_MS,
+    penaltyMs: config.TAT_RATE_PENALTY_MS,
+  });
+  // Tencent Cloud counts per action + access region (the endpoint) + account; never the secret itself.
+  const account = config.TAT_ACCOUNT ?? config.TENCENTCLOUD_SECRET_ID;
+  const tat = new RateLimitedTat(
+    client,
+    limiter,
+    metrics,
+    `${parseEndpoint(config.TAT_ENDPOINT).host}|${account}`,
+  );
+  const processor = new ChunkProcessor({
+    store,
+    tat,
+    metrics,
+    logger,
+    maxAttempts: config.TAT_MAX_ATTEMPTS,
+    retryBaseMs: config.TAT_RETRY_BASE_MS,
+    retryMaxMs: config.TAT_RETRY_MAX_MS,
+    rateLimitedDelayMs: config.TAT_RATE_PENALTY_MS,
+  });
+  const worker = new Worker<ChunkJobData>(
+    config.QUEUE_NAME,
+    async (job, token) => {
+      const outcome = await processor.process(job.data);
+      if (outcome.kind === "retry") {
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      }
+    },
+    {
+      connection: { url: config.REDIS_URL },
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      // A chunk whose worker died goes back to the queue however often that happens; the
+      // duplicate check makes each return safe.
+      maxStalledCount: 1000,
+      autorun: false,
+    },
+  );
+  worker.on("error", (error) => logger.warn({ err: error.message }, "worker error"));
+  worker.on("failed", (job, error) =>
+    logger.error({ jobId: job?.id, err: error.message }, "chunk job failed"),
+  );
+  const health: Server = createHealthServer(redis, metrics.registry);
+  let closing: Promise<void> | undefined;
+
+  return {
+    metrics,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        health.once("error", reject);
+        health.listen(config.PORT, config.HOST, () => resolve());
+      });
+      void worker.run().catch((error: unknown) => logger.error({ err: error }, "worker stopped"));
+      const address = health.address() as AddressInfo;
+      return `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${address.port}`;
+    },
+    close() {
+      closing ??= (async () => {
+        // Waiters for a slot give their job back at once; calls already sent finish.
+        limiter.close();
+        const drained = worker.close();
+        const grace = new Promise<"timeout">((resolve) =>
+          setTimeout(() => resolve("timeout"), config.WORKER_GRACE_MS),
+        );
+        if ((await Promise.race([drained, grace])) === "timeout") {
+          logger.warn({ graceMs: config.WORKER_GRACE_MS }, "grace period over; closing with calls in flight");
+          await worker.close(true);
+        }
+        await queue.close();
+        client.close();
+        await new Promise<void>((resolve) => {
+          health.close(() => resolve());
+          health.closeAllConnections();
+        });
+        redis.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { BatchCallFields } from "@tat-bulk/batches";
+import { MAX_TAGS, type Tag } from "@tat-bulk/tat-api";
+
+/** The tag that names the chunk an invoker was created for: how a retry finds it again. */
+export const CHUNK_TAG_KEY = "tat-bulk-chunk";
+
+export const chunkTagValue = (batchId: string, index: number) => `${batchId}/${index}`;
+
+/**
+ * The request's tags plus the chunk tag, when there is room. A request that already uses all 10
+ * tags goes out as it came, and its invoker is recognised by content instead (see matchesChunk).
+ */
+export function tagsForChunk(request: BatchCallFields, batchId: string, index: number): Tag[] {
+  const tags = request.Tags ?? [];
+  if (tags.length >= MAX_TAGS) return tags;
+  return [...tags, { Key: CHUNK_TAG_KEY, Value: chunkTagValue(batchId, index) }];
+}
+
+export interface DescribedInvoker {
+  InvokerId: string;
+  Name?: string;
+  CommandId?: string;
+  InstanceIds?: string[];
+  Tags?: Tag[];
+  CreatedTime?: string;
+}
+
+/** Clock skew allowed between us and TAT when matching by content. */
+const CONTENT_MATCH_SKEW_MS = 5 * 60_000;
+
+/**
+ * Is this invoker the one an earlier attempt of the chunk created? By the chunk tag when the chunk
+ * could carry one; otherwise by content: same name, command and exact instance set, created no
+ * earlier than the chunk's first send. Within one batch no two chunks share an instance, so that
+ * identifies the chunk; an identical request from outside tat-bulk in the same minutes could be
+ * mistaken for it, which the README states.
+ */
+export function matchesChunk(
+  invoker: DescribedInvoker,
+  request: BatchCallFields,
+  batchId: string,
+  index: number,
+  instanceIds: readonly string[],
+  firstSentMs: number,
+): boolean {
+  const tag = invoker.Tags?.find((t) => t.Key === CHUNK_TAG_KEY);
+  if (tag) return tag.Value === chunkTagValue(batchId, index);
+  if ((request.Tags?.length ?? 0) < MAX_TAGS) return false;
+  if (invoker.Name !== request.Name || invoker.CommandId !== request.CommandId) return false;
+  const created = Date.parse(invoker.CreatedTime ?? "");
+  if (!(created >= firstSentMs - CONTENT_MATCH_SKEW_MS)) return false;
+  const theirs = [...(invoker.InstanceIds ?? [])].sort();
+  const ours = [...instanceIds].sort();
+  return theirs.length === ours.length && theirs.every((id, i) => id === ours[i]);
+}

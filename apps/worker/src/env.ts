@@ -1,0 +1,48 @@
+import { DEFAULT_QUEUE_NAME } from "@tat-bulk/batches";
+import { envField, parseEnv, z } from "@tat-bulk/config";
+
+/** Every variable the worker reads; the README's configuration table mirrors this. */
+export const workerEnvSchema = z.object({
+  REDIS_URL: envField.redisUrl(),
+  /** Health and metrics port. */
+  PORT: envField.port(9464),
+  HOST: z.string().default("0.0.0.0"),
+  LOG_LEVEL: envField.logLevel(),
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default(DEFAULT_QUEUE_NAME),
+  TENCENTCLOUD_SECRET_ID: z.string().min(1),
+  TENCENTCLOUD_SECRET_KEY: z.string().min(1),
+  TENCENTCLOUD_SESSION_TOKEN: z.string().optional(),
+  /** Region for batches that name none (the intake fills it in; this is a fallback). */
+  TAT_REGION: z.string().default("ap-guangzhou"),
+  /** A bare host means https; `http://127.0.0.1:4600` points the worker at the simulator. */
+  TAT_ENDPOINT: z.string().min(1).default("tat.intl.tencentcloudapi.com"),
+  /** Who Tencent Cloud counts the rate limit against; defaults to the SecretId. */
+  TAT_ACCOUNT: z.string().optional(),
+  /** Calls per second per action, shared by every replica. */
+  TAT_RATE_LIMIT: envField.positiveInt(20),
+  /** Extra window length that absorbs jitter between our send time and TAT's arrival clock. */
+  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(40),
+  /** How long all senders pause after a RequestLimitExceeded. */
+  TAT_RATE_PENALTY_MS: envField.nonNegativeNumber(500),
+  TAT_TIMEOUT_MS: envField.positiveInt(10_000),
+  TAT_MAX_ATTEMPTS: envField.positiveInt(8),
+  /** Backoff: full jitter over base * 2^(attempt-1), capped. */
+  TAT_RETRY_BASE_MS: envField.positiveInt(1000),
+  TAT_RETRY_MAX_MS: envField.positiveInt(60_000),
+  /** Jobs in flight per process (most wait for a rate-limit slot). */
+  WORKER_CONCURRENCY: envField.positiveInt(32),
+  /** SIGTERM: how long in-flight calls may take before the worker exits anyway. */
+  WORKER_GRACE_MS: envField.positiveInt(15_000),
+  /** Job lock; a crashed worker's jobs return after at most about twice this. */
+  WORKER_LOCK_MS: envField.positiveInt(5000),
+  WORKER_STALLED_INTERVAL_MS: envField.positiveInt(5000),
+});
+
+export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+
+export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  return parseEnv(workerEnvSchema, env);
+}

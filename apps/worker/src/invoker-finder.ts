@@ -1,0 +1,38 @@
+import type { BatchCallFields } from "@tat-bulk/batches";
+import { type DescribedInvoker, matchesChunk } from "./chunk-identity.js";
+import type { RateLimitedTat } from "./rate-limited-tat.js";
+
+const PAGE = 100;
+
+export type FindResult =
+  | { kind: "found"; invokerId: string }
+  | { kind: "absent" }
+  | { kind: "unknown"; code: string };
+
+/**
+ * Looks for the invoker an earlier attempt of this chunk may have created: DescribeInvokers by
+ * command-id, every page (TAT lists newest first, so invokers created while we page push older
+ * ones to later pages: some are read twice, none is missed), under DescribeInvokers' own limit.
+ */
+export async function findChunkInvoker(
+  tat: RateLimitedTat,
+  request: BatchCallFields,
+  chunk: { batchId: string; index: number; instanceIds: readonly string[]; firstSentMs: number },
+): Promise<FindResult> {
+  let total = Number.POSITIVE_INFINITY;
+  for (let offset = 0; offset < total; offset += PAGE) {
+    const page = await tat.call<{ TotalCount: number; InvokerSet: DescribedInvoker[] }>(
+      "DescribeInvokers",
+      request.Region,
+      { Filters: [{ Name: "command-id", Values: [request.CommandId] }], Limit: PAGE, Offset: offset },
+    );
+    if (!page?.ok) return { kind: "unknown", code: page?.code ?? "NetworkError" };
+    total = page.response.TotalCount;
+    const match = page.response.InvokerSet.find((invoker) =>
+      matchesChunk(invoker, request, chunk.batchId, chunk.index, chunk.instanceIds, chunk.firstSentMs),
+    );
+    if (match) return { kind: "found", invokerId: match.InvokerId };
+    if (page.response.InvokerSet.length === 0) break;
+  }
+  return { kind: "absent" };
+}

@@ -1,0 +1,36 @@
+import { pino } from "pino";
+import { createWorkerApp } from "./app.js";
+import { loadWorkerConfig } from "./env.js";
+
+const config = (() => {
+  try {
+    return loadWorkerConfig(process.env);
+  } catch (error) {
+    console.error(`worker: ${(error as Error).message}`);
+    process.exit(2);
+  }
+})();
+const logger = pino({ level: config.LOG_LEVEL, base: { app: "worker", pid: process.pid } });
+const app = createWorkerApp(config, logger);
+const url = await app.start();
+logger.info(
+  {
+    health: url,
+    endpoint: config.TAT_ENDPOINT,
+    rateLimit: config.TAT_RATE_LIMIT,
+    concurrency: config.WORKER_CONCURRENCY,
+  },
+  "worker running",
+);
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    logger.info({ signal }, "worker stopping");
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "worker stop failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from "node:crypto";
+import {
+  type BatchCallFields,
+  BatchStore,
+  type BatchStore as BatchStoreType,
+  type BatchSummary,
+  type ChunkView,
+  createChunkQueue,
+} from "@tat-bulk/batches";
+import { chunkInstances } from "@tat-bulk/tat-api";
+import {
+  createSimulator,
+  DEFAULT_SIM_CREDENTIALS,
+  loadSimConfig,
+  type WorldFile,
+  worldFrom,
+} from "@tat-bulk/tat-sim";
+import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { Redis } from "ioredis";
+import { pino } from "pino";
+import { createWorkerApp, type WorkerApp } from "../src/app.js";
+import { loadWorkerConfig } from "../src/env.js";
+
+export const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
+
+export interface SimStats {
+  calls: Record<string, Record<string, number>>;
+  windows: Record<
+    string,
+    {
+      accepted: number;
+      maxAcceptedIn1000ms: number;
+      maxArrivalsIn1000ms: number;
+      firstAcceptedAt: number | null;
+      lastAcceptedAt: number | null;
+    }
+  >;
+  invokers: number;
+  duplicates: number;
+}
+
+export interface Stack {
+  redisUrl: string;
+  simUrl: string;
+  queueName: string;
+  store: BatchStoreType;
+  workers: WorkerApp[];
+  /** Env for a worker of this stack (in-process or a child process). */
+  workerEnv(overrides?: Record<string, string>): Record<string, string>;
+  startWorker(overrides?: Record<string, string>): Promise<WorkerApp>;
+  submit(instanceIds: string[], request?: Partial<BatchCallFields>): Promise<string>;
+  waitForBatch(batchId: string, timeoutMs?: number): Promise<BatchSummary>;
+  chunks(batchId: string): Promise<ChunkView[]>;
+  admin<T = SimStats>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const baseRequest: BatchCallFields = {
+  Name: "worker-test",
+  Type: "SCHEDULE",
+  CommandId: "cmd-m7uma92n",
+  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+  Region: "ap-guangzhou",
+};
+
+export const cvmIds = (n: number, offset = 0) =>
+  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
+
+export async function startStack(
+  options: { simEnv?: Record<string, string>; world?: WorldFile; simUrl?: string } = {},
+): Promise<Stack> {
+  const redis: TestRedis = await startTestRedis();
+  const sim = options.simUrl
+    ? undefined
+    : createSimulator(
+        loadSimConfig({ PORT: "0", ...options.simEnv }),
+        pino({ level: "silent" }),
+        options.world ? worldFrom(options.world) : undefined,
+      );
+  const simUrl = options.simUrl ?? (await sim?.listen(0, "127.0.0.1")) ?? "";
+  const queueName = `worker-test-${randomBytes(4).toString("hex")}`;
+  const client = new Redis(redis.url);
+  const queue = createChunkQueue(queueName, { url: redis.url });
+  const store = new BatchStore(client, queue);
+  const workers: WorkerApp[] = [];
+  const workerEnv = (overrides: Record<string, string> = {}) => ({
+    REDIS_URL: redis.url,
+    QUEUE_NAME: queueName,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    TENCENTCLOUD_SECRET_ID: SECRET_ID,
+    TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
+    TAT_ENDPOINT: simUrl,
+    TAT_RETRY_BASE_MS: "50",
+    TAT_RETRY_MAX_MS: "200",
+    ...overrides,
+  });
+  let closing: Promise<void> | undefined;
+  const stack: Stack = {
+    redisUrl: redis.url,
+    simUrl,
+    queueName,
+    store,
+    workers,
+    workerEnv,
+    async startWorker(overrides = {}) {
+      const app = createWorkerApp(loadWorkerConfig(workerEnv(overrides)), pino({ level: "silent" }));
+      workers.push(app);
+      await app.start();
+      return app;
+    },
+    async submit(instanceIds, request = {}) {
+      const { chunks, uniqueCount, duplicatesRemoved } = chunkInstances(instanceIds, 100);
+      const result = await store.createBatch({
+        request: { ...baseRequest, ...request },
+        chunks,
+        instanceCount: uniqueCount,
+        duplicatesRemoved,
+      });
+      if (result.kind !== "created") throw new Error(result.kind);
+      return result.summary.BatchId;
+    },
+    async waitForBatch(batchId, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const summary = await store.getSummary(batchId);
+        if (summary?.FinishedAt) return summary;
+        if (Date.now() > deadline)
+          throw new Error(`batch ${batchId} not finished: ${JSON.stringify(summary?.Counts)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async chunks(batchId) {
+      return (await store.getChunks(batchId, { offset: 0, limit: 10_000 })).items;
+    },
+    async admin(method, path, body) {
+      const res = await fetch(`${simUrl}/__admin${path}`, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      });
+      if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status}`);
+      return (await res.json()) as never;
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.close()));
+        await queue.close();
+        client.disconnect();
+        await sim?.close();
+        await redis.close();
+      })();
+      return closing;
+    },
+  };
+  return stack;
+}
+
+/** A metric's value from a worker's registry (summed over the label sets that match). */
+export async function metricValue(
+  app: WorkerApp,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = await app.metrics.registry.getSingleMetric(name)?.get();
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value))
+    .filter((v) => !("metricName" in v) || v.metricName === name || v.metricName === undefined)
+    .reduce((sum, v) => sum + v.value, 0);
+}

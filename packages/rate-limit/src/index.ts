@@ -1,0 +1,1 @@
+export * from "./sliding-log-limiter.js";
