@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { cvmIds, type Stack, startStack } from "./worker-harness.js";
+import { scrapeCounter, spawnWorker, type WorkerProcess } from "./worker-process.js";
+
+let stack: Stack | undefined;
+const processes: WorkerProcess[] = [];
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.stop("SIGKILL")));
+  await stack?.close();
+  stack = undefined;
+});
+
+async function spawn(s: Stack, overrides: Record<string, string> = {}) {
+  // Default settings: only where to find Redis, the queue and the endpoint, and the credentials.
+  const { TAT_RETRY_BASE_MS: _b, TAT_RETRY_MAX_MS: _m, ...env } = s.workerEnv(overrides);
+  const p = await spawnWorker(env);
+  processes.push(p);
+  return p;
+}
+
+const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+describe.each([
+  ["sliding", { TAT_SIM_RATE_WINDOW: "sliding" }],
+  [
+    "aligned-window with 20 ms arrival jitter",
+    { TAT_SIM_RATE_WINDOW: "fixed", TAT_SIM_ARRIVAL_JITTER_MS: "20" },
+  ],
+])("three worker processes against the %s limit, default settings", (_mode, simEnv) => {
+  it("get no RequestLimitExceeded, at most 20 arrivals in any 1000 ms, and at least 0.95 of the rate", async () => {
+    stack = await startStack({ simEnv });
+    const s = stack;
+    await Promise.all([spawn(s), spawn(s), spawn(s)]);
+    const batchId = await s.submit(cvmIds(20_000));
+    const summary = await s.waitForBatch(batchId, 60_000);
+    expect(summary).toMatchObject({ Status: "SUCCEEDED", ChunkCount: 200 });
+    const stats = await s.admin("GET", "/stats");
+    expect(stats.calls.CreateInvoker).toEqual({ Success: 200 });
+    const window = Object.entries(stats.windows).find(([key]) => key.startsWith("CreateInvoker|"))?.[1];
+    expect(window?.maxArrivalsIn1000ms).toBeLessThanOrEqual(20);
+    // Steady-state rate: the first 20 calls go at once, the other 180 are paced by the limit.
+    const seconds = ((window?.lastAcceptedAt ?? 0) - (window?.firstAcceptedAt ?? 0)) / 1000;
+    const ratio = (200 - 20) / seconds / 20;
+    expect(ratio).toBeGreaterThanOrEqual(0.95);
+    expect(stats.duplicates).toBe(0);
+  }, 90_000);
+});
+
+describe("worker process signals", () => {
+  it("SIGTERM during a slow call lets it finish SUCCEEDED, then exits 0", async () => {
+    stack = await startStack();
+    const s = stack;
+    await s.admin("POST", "/faults/script", { action: "CreateInvoker", fault: "slow", delayMs: 2000 });
+    const worker = await spawn(s);
+    const batchId = await s.submit(cvmIds(50));
+    await waitFor("the call to start", async () => (await s.store.getSummary(batchId))?.Counts.Running === 1);
+    const code = await worker.stop("SIGTERM");
+    expect(code).toBe(0);
+    expect(await s.store.getSummary(batchId)).toMatchObject({
+      Status: "SUCCEEDED",
+      Counts: { Succeeded: 1 },
+    });
+    expect((await s.admin("GET", "/stats")).invokers).toBe(1);
+  }, 30_000);
+
+  it("SIGKILL while TAT holds an already-created call loses no chunk, duplicates none, and counts an adoption", async () => {
+    stack = await startStack();
+    const s = stack;
+    await s.admin("POST", "/faults/script", { action: "CreateInvoker", fault: "hang-after" });
+    const doomed = await spawn(s);
+    const batchId = await s.submit(cvmIds(250));
+    // The first chunk's invoker exists at TAT, and its answer never comes.
+    await waitFor(
+      "the hung call",
+      async () => (await s.admin("GET", "/stats")).calls.CreateInvoker?.Timeout === 1,
+    );
+    await doomed.stop("SIGKILL");
+    const started = Date.now();
+    const rescuer = await spawn(s);
+    const summary = await s.waitForBatch(batchId, 30_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(summary).toMatchObject({ Status: "SUCCEEDED", Counts: { Succeeded: 3 } });
+    const stats = await s.admin("GET", "/stats");
+    expect(stats.invokers).toBe(3);
+    expect(stats.duplicates).toBe(0);
+    expect(await scrapeCounter(rescuer.healthUrl, "tat_bulk_invokers_adopted_total")).toBe(1);
+  }, 45_000);
+});
