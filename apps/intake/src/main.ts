@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { BatchStore, createChunkQueue } from "@tat-bulk/batches";
 import { Redis } from "ioredis";
 import { pino } from "pino";
@@ -19,7 +20,7 @@ redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"))
 const queue = createChunkQueue(config.QUEUE_NAME, { url: config.REDIS_URL });
 queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
 const store = new BatchStore(redis, queue);
-const metrics = createIntakeMetrics(queue);
+const metrics = createIntakeMetrics(queue, () => redis.ping());
 
 const app = createApp({
   redis,
@@ -33,7 +34,9 @@ const app = createApp({
   bodyLimit: config.INTAKE_BODY_LIMIT,
 });
 const server = app.listen(config.PORT, config.HOST, () => {
-  logger.info({ port: config.PORT, host: config.HOST, queue: config.QUEUE_NAME }, "intake listening");
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST;
+  logger.info({ url: `http://${host}:${port}`, queue: config.QUEUE_NAME }, "intake listening");
 });
 
 let closing: Promise<void> | undefined;

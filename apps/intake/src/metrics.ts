@@ -1,4 +1,5 @@
 import type { ChunkJobData } from "@tat-bulk/batches";
+import { redisUpGauge } from "@tat-bulk/metrics";
 import type { Queue } from "bullmq";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -7,9 +8,10 @@ export type IntakeMetrics = ReturnType<typeof createIntakeMetrics>;
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
 
 /** The intake's metrics (names are the contract the dashboard and alerts use). */
-export function createIntakeMetrics(queue: Queue<ChunkJobData>) {
+export function createIntakeMetrics(queue: Queue<ChunkJobData>, ping?: () => Promise<unknown>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (ping) redisUpGauge(registry, ping);
   return {
     registry,
     batches: new Counter({

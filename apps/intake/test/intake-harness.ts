@@ -29,7 +29,7 @@ export async function startIntake(
   const redis = new Redis(testRedis.url);
   const queue = createChunkQueue(queueName, { url: testRedis.url });
   const store = new BatchStore(redis, queue);
-  const metrics = createIntakeMetrics(queue);
+  const metrics = createIntakeMetrics(queue, () => redis.ping());
   // The queue writes its meta key on first use; do it now so key snapshots compare like with like.
   await queue.waitUntilReady();
   await queue.getJobCounts();

@@ -26,7 +26,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const queue = createChunkQueue(config.QUEUE_NAME, { url: config.REDIS_URL });
   queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
   const store = new BatchStore(redis, queue);
-  const metrics = createWorkerMetrics();
+  const metrics = createWorkerMetrics({ ping: () => redis.ping(), rateLimit: config.TAT_RATE_LIMIT });
   const client = new TatClient({
     endpoint: config.TAT_ENDPOINT,
     secretId: config.TENCENTCLOUD_SECRET_ID,

@@ -1,12 +1,20 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { redisUpGauge } from "@tat-bulk/metrics";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
 /** The worker's metrics (names are the contract the dashboard and alerts use; no IDs in labels). */
-export function createWorkerMetrics() {
+export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; rateLimit?: number } = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  if (options.ping) redisUpGauge(registry, options.ping);
+  const rateLimit = new Gauge({
+    name: "tat_bulk_rate_limit_per_second",
+    help: "The configured TAT calls per second per action (the line the call rate should sit under).",
+    registers,
+  });
+  if (options.rateLimit !== undefined) rateLimit.set(options.rateLimit);
   return {
     registry,
     apiRequests: new Counter({

@@ -1,9 +1,10 @@
+import type { ServiceProcess } from "@tat-bulk/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { cvmIds, type Stack, startStack } from "./worker-harness.js";
-import { scrapeCounter, spawnWorker, type WorkerProcess } from "./worker-process.js";
+import { scrapeCounter, spawnWorker } from "./worker-process.js";
 
 let stack: Stack | undefined;
-const processes: WorkerProcess[] = [];
+const processes: ServiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(processes.splice(0).map((p) => p.stop("SIGKILL")));
   await stack?.close();
@@ -89,6 +90,6 @@ describe("worker process signals", () => {
     const stats = await s.admin("GET", "/stats");
     expect(stats.invokers).toBe(3);
     expect(stats.duplicates).toBe(0);
-    expect(await scrapeCounter(rescuer.healthUrl, "tat_bulk_invokers_adopted_total")).toBe(1);
+    expect(await scrapeCounter(rescuer.ready, "tat_bulk_invokers_adopted_total")).toBe(1);
   }, 45_000);
 });

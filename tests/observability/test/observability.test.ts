@@ -1,0 +1,286 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  freePort,
+  type ServiceProcess,
+  spawnService,
+  startTestRedis,
+  type TestRedis,
+} from "@tat-bulk/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { selectorsOf } from "./promql.js";
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const DEPLOY = join(ROOT, "deploy");
+const API_KEY = "observability-test-key-0123456789";
+const SECRET = { id: "AKIDobservability000000000000", key: "observabilitysecret0000000000" };
+/** prom-client's default Node.js metrics include gauges named *_total, which promtool flags. */
+const DEFAULT_FAMILIES_PROMTOOL_FLAGS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
+interface Dashboard {
+  panels: Array<{
+    title: string;
+    type: string;
+    datasource?: { type: string; uid: string };
+    targets?: Array<{ expr?: string; datasource?: { uid: string } }>;
+  }>;
+}
+interface Rules {
+  groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }>;
+}
+
+let tmp: string;
+let redis: TestRedis;
+const services: ServiceProcess[] = [];
+let prometheus: ReturnType<typeof spawn> | undefined;
+let prometheusUrl = "";
+const urls = { intake: "", worker: "", sim: "" };
+
+function withoutFlaggedDefaults(text: string): string {
+  return text
+    .split("\n")
+    .filter((line) => !DEFAULT_FAMILIES_PROMTOOL_FLAGS.some((name) => line.includes(name)))
+    .join("\n");
+}
+
+async function promtoolCheckMetrics(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("promtool", ["check", "metrics"]);
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(output) : reject(new Error(`promtool check metrics: ${output}`)),
+    );
+    child.stdin.end(text);
+  });
+}
+
+async function intake(path: string, body?: unknown) {
+  const res = await fetch(`${urls.intake}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+const ids = (n: number, offset = 0) =>
+  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "tat-bulk-obs-"));
+  redis = await startTestRedis();
+  const world = join(tmp, "world.json");
+  await writeFile(
+    world,
+    JSON.stringify({
+      commands: [{ CommandId: "cmd-m7uma92n", EnableParameter: true }],
+      instances: [
+        ...ids(400).map((InstanceId) => ({ InstanceId })),
+        { InstanceId: "ins-offline1", AgentStatus: "Offline" },
+      ],
+    }),
+  );
+  const sim = await spawnService(
+    join(ROOT, "apps/tat-sim/dist/main.js"),
+    { PORT: "0", TAT_SIM_WORLD: world, TAT_SIM_CREDENTIALS: `${SECRET.id}:${SECRET.key}` },
+    /"url":"([^"]+)"/,
+  );
+  services.push(sim);
+  urls.sim = sim.ready;
+  const queue = { REDIS_URL: redis.url, QUEUE_NAME: "observability" };
+  const worker = await spawnService(
+    join(ROOT, "apps/worker/dist/main.js"),
+    {
+      ...queue,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      TENCENTCLOUD_SECRET_ID: SECRET.id,
+      TENCENTCLOUD_SECRET_KEY: SECRET.key,
+      TAT_ENDPOINT: sim.ready,
+      TAT_RETRY_BASE_MS: "50",
+      TAT_RETRY_MAX_MS: "200",
+    },
+    /"health":"([^"]+)"/,
+  );
+  services.push(worker);
+  urls.worker = worker.ready;
+  const intakeProcess = await spawnService(
+    join(ROOT, "apps/intake/dist/main.js"),
+    { ...queue, PORT: "0", HOST: "127.0.0.1", INTAKE_API_KEYS: API_KEY },
+    /"url":"([^"]+)"/,
+  );
+  services.push(intakeProcess);
+  urls.intake = intakeProcess.ready;
+
+  // The shipped rules, with the shipped job names, scraping this test's processes every second.
+  const shipped = parse(await readFile(join(DEPLOY, "prometheus/prometheus.yml"), "utf8")) as {
+    scrape_configs: Array<{ job_name: string }>;
+  };
+  const targets: Record<string, string> = {
+    "tat-bulk-intake": urls.intake,
+    "tat-bulk-worker": urls.worker,
+    "tat-bulk-tat-sim": urls.sim,
+  };
+  const config = {
+    global: { scrape_interval: "1s", evaluation_interval: "1s" },
+    rule_files: [join(DEPLOY, "prometheus/alerts.yml")],
+    scrape_configs: shipped.scrape_configs.map(({ job_name }) => {
+      const target = targets[job_name];
+      if (!target) throw new Error(`no test target for job ${job_name}`);
+      return { job_name, static_configs: [{ targets: [new URL(target).host] }] };
+    }),
+  };
+  await writeFile(join(tmp, "prometheus.yml"), JSON.stringify(config));
+  const port = await freePort();
+  prometheusUrl = `http://127.0.0.1:${port}`;
+  prometheus = spawn(
+    "prometheus",
+    [
+      `--config.file=${join(tmp, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(tmp, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: "ignore" },
+  );
+
+  // A small drain with injected faults, so that error, retry and adoption series exist.
+  const admin = (path: string, body: unknown) =>
+    fetch(`${urls.sim}/__admin${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    });
+  await admin("/faults/script", { action: "CreateInvoker", fault: "internal-error-after", count: 1 });
+  await admin("/faults/script", { action: "CreateInvoker", fault: "request-limit-exceeded", count: 1 });
+  const request = {
+    Name: "obs",
+    Type: "SCHEDULE",
+    CommandId: "cmd-m7uma92n",
+    ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+  };
+  const good = await intake("/v1/invoker-batches", { ...request, InstanceIds: ids(400) });
+  const bad = await intake("/v1/invoker-batches", { ...request, InstanceIds: ["ins-offline1"] });
+  await intake("/v1/invoker-batches", { ...request, InstanceIds: ["nope"] });
+  for (const id of [good.BatchId, bad.BatchId]) {
+    for (let i = 0; i < 300 && !(await intake(`/v1/invoker-batches/${id}`)).FinishedAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  // Let Prometheus scrape the end state a few times (rate() needs two samples).
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(
+      `${prometheusUrl}/api/v1/query?query=${encodeURIComponent("count(tat_bulk_chunks_finished_total)")}`,
+    ).catch(() => undefined);
+    const body = (await res?.json().catch(() => undefined)) as { data?: { result?: unknown[] } } | undefined;
+    if ((body?.data?.result?.length ?? 0) > 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+}, 90_000);
+
+afterAll(async () => {
+  prometheus?.kill("SIGTERM");
+  await Promise.all(services.map((s) => s.stop()));
+  await redis?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe("shipped Prometheus files", () => {
+  it("pass promtool check config and check rules", async () => {
+    await run("promtool", ["check", "config", join(DEPLOY, "prometheus/prometheus.yml")]);
+    await run("promtool", ["check", "rules", join(DEPLOY, "prometheus/alerts.yml")]);
+  });
+
+  it.each(["intake", "worker", "sim"] as const)(
+    "the %s's own metric families pass promtool check metrics",
+    async (name) => {
+      const text = await (await fetch(`${urls[name]}/metrics`)).text();
+      expect(text).toMatch(/^# HELP/m);
+      await promtoolCheckMetrics(withoutFlaggedDefaults(text));
+    },
+  );
+});
+
+async function expressions(): Promise<Array<[string, string]>> {
+  const dashboard = JSON.parse(
+    await readFile(join(DEPLOY, "grafana/dashboards/tat-bulk.json"), "utf8"),
+  ) as Dashboard;
+  const rules = parse(await readFile(join(DEPLOY, "prometheus/alerts.yml"), "utf8")) as Rules;
+  return [
+    ...dashboard.panels.flatMap((p) =>
+      (p.targets ?? []).map((t) => [`panel "${p.title}"`, t.expr ?? ""] as [string, string]),
+    ),
+    ...rules.groups.flatMap((g) =>
+      g.rules.map((r) => [`rule ${r.alert ?? r.record}`, r.expr] as [string, string]),
+    ),
+  ];
+}
+
+describe("every PromQL expression of the dashboard and the rules, against a real Prometheus", () => {
+  it("parses, and every series it selects exists", async () => {
+    const all = await expressions();
+    expect(all.length).toBeGreaterThan(15);
+    const problems: string[] = [];
+    for (const [where, expr] of all) {
+      const res = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { status: string; error?: string };
+      if (body.status !== "success") problems.push(`${where}: ${body.error}`);
+      const selectors = selectorsOf(expr);
+      if (selectors.length === 0) problems.push(`${where}: selects no metric`);
+      for (const selector of selectors) {
+        const series = await fetch(`${prometheusUrl}/api/v1/series?match[]=${encodeURIComponent(selector)}`);
+        const found = (await series.json()) as { data?: unknown[] };
+        if (!found.data?.length) problems.push(`${where}: no series for ${selector}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("the rules are loaded and evaluated by Prometheus", async () => {
+    const res = await fetch(`${prometheusUrl}/api/v1/rules`);
+    const body = (await res.json()) as {
+      data: { groups: Array<{ rules: Array<{ health: string; name: string }> }> };
+    };
+    const rules = body.data.groups.flatMap((g) => g.rules);
+    expect(rules.length).toBe((await expressions()).filter(([where]) => where.startsWith("rule")).length);
+    for (const rule of rules) expect(rule.health, rule.name).not.toBe("err");
+  });
+});
+
+describe("the Grafana dashboard", () => {
+  it("has a query and a known datasource in every panel, and provisioning that points at it", async () => {
+    const dashboard = JSON.parse(
+      await readFile(join(DEPLOY, "grafana/dashboards/tat-bulk.json"), "utf8"),
+    ) as Dashboard;
+    const datasources = parse(
+      await readFile(join(DEPLOY, "grafana/provisioning/datasources/prometheus.yml"), "utf8"),
+    ) as {
+      datasources: Array<{ uid: string; type: string }>;
+    };
+    const known = new Set(datasources.datasources.map((d) => `${d.type}/${d.uid}`));
+    expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
+    for (const panel of dashboard.panels) {
+      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
+      expect(known.has(`${panel.datasource?.type}/${panel.datasource?.uid}`), panel.title).toBe(true);
+      for (const target of panel.targets ?? []) expect(target.expr, panel.title).toMatch(/\S/);
+    }
+    const providers = parse(
+      await readFile(join(DEPLOY, "grafana/provisioning/dashboards/tat-bulk.yml"), "utf8"),
+    ) as {
+      providers: Array<{ type: string; options: { path: string } }>;
+    };
+    expect(providers.providers[0]?.type).toBe("file");
+  });
+});
