@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { BatchStore, createChunkQueue } from "@tat-bulk/batches";
+import { BatchStore } from "@tat-bulk/batches";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createApp } from "./app.js";
@@ -17,9 +17,9 @@ const config = (() => {
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
-const queue = createChunkQueue(config.QUEUE_NAME, { url: config.REDIS_URL });
+const store = new BatchStore(redis, config.QUEUE_NAME);
+const queue = store.queue;
 queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
-const store = new BatchStore(redis, queue);
 const metrics = createIntakeMetrics(queue, () => redis.ping());
 
 const app = createApp({

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { BatchStore, createChunkQueue } from "@tat-bulk/batches";
+import { BatchStore } from "@tat-bulk/batches";
 import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import { pino } from "pino";
@@ -14,7 +14,7 @@ export interface IntakeHarness {
   redis: Redis;
   store: BatchStore;
   queueName: string;
-  queue: ReturnType<typeof createChunkQueue>;
+  queue: BatchStore["queue"];
   request(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>;
   /** Every Redis key holding batch or job state (BullMQ's own bookkeeping keys aside). */
   keys(): Promise<string[]>;
@@ -27,8 +27,8 @@ export async function startIntake(
   const testRedis = options.redis ?? (await startTestRedis());
   const queueName = `intake-test-${randomBytes(4).toString("hex")}`;
   const redis = new Redis(testRedis.url);
-  const queue = createChunkQueue(queueName, { url: testRedis.url });
-  const store = new BatchStore(redis, queue);
+  const store = new BatchStore(redis, queueName);
+  const queue = store.queue;
   const metrics = createIntakeMetrics(queue, () => redis.ping());
   // The queue writes its meta key on first use; do it now so key snapshots compare like with like.
   await queue.waitUntilReady();

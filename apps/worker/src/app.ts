@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BatchStore, type ChunkJobData, createChunkQueue, redisKeys } from "@tat-bulk/batches";
+import { BatchStore, type ChunkJobData, redisKeys } from "@tat-bulk/batches";
 import { SlidingLogLimiter } from "@tat-bulk/rate-limit";
 import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
 import { DelayedError, Worker } from "bullmq";
@@ -23,9 +23,8 @@ export interface WorkerApp {
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
-  const queue = createChunkQueue(config.QUEUE_NAME, { url: config.REDIS_URL });
-  queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
-  const store = new BatchStore(redis, queue);
+  const store = new BatchStore(redis, config.QUEUE_NAME);
+  store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
   const metrics = createWorkerMetrics({ ping: () => redis.ping(), rateLimit: config.TAT_RATE_LIMIT });
   const client = new TatClient({
     endpoint: config.TAT_ENDPOINT,
@@ -109,7 +108,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
           logger.warn({ graceMs: config.WORKER_GRACE_MS }, "grace period over; closing with calls in flight");
           await worker.close(true);
         }
-        await queue.close();
+        await store.close();
         client.close();
         await new Promise<void>((resolve) => {
           health.close(() => resolve());

@@ -24,7 +24,7 @@ export const workerEnvSchema = z.object({
   /** Calls per second per action, shared by every replica. */
   TAT_RATE_LIMIT: envField.positiveInt(20),
   /** Extra window length that absorbs jitter between our send time and TAT's arrival clock. */
-  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(40),
+  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(35),
   /** How long all senders pause after a RequestLimitExceeded. */
   TAT_RATE_PENALTY_MS: envField.nonNegativeNumber(500),
   TAT_TIMEOUT_MS: envField.positiveInt(10_000),

@@ -132,12 +132,11 @@ describe("worker: final errors are not retried", () => {
       TENCENTCLOUD_SECRET_KEY: "wrong",
       QUEUE_NAME: `${stack.queueName}-auth`,
     });
-    const { BatchStore, createChunkQueue } = await import("@tat-bulk/batches");
+    const { BatchStore } = await import("@tat-bulk/batches");
     const { Redis } = await import("ioredis");
     const { chunkInstances } = await import("@tat-bulk/tat-api");
     const redis = new Redis(stack.redisUrl);
-    const queue = createChunkQueue(`${stack.queueName}-auth`, { url: stack.redisUrl });
-    const store = new BatchStore(redis, queue);
+    const store = new BatchStore(redis, `${stack.queueName}-auth`);
     const { chunks } = chunkInstances(cvmIds(3), 100);
     const created = await store.createBatch({
       request: {
@@ -162,7 +161,7 @@ describe("worker: final errors are not retried", () => {
       Error: { Code: "AuthFailure.SignatureFailure" },
     });
     await stranger.close();
-    await queue.close();
+    await store.close();
     redis.disconnect();
   });
 });

@@ -5,7 +5,6 @@ import {
   type BatchStore as BatchStoreType,
   type BatchSummary,
   type ChunkView,
-  createChunkQueue,
 } from "@tat-bulk/batches";
 import { chunkInstances } from "@tat-bulk/tat-api";
 import {
@@ -80,8 +79,7 @@ export async function startStack(
   const simUrl = options.simUrl ?? (await sim?.listen(0, "127.0.0.1")) ?? "";
   const queueName = `worker-test-${randomBytes(4).toString("hex")}`;
   const client = new Redis(redis.url);
-  const queue = createChunkQueue(queueName, { url: redis.url });
-  const store = new BatchStore(client, queue);
+  const store = new BatchStore(client, queueName);
   const workers: WorkerApp[] = [];
   const workerEnv = (overrides: Record<string, string> = {}) => ({
     REDIS_URL: redis.url,
@@ -147,7 +145,7 @@ export async function startStack(
     close() {
       closing ??= (async () => {
         await Promise.all(workers.map((w) => w.close()));
-        await queue.close();
+        await store.close();
         client.disconnect();
         await sim?.close();
         await redis.close();

@@ -11,15 +11,15 @@ import type {
   ChunkView,
   StoredChunk,
 } from "./batch-types.js";
-import { CHUNK_JOB_OPTIONS, chunkJobId } from "./chunk-queue.js";
+import { CHUNK_JOB_OPTIONS, chunkJobId, createChunkQueue } from "./chunk-queue.js";
 import { CANCEL_CHUNKS, TRANSITION_CHUNK } from "./lua-scripts.js";
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
 
 /** A batch being written expires by itself if its writer dies before committing it. */
 const STAGING_TTL_SECONDS = 3600;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-/** addBulk in slices: each is one MULTI; smaller slices keep Redis responsive to other clients. */
-const ADD_BULK_SLICE = 500;
+/** Jobs per addBulk (one MULTI each): a whole 100,000-instance batch fits in one. */
+const DEFAULT_ADD_BULK_SLICE = 1000;
 
 export interface NewBatch {
   request: BatchCallFields;
@@ -77,15 +77,27 @@ function toChunkView(index: number, chunk: StoredChunk): ChunkView {
   };
 }
 
-/** Batches and their chunks in Redis, beside the BullMQ queue that carries one job per chunk. */
+/**
+ * Batches and their chunks in Redis, beside the BullMQ queue that carries one job per chunk. The
+ * queue shares this store's connection: Redis runs one connection's commands in order, which is
+ * what lets a batch's records and its jobs be written without waiting for each other.
+ */
 export class BatchStore {
   readonly keys: RedisKeys;
+  readonly queue: Queue<ChunkJobData>;
 
   constructor(
     private readonly redis: Redis,
-    private readonly queue: Queue<ChunkJobData>,
+    queueName: string,
+    private readonly addBulkSlice = DEFAULT_ADD_BULK_SLICE,
   ) {
-    this.keys = redisKeys(queue.name);
+    this.keys = redisKeys(queueName);
+    this.queue = createChunkQueue(queueName, redis);
+  }
+
+  /** Closes the queue; the Redis connection is the caller's. Idempotent. */
+  close(): Promise<void> {
+    return this.queue.close();
   }
 
   private summaryFrom(batchId: string, h: Record<string, string>): BatchSummary | undefined {
@@ -129,6 +141,20 @@ export class BatchStore {
       if (reserved.kind !== "reserved") return reserved;
     }
     const now = String(Date.now());
+    const record = {
+      status: "QUEUED",
+      request: JSON.stringify(batch.request),
+      instanceCount: String(batch.instanceCount),
+      chunkCount: String(batch.chunks.length),
+      duplicatesRemoved: String(batch.duplicatesRemoved),
+      queued: String(batch.chunks.length),
+      running: "0",
+      succeeded: "0",
+      failed: "0",
+      cancelled: "0",
+      createdAt: now,
+      updatedAt: now,
+    };
     const batchKey = this.keys.batch(batchId);
     const chunksKey = this.keys.chunks(batchId);
     const jobIds: string[] = [];
@@ -138,28 +164,18 @@ export class BatchStore {
         const stored: StoredChunk = { t: chunk.instanceType, ids: chunk.instanceIds, s: "QUEUED", a: 0 };
         fields.push(String(chunk.index), JSON.stringify(stored));
       }
-      await this.redis
+      // Sent before the jobs on the connection the queue shares: a worker never sees a job before
+      // its batch, and the two writes overlap instead of waiting for each other.
+      const staged = this.redis
         .multi()
-        .hset(batchKey, {
-          status: "STAGING",
-          request: JSON.stringify(batch.request),
-          instanceCount: batch.instanceCount,
-          chunkCount: batch.chunks.length,
-          duplicatesRemoved: batch.duplicatesRemoved,
-          queued: batch.chunks.length,
-          running: 0,
-          succeeded: 0,
-          failed: 0,
-          cancelled: 0,
-          createdAt: now,
-          updatedAt: now,
-        })
+        .hset(batchKey, { ...record, status: "STAGING" })
         .hset(chunksKey, ...fields)
         .expire(batchKey, STAGING_TTL_SECONDS)
         .expire(chunksKey, STAGING_TTL_SECONDS)
         .exec();
-      for (let start = 0; start < batch.chunks.length; start += ADD_BULK_SLICE) {
-        const slice = batch.chunks.slice(start, start + ADD_BULK_SLICE).map((chunk) => {
+      const slices: Promise<unknown>[] = [staged];
+      for (let start = 0; start < batch.chunks.length; start += this.addBulkSlice) {
+        const slice = batch.chunks.slice(start, start + this.addBulkSlice).map((chunk) => {
           const jobId = chunkJobId(batchId, chunk.index);
           jobIds.push(jobId);
           return {
@@ -168,9 +184,13 @@ export class BatchStore {
             opts: { ...CHUNK_JOB_OPTIONS, jobId },
           };
         });
-        await this.queue.addBulk(slice);
-        await hooks.afterJobSlice?.(jobIds.length);
+        const written = jobIds.length;
+        slices.push(this.queue.addBulk(slice).then(() => hooks.afterJobSlice?.(written)));
       }
+      // Every write settles before a rollback runs, so a rollback sees all that was written.
+      const settled = await Promise.allSettled(slices);
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (rejected) throw rejected.reason;
       const results = await this.redis
         .multi()
         .hset(batchKey, "status", "QUEUED")
@@ -184,8 +204,8 @@ export class BatchStore {
       await this.rollback(batchId, jobIds, batch.idempotency?.key).catch(() => undefined);
       throw error;
     }
-    const summary = await this.getSummary(batchId);
-    if (!summary) throw new Error(`batch ${batchId} vanished right after it was committed`);
+    const summary = this.summaryFrom(batchId, record);
+    if (!summary) throw new Error(`batch ${batchId}: unreadable record`);
     return { kind: "created", summary };
   }
 

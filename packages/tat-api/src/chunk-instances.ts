@@ -22,8 +22,10 @@ export function chunkInstances(ids: readonly string[], size: number): ChunkedIns
   const seen = new Set<string>();
   const groups = new Map<InstanceType, string[]>();
   for (const id of ids) {
-    if (seen.has(id)) continue;
+    // One hash lookup per ID: add, and see whether the set grew.
+    const before = seen.size;
     seen.add(id);
+    if (seen.size === before) continue;
     const type = instanceTypeOf(id);
     if (type === undefined) throw new Error(`chunkInstances: "${id}" is not a TAT instance ID`);
     let group = groups.get(type);

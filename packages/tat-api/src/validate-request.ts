@@ -10,9 +10,6 @@ export interface TatError {
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: TatError };
 
-/** How many offending instance IDs an error names. */
-const NAMED_OFFENDERS = 5;
-
 function pathName(path: readonly PropertyKey[]): string {
   return (
     path
@@ -47,7 +44,7 @@ function priority(issue: z.core.$ZodIssue, root: unknown): number {
   return 3;
 }
 
-function toTatError(issue: z.core.$ZodIssue, root: unknown, all: readonly z.core.$ZodIssue[]): TatError {
+function toTatError(issue: z.core.$ZodIssue, root: unknown): TatError {
   const name = pathName(issue.path);
   if (issue.code === "unrecognized_keys") {
     const where = issue.path.length ? ` in ${name}` : "";
@@ -61,14 +58,6 @@ function toTatError(issue: z.core.$ZodIssue, root: unknown, all: readonly z.core
   const separator = issue.message.indexOf("|");
   const code = separator > 0 ? issue.message.slice(0, separator) : "InvalidParameterValue";
   const message = separator > 0 ? issue.message.slice(separator + 1) : `${name}: ${issue.message}`;
-  if (code === "InvalidParameterValue.InvalidInstanceId") {
-    const offenders = all
-      .filter((i) => i.message === issue.message)
-      .map((i) => String(valueAt(root, i.path)).slice(0, 64));
-    const shown = offenders.slice(0, NAMED_OFFENDERS).join(", ");
-    const more = offenders.length > NAMED_OFFENDERS ? ` and ${offenders.length - NAMED_OFFENDERS} more` : "";
-    return { code, message: `${offenders.length} invalid instance IDs: ${shown}${more}` };
-  }
   return { code, message };
 }
 
@@ -110,7 +99,7 @@ export function validateInvokerRequest<S extends z.ZodType<InvokerShaped>>(
     }
     if (first === undefined)
       return { ok: false, error: { code: "InvalidParameter", message: "Invalid body" } };
-    return { ok: false, error: toTatError(first, body, issues) };
+    return { ok: false, error: toTatError(first, body) };
   }
   const settings = parsed.data.ScheduleSettings;
   if (settings.Policy === "ONCE" && settings.InvokeTime !== undefined) {

@@ -385,7 +385,8 @@ describe("validateInvokerRequest", () => {
     const body = { ...valid(), InstanceIds: ["ins-yx05ky8j", "a", "b", "c", "d", "e", "f", "g"] };
     const result = check(body);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.message).toBe("7 invalid instance IDs: a, b, c, d, e and 2 more");
+    if (!result.ok)
+      expect(result.error.message).toBe('7 invalid instance IDs: "a", "b", "c", "d", "e" and 2 more');
   });
 
   it("refuses a body that is not an object", () => {

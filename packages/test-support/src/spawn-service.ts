@@ -27,10 +27,14 @@ export async function spawnService(
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const ready = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} did not become ready:\n${output}`)), timeoutMs);
+    let isReady = false;
     const onData = (data: Buffer) => {
-      output += data.toString();
+      // After the ready line only a tail is kept: a busy service must not grow this without bound.
+      output = (output + data.toString()).slice(isReady ? -65_536 : 0);
+      if (isReady) return;
       const match = readyPattern.exec(output);
       if (match) {
+        isReady = true;
         clearTimeout(timer);
         resolve(match[1] ?? match[0]);
       }

@@ -1,0 +1,100 @@
+// npm run bench:intake — accepting a 100,000-instance batch vs plain Queue.addBulk of the same
+// chunk jobs, and requests/second for 100-instance batches under autocannon.
+import { randomBytes } from "node:crypto";
+import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
+import { startTestRedis } from "@tat-bulk/test-support";
+import autocannon from "autocannon";
+import { Redis } from "ioredis";
+import { cvmIds, percentile, printTable, startIntake } from "./lib.mjs";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const KEY = "bench-key-0123456789abcdef";
+const request = (ids) => ({
+  Name: "bench",
+  Type: "SCHEDULE",
+  CommandId: "cmd-m7uma92n",
+  InstanceIds: ids,
+  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+});
+
+const redis = await startTestRedis();
+const intake = await startIntake({ REDIS_URL: redis.url, INTAKE_API_KEYS: KEY, QUEUE_NAME: "bench-intake" });
+const client = new Redis(redis.url);
+const baselineQueue = createChunkQueue("bench-baseline", { url: redis.url });
+const big = JSON.stringify(request(cvmIds(100_000)));
+
+async function accept() {
+  const started = performance.now();
+  const res = await fetch(`${intake.ready}/v1/invoker-batches`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: big,
+  });
+  const body = await res.json();
+  if (res.status !== 202 || body.ChunkCount !== 1000) throw new Error(JSON.stringify(body));
+  return performance.now() - started;
+}
+
+async function addBulk() {
+  const batchId = `bat-${randomBytes(8).toString("hex")}`;
+  const jobs = Array.from({ length: 1000 }, (_, index) => ({
+    name: "chunk",
+    data: { batchId, index },
+    opts: { ...CHUNK_JOB_OPTIONS, jobId: `${batchId}-${index}` },
+  }));
+  const started = performance.now();
+  await baselineQueue.addBulk(jobs);
+  return performance.now() - started;
+}
+
+// Warm both paths, then alternate so that neither gets a quieter Redis.
+await accept();
+await addBulk();
+const acceptMs = [];
+const addBulkMs = [];
+for (let i = 0; i < RUNS; i++) {
+  acceptMs.push(await accept());
+  addBulkMs.push(await addBulk());
+  await client.flushall();
+}
+
+console.log(`\nAccepting one 100,000-instance batch (1,000 chunks), ${RUNS} runs each:\n`);
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+printTable(
+  ["what", "p50", "p99"],
+  [
+    [
+      "POST /v1/invoker-batches (HTTP, validate, dedupe, chunk, store, enqueue)",
+      fmt(percentile(acceptMs, 50)),
+      fmt(percentile(acceptMs, 99)),
+    ],
+    [
+      "plain Queue.addBulk of the same 1,000 jobs",
+      fmt(percentile(addBulkMs, 50)),
+      fmt(percentile(addBulkMs, 99)),
+    ],
+  ],
+);
+console.log(
+  `\nratio (p50): ${(percentile(acceptMs, 50) / percentile(addBulkMs, 50)).toFixed(2)}x  (target: at most 1.5x)`,
+);
+
+const small = JSON.stringify(request(cvmIds(100)));
+const result = await autocannon({
+  url: `${intake.ready}/v1/invoker-batches`,
+  method: "POST",
+  headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+  body: small,
+  connections: 32,
+  duration: Number(process.env.BENCH_SECONDS ?? 10),
+});
+console.log(
+  `\n100-instance batches under autocannon (32 connections, ${result.duration} s): ` +
+    `${Math.round(result.requests.average)} requests/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+    `non-2xx ${result.non2xx}, errors ${result.errors}`,
+);
+
+await baselineQueue.close();
+client.disconnect();
+await intake.stop();
+await redis.close();
