@@ -124,7 +124,7 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
   router.get("/invoker-batches/:batchId", async (req, res) => {
     const batchId = batchIdParam(req);
     const chunkOffset = intParam(req, "chunkOffset", 0, 0, MAX_INSTANCES_PER_BATCH);
-    const chunkLimit = intParam(req, "chunkLimit", 100, 1, 1000);
+    const chunkLimit = intParam(req, "chunkLimit", 100, 0, 1000);
     const statusFilter = req.query.status;
     if (statusFilter !== undefined && !CHUNK_STATUSES.includes(statusFilter as ChunkStatus)) {
       throw apiError("InvalidParameterValue", `status must be one of ${CHUNK_STATUSES.join(", ")}`);

@@ -66,7 +66,7 @@ export function buildOpenApiDocument() {
           parameters: [
             batchIdParam,
             { name: "chunkOffset", in: "query", schema: { type: "integer", minimum: 0 } },
-            { name: "chunkLimit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+            { name: "chunkLimit", in: "query", schema: { type: "integer", minimum: 0, maximum: 1000 } },
             {
               name: "status",
               in: "query",

@@ -36,9 +36,9 @@ export const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: envField.positiveInt(32),
   /** SIGTERM: how long in-flight calls may take before the worker exits anyway. */
   WORKER_GRACE_MS: envField.positiveInt(15_000),
-  /** Job lock; a crashed worker's jobs return after at most about twice this. */
+  /** Job lock; a crashed worker's jobs return within lock + 2 stalled intervals (11 s by default). */
   WORKER_LOCK_MS: envField.positiveInt(5000),
-  WORKER_STALLED_INTERVAL_MS: envField.positiveInt(5000),
+  WORKER_STALLED_INTERVAL_MS: envField.positiveInt(3000),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

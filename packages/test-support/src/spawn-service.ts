@@ -26,7 +26,11 @@ export async function spawnService(
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const ready = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not become ready:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Never leave a half-started process behind.
+      child.kill("SIGKILL");
+      reject(new Error(`${entry} did not become ready:\n${output}`));
+    }, timeoutMs);
     let isReady = false;
     const onData = (data: Buffer) => {
       // After the ready line only a tail is kept: a busy service must not grow this without bound.

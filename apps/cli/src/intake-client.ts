@@ -1,0 +1,112 @@
+export interface BatchStatus {
+  BatchId: string;
+  Status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_FAILED" | "CANCELLED";
+  InstanceCount: number;
+  ChunkCount: number;
+  DuplicatesRemoved: number;
+  Counts: { Queued: number; Running: number; Succeeded: number; Failed: number; Cancelled: number };
+  CreatedAt: string;
+  FinishedAt: string | null;
+  EstimatedCompletionAt?: string | null;
+  Name: string;
+  CommandId: string;
+  Chunks?: Array<{
+    Index: number;
+    Status: string;
+    InstanceIds: string[];
+    InvokerId: string | null;
+    Error: { Code: string; Message: string } | null;
+  }>;
+}
+
+export interface Accepted {
+  BatchId: string;
+  InstanceCount: number;
+  ChunkCount: number;
+  DuplicatesRemoved: number;
+  StatusUrl: string;
+}
+
+/** An error answer of the intake, or a failure to reach it. */
+export class IntakeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class IntakeClient {
+  constructor(
+    private readonly url: string,
+    private readonly apiKey: string,
+  ) {}
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.apiKey}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new IntakeError("NetworkError", `cannot reach the intake at ${this.url} (${cause})`);
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new IntakeError(
+        "InvalidResponse",
+        `the intake answered HTTP ${res.status} with a body that is not JSON`,
+      );
+    }
+    if (!res.ok) {
+      const { Error: err, RequestId } = parsed as {
+        Error?: { Code?: string; Message?: string };
+        RequestId?: string;
+      };
+      throw new IntakeError(
+        err?.Code ?? `HTTP${res.status}`,
+        err?.Message ?? `HTTP ${res.status}`,
+        RequestId,
+      );
+    }
+    return parsed as T;
+  }
+
+  submit(body: unknown, idempotencyKey?: string): Promise<Accepted> {
+    return this.request(
+      "POST",
+      "/v1/invoker-batches",
+      body,
+      idempotencyKey ? { "idempotency-key": idempotencyKey } : {},
+    );
+  }
+
+  status(batchId: string, query = "chunkLimit=0"): Promise<BatchStatus> {
+    return this.request("GET", `/v1/invoker-batches/${encodeURIComponent(batchId)}?${query}`);
+  }
+
+  list(offset: number, limit: number): Promise<{ TotalCount: number; Batches: BatchStatus[] }> {
+    return this.request("GET", `/v1/invoker-batches?offset=${offset}&limit=${limit}`);
+  }
+
+  cancel(batchId: string): Promise<BatchStatus> {
+    return this.request("DELETE", `/v1/invoker-batches/${encodeURIComponent(batchId)}`);
+  }
+}

@@ -1,0 +1,55 @@
+import type { BatchStatus } from "./intake-client.js";
+
+export const FINAL_STATUSES = new Set(["SUCCEEDED", "FAILED", "PARTIALLY_FAILED", "CANCELLED"]);
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "--";
+  if (seconds < 60) return `${Math.ceil(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  return m < 60
+    ? `${m}m${String(Math.ceil(seconds % 60)).padStart(2, "0")}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** One line: bar, chunks done and failed, calls per second, ETA. Pure, so it is tested as text. */
+export function progressLine(status: BatchStatus, callsPerSecond: number, width = 30): string {
+  const { Succeeded, Failed, Cancelled, Running } = status.Counts;
+  const finished = Succeeded + Failed + Cancelled;
+  const total = Math.max(1, status.ChunkCount);
+  const filled = Math.round((finished / total) * width);
+  const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
+  const remaining = status.ChunkCount - finished;
+  const eta =
+    callsPerSecond > 0
+      ? duration(remaining / callsPerSecond)
+      : status.EstimatedCompletionAt
+        ? duration((Date.parse(status.EstimatedCompletionAt) - Date.now()) / 1000)
+        : "--";
+  return (
+    `${bar} ${finished}/${status.ChunkCount} chunks  ✓ ${Succeeded}  ✗ ${Failed}` +
+    `${Cancelled ? `  ⊘ ${Cancelled}` : ""}  ⟳ ${Running}  ${callsPerSecond.toFixed(1)} calls/s  ETA ${eta}`
+  );
+}
+
+export function summaryLines(status: BatchStatus, seconds: number): string[] {
+  const { Succeeded, Failed, Cancelled } = status.Counts;
+  return [
+    `${status.BatchId} ${status.Status} in ${duration(seconds)}: ${status.InstanceCount} instances in ${status.ChunkCount} chunks`,
+    `  succeeded ${Succeeded}, failed ${Failed}, cancelled ${Cancelled}`,
+  ];
+}
+
+/** Chunks finished per second over a sliding set of recent samples. */
+export class RateMeter {
+  private samples: Array<{ at: number; done: number }> = [];
+
+  constructor(private readonly windowMs = 5000) {}
+
+  add(at: number, done: number): number {
+    this.samples.push({ at, done });
+    this.samples = this.samples.filter((s) => s.at >= at - this.windowMs);
+    const first = this.samples[0];
+    if (!first || first.at === at) return 0;
+    return ((done - first.done) * 1000) / (at - first.at);
+  }
+}

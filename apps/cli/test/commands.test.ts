@@ -1,0 +1,182 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
+import {
+  freePort,
+  type ServiceProcess,
+  spawnService,
+  startTestRedis,
+  type TestRedis,
+} from "@tat-bulk/test-support";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Io } from "../src/commands.js";
+import { EXIT } from "../src/exit-codes.js";
+import { run } from "../src/run.js";
+
+const app = (name: string) => fileURLToPath(new URL(`../../${name}/dist/main.js`, import.meta.url));
+const KEY = "cli-test-key-0123456789abcdef";
+const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
+
+let redis: TestRedis;
+let tmp: string;
+const services: ServiceProcess[] = [];
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "tat-bulk-cli-"));
+  redis = await startTestRedis();
+  const world = join(tmp, "world.json");
+  await writeFile(
+    world,
+    JSON.stringify({
+      commands: [{ CommandId: "cmd-m7uma92n" }],
+      instances: [
+        ...Array.from({ length: 300 }, (_, i) => ({ InstanceId: `ins-${String(i).padStart(8, "0")}` })),
+        { InstanceId: "ins-offline1", AgentStatus: "Offline" },
+      ],
+    }),
+  );
+  const sim = await spawnService(app("tat-sim"), { PORT: "0", TAT_SIM_WORLD: world }, /"url":"([^"]+)"/);
+  services.push(sim);
+  const common = { REDIS_URL: redis.url, QUEUE_NAME: "cli-test", HOST: "127.0.0.1", PORT: "0" };
+  services.push(
+    await spawnService(
+      app("worker"),
+      {
+        ...common,
+        TAT_ENDPOINT: sim.ready,
+        TENCENTCLOUD_SECRET_ID: SECRET_ID,
+        TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
+      },
+      /"health":"([^"]+)"/,
+    ),
+  );
+  const intake = await spawnService(app("intake"), { ...common, INTAKE_API_KEYS: KEY }, /"url":"([^"]+)"/);
+  services.push(intake);
+  env = { TAT_BULK_URL: intake.ready, TAT_BULK_API_KEY: KEY };
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(services.map((s) => s.stop()));
+  await redis.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readStdin: () => options.stdin ?? "",
+    pollMs: 50,
+  };
+  const code = await run(argv, options.env ?? env, tmp, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const ids = (n: number) =>
+  Array.from({ length: n }, (_, i) => `ins-${String(i).padStart(8, "0")}`).join("\n");
+
+describe("tat-bulk against a running intake", () => {
+  it("submit reads a file and prints the batch; status, list and cancel show it", async () => {
+    const file = join(tmp, "ids.txt");
+    await writeFile(file, ids(250));
+    const submitted = await cli([
+      "submit",
+      "--command",
+      "cmd-m7uma92n",
+      "--instances",
+      file,
+      "--cron",
+      "0 3 * * *",
+      "--json",
+    ]);
+    expect(submitted.code).toBe(EXIT.OK);
+    const accepted = JSON.parse(submitted.out) as {
+      BatchId: string;
+      InstanceCount: number;
+      ChunkCount: number;
+    };
+    expect(accepted).toMatchObject({ InstanceCount: 250, ChunkCount: 3 });
+
+    const status = await cli(["status", accepted.BatchId]);
+    expect(status.code).toBe(EXIT.OK);
+    expect(status.out).toContain(accepted.BatchId);
+
+    const listed = await cli(["list", "--json"]);
+    expect(JSON.parse(listed.out).Batches.map((b: { BatchId: string }) => b.BatchId)).toContain(
+      accepted.BatchId,
+    );
+
+    const cancelled = await cli(["cancel", accepted.BatchId, "--json"]);
+    expect(cancelled.code).toBe(EXIT.OK);
+    // A worker is draining this queue: the batch is either cancelled now or was already done.
+    const after = JSON.parse(cancelled.out) as { BatchId: string; Status: string; FinishedAt: string | null };
+    expect(after.BatchId).toBe(accepted.BatchId);
+    expect(["CANCELLED", "SUCCEEDED"]).toContain(after.Status);
+    expect(after.FinishedAt).not.toBeNull();
+  });
+
+  it("submit --wait follows the batch to SUCCEEDED and exits 0", async () => {
+    const result = await cli(["submit", "--command", "cmd-m7uma92n", "--instances", "-", "--wait"], {
+      stdin: ids(300),
+    });
+    expect(result.code).toBe(EXIT.OK);
+    expect(result.out).toMatch(/SUCCEEDED in .*: 300 instances in 3 chunks/);
+    expect(result.out).toContain("succeeded 3, failed 0");
+  }, 30_000);
+
+  it("submit --wait exits 1 when a chunk fails, and names its error", async () => {
+    const result = await cli(["submit", "--command", "cmd-m7uma92n", "--instances", "-", "--wait"], {
+      stdin: `${ids(100)}\nins-offline1\n`,
+    });
+    expect(result.code).toBe(EXIT.BATCH_FAILED);
+    expect(result.out).toMatch(/PARTIALLY_FAILED/);
+    expect(result.out).toContain("ResourceUnavailable.AgentStatusNotOnline");
+  }, 30_000);
+
+  it("shows an API error with its code and message, no stack trace, and exits 3", async () => {
+    const result = await cli(["submit", "--command", "cmd-bad", "--instances", "-"], { stdin: ids(1) });
+    expect(result.code).toBe(EXIT.API_ERROR);
+    expect(result.err).toMatch(
+      /^tat-bulk: InvalidParameterValue\.InvalidCommandId: .+ \(RequestId [0-9a-f-]+\)$/,
+    );
+    const unknown = await cli(["status", "bat-0000000000000000"]);
+    expect(unknown.code).toBe(EXIT.API_ERROR);
+    expect(unknown.err).toContain("ResourceNotFound");
+  });
+
+  it("exits 3 with a clear message when the intake cannot be reached or the key is wrong", async () => {
+    const port = await freePort();
+    const down = await cli(["list"], {
+      env: { TAT_BULK_URL: `http://127.0.0.1:${port}`, TAT_BULK_API_KEY: KEY },
+    });
+    expect(down.code).toBe(EXIT.API_ERROR);
+    expect(down.err).toMatch(/NetworkError: cannot reach the intake/);
+    const wrongKey = await cli(["list"], { env: { ...env, TAT_BULK_API_KEY: "wrong-key-0123456789" } });
+    expect(wrongKey.code).toBe(EXIT.API_ERROR);
+    expect(wrongKey.err).toContain("AuthFailure");
+  });
+
+  it("exits 2 on usage errors and without a URL", async () => {
+    expect((await cli(["submit"])).code).toBe(EXIT.USAGE);
+    const noUrl = await cli(["list"], { env: {} });
+    expect(noUrl.code).toBe(EXIT.USAGE);
+    expect(noUrl.err).toContain("no intake URL");
+    expect(
+      (await cli(["submit", "--command", "cmd-m7uma92n", "--instances", join(tmp, "missing.txt")])).code,
+    ).toBe(EXIT.USAGE);
+  });
+
+  it("finds a local stack through stack.json when no URL is given", async () => {
+    const dir = join(tmp, "stackdir");
+    await rm(dir, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
+    await writeFile(join(dir, "stack.json"), JSON.stringify({ intakeUrl: env.TAT_BULK_URL, apiKey: KEY }));
+    const result = await cli(["list"], { env: { STACK_DATA_DIR: dir } });
+    expect(result.code).toBe(EXIT.OK);
+  });
+});

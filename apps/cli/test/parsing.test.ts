@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { parseCommand } from "../src/args.js";
+import { UsageError } from "../src/exit-codes.js";
+import { parseInstances } from "../src/instances-file.js";
+import type { BatchStatus } from "../src/intake-client.js";
+import { progressLine } from "../src/progress.js";
+
+const NOW = () => new Date("2026-11-28T10:00:00Z");
+
+describe("parseCommand", () => {
+  it("reads a full submit", () => {
+    const command = parseCommand(
+      [
+        "submit",
+        "--command",
+        "cmd-m7uma92n",
+        "--instances",
+        "ids.txt",
+        "--cron",
+        "0 3 * * *",
+        "--name",
+        "nightly",
+        "--username",
+        "root",
+        "--parameters",
+        '{"v":"1"}',
+        "--tag",
+        "team=sre",
+        "--tag",
+        "env=a=b",
+        "--region",
+        "ap-singapore",
+        "--idempotency-key",
+        "k1",
+        "--wait",
+        "--json",
+        "--url",
+        "http://x:1",
+        "--api-key",
+        "secret",
+      ],
+      NOW,
+    );
+    expect(command).toEqual({
+      name: "submit",
+      connection: { url: "http://x:1", apiKey: "secret" },
+      json: true,
+      wait: true,
+      instances: "ids.txt",
+      idempotencyKey: "k1",
+      request: {
+        Name: "nightly",
+        CommandId: "cmd-m7uma92n",
+        ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 3 * * *" },
+        Username: "root",
+        Parameters: '{"v":"1"}',
+        Tags: [
+          { Key: "team", Value: "sre" },
+          { Key: "env", Value: "a=b" },
+        ],
+        Region: "ap-singapore",
+      },
+    });
+  });
+
+  it("defaults to a ONCE schedule left for submit to time, and a dated name", () => {
+    const command = parseCommand(["submit", "--command", "cmd-m7uma92n", "--instances", "-"], NOW);
+    expect(command).toMatchObject({
+      request: { Name: "tat-bulk-20261128100000", ScheduleSettings: { Policy: "ONCE" } },
+      wait: false,
+      json: false,
+    });
+    const at = parseCommand(
+      ["submit", "--command", "c", "--instances", "-", "--at", "2027-01-01T00:00:00Z"],
+      NOW,
+    );
+    expect(at).toMatchObject({
+      request: { ScheduleSettings: { Policy: "ONCE", InvokeTime: "2027-01-01T00:00:00Z" } },
+    });
+  });
+
+  it("reads status, list, cancel, demo and help", () => {
+    expect(parseCommand(["status", "bat-1", "--wait"])).toEqual({
+      name: "status",
+      connection: {},
+      json: false,
+      batchId: "bat-1",
+      wait: true,
+    });
+    expect(parseCommand(["list", "--limit", "5", "--offset", "10", "--json"])).toEqual({
+      name: "list",
+      connection: {},
+      json: true,
+      limit: 5,
+      offset: 10,
+    });
+    expect(parseCommand(["cancel", "bat-2"])).toEqual({
+      name: "cancel",
+      connection: {},
+      json: false,
+      batchId: "bat-2",
+    });
+    expect(parseCommand(["demo"])).toEqual({ name: "demo", connection: {}, json: false, count: 3000 });
+    expect(parseCommand([])).toEqual({ name: "help" });
+    expect(parseCommand(["list", "--help"])).toEqual({ name: "help" });
+  });
+
+  it.each([
+    [["submit", "--instances", "f"], /--command/],
+    [["submit", "--command", "c"], /--instances/],
+    [["submit", "--command", "c", "--instances", "f", "--cron", "x", "--at", "y"], /cannot both/],
+    [["submit", "--command", "c", "--instances", "f", "--tag", "novalue"], /key=value/],
+    [["status"], /exactly one BATCH_ID/],
+    [["cancel", "a", "b"], /exactly one BATCH_ID/],
+    [["list", "--limit", "ten"], /whole number/],
+    [["launch"], /unknown command/],
+    [["list", "--bogus"], /bogus/],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCommand(argv)).toThrow(UsageError);
+    expect(() => parseCommand(argv)).toThrow(message);
+  });
+});
+
+describe("parseInstances", () => {
+  it("reads one ID per line, skipping blanks and comments", () => {
+    expect(parseInstances("ins-aaaaaaaa\n\n# fleet B\nlhins-bbbbbbbb\r\nrins-cccccccc\n")).toEqual([
+      "ins-aaaaaaaa",
+      "lhins-bbbbbbbb",
+      "rins-cccccccc",
+    ]);
+  });
+  it("reads the first column of a CSV, skipping its header", () => {
+    expect(parseInstances('InstanceId,Zone\n"ins-aaaaaaaa",ap-1\nins-bbbbbbbb,ap-2\n')).toEqual([
+      "ins-aaaaaaaa",
+      "ins-bbbbbbbb",
+    ]);
+  });
+  it("reads a JSON array or an object with InstanceIds", () => {
+    expect(parseInstances('["ins-aaaaaaaa","ins-bbbbbbbb"]')).toEqual(["ins-aaaaaaaa", "ins-bbbbbbbb"]);
+    expect(parseInstances('{"InstanceIds":["ins-aaaaaaaa"]}')).toEqual(["ins-aaaaaaaa"]);
+  });
+  it("refuses JSON of the wrong shape", () => {
+    expect(() => parseInstances("[1,2]")).toThrow(UsageError);
+    expect(() => parseInstances("{oops")).toThrow(UsageError);
+  });
+});
+
+describe("progressLine", () => {
+  it("shows the bar, counts, rate and ETA", () => {
+    const status = {
+      BatchId: "bat-1",
+      Status: "RUNNING",
+      ChunkCount: 200,
+      Counts: { Queued: 98, Running: 2, Succeeded: 95, Failed: 5, Cancelled: 0 },
+    } as BatchStatus;
+    expect(progressLine(status, 20, 10)).toBe(
+      "█████░░░░░ 100/200 chunks  ✓ 95  ✗ 5  ⟳ 2  20.0 calls/s  ETA 5s",
+    );
+  });
+});

@@ -1,0 +1,93 @@
+import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LimiterClosedError, SlidingLogLimiter } from "../src/sliding-log-limiter.js";
+
+let server: TestRedis;
+const clients: Redis[] = [];
+beforeAll(async () => {
+  server = await startTestRedis();
+});
+afterAll(async () => {
+  for (const client of clients) client.disconnect();
+  await server.close();
+});
+
+function limiter(prefix: string, options: { limit?: number; windowMs?: number; penaltyMs?: number } = {}) {
+  const redis = new Redis(server.url);
+  clients.push(redis);
+  return new SlidingLogLimiter({
+    redis,
+    keyPrefix: prefix,
+    limit: options.limit ?? 10,
+    windowMs: options.windowMs ?? 500,
+    penaltyMs: options.penaltyMs ?? 0,
+  });
+}
+
+/** The most grants in any span of `windowMs`. */
+function busiestWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let head = 0;
+  sorted.forEach((t, i) => {
+    while ((sorted[head] ?? t) <= t - windowMs) head++;
+    max = Math.max(max, i - head + 1);
+  });
+  return max;
+}
+
+describe("SlidingLogLimiter", () => {
+  it("shares one budget across processes: never more than the limit in any window, and no idle slot", async () => {
+    const replicas = [limiter("shared:"), limiter("shared:"), limiter("shared:")];
+    const grants: number[] = [];
+    const started = Date.now();
+    await Promise.all(
+      replicas.flatMap((l) =>
+        Array.from({ length: 20 }, async () => {
+          await l.acquire("CreateInvoker");
+          grants.push(Date.now());
+        }),
+      ),
+    );
+    // 60 grants, 10 per 500 ms: the first 10 at once, then 10 more every 500 ms.
+    expect(grants).toHaveLength(60);
+    // Measured on this process's clock, which can run a millisecond off Redis's.
+    expect(busiestWindow(grants, 495)).toBeLessThanOrEqual(10);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(2500);
+    expect(elapsed).toBeLessThan(2500 + 400);
+    for (const l of replicas) l.close();
+  });
+
+  it("keeps buckets apart", async () => {
+    const l = limiter("apart:", { limit: 5, windowMs: 10_000 });
+    const started = Date.now();
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => l.acquire("CreateInvoker")),
+      ...Array.from({ length: 5 }, () => l.acquire("DescribeInvokers")),
+    ]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    l.close();
+  });
+
+  it("pauses every sender of a bucket after penalize", async () => {
+    const l = limiter("penalty:", { limit: 100, windowMs: 1000, penaltyMs: 300 });
+    await l.penalize("CreateInvoker");
+    const started = Date.now();
+    await l.acquire("CreateInvoker");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    l.close();
+  });
+
+  it("close() wakes waiters with LimiterClosedError and is idempotent", async () => {
+    const l = limiter("closing:", { limit: 1, windowMs: 60_000 });
+    await l.acquire("CreateInvoker");
+    const waiting = l.acquire("CreateInvoker");
+    const queued = l.acquire("CreateInvoker");
+    l.close();
+    l.close();
+    await expect(waiting).rejects.toBeInstanceOf(LimiterClosedError);
+    await expect(queued).rejects.toBeInstanceOf(LimiterClosedError);
+  });
+});

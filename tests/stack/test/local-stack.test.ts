@@ -1,0 +1,81 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const run = promisify(execFile);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let tmp = "";
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe("npm start's stack, as a newcomer uses it", () => {
+  it("starts everything, runs the demo through the CLI to SUCCEEDED, and stops leaving no process behind", async () => {
+    tmp = await mkdtemp(join(tmpdir(), "tat-bulk-stack-"));
+    const dataDir = join(tmp, "data");
+    const stack = spawn(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        STACK_DATA_DIR: dataDir,
+        INTAKE_PORT: "0",
+        TAT_SIM_PORT: "0",
+        WORKER_BASE_PORT: "0",
+        WORKERS: "2",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    stack.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    stack.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => stack.once("exit", (code) => resolve(code)));
+    for (let i = 0; i < 300 && !output.includes("tat-bulk is running"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(output).toContain("tat-bulk is running");
+    expect(output).toMatch(/\[worker-2\] .*worker running/);
+    expect(output).toMatch(/API key: local-[0-9a-f]{32}/);
+    const info = JSON.parse(await readFile(join(dataDir, "stack.json"), "utf8")) as {
+      pids: number[];
+      intakeUrl: string;
+    };
+    expect(info.pids).toHaveLength(5);
+
+    // The demo, through the CLI's own bin, finding the stack through stack.json.
+    const demo = await run(
+      process.execPath,
+      [join(ROOT, "apps/cli/bin/tat-bulk.js"), "demo", "--count", "2500"],
+      {
+        env: { PATH: process.env.PATH ?? "", STACK_DATA_DIR: dataDir },
+        cwd: tmp,
+      },
+    );
+    expect(demo.stdout).toMatch(/SUCCEEDED in .*: 2500 instances in \d+ chunks/);
+
+    stack.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(output).toContain("[stack] stopped");
+    for (const pid of info.pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+  }, 90_000);
+
+  it("says how to get Redis when redis-server is missing and REDIS_URL is unset", async () => {
+    const result = await run(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
+      env: { PATH: "/nonexistent", STACK_DATA_DIR: join(tmpdir(), "tat-bulk-no-redis") },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect("code" in result && result.code).toBe(1);
+    expect("stderr" in result && result.stderr).toMatch(/redis-server is not on PATH.*REDIS_URL/);
+  });
+});
