@@ -26,10 +26,10 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function simFigures(stats) {
   const window = Object.entries(stats.windows).find(([key]) => key.startsWith("CreateInvoker|"))?.[1];
   const limit = stats.rate.limit;
-  // Steady state: the first `limit` calls leave at once, the rest are paced by the limit.
+  // Accepted calls per second between the first and the last acceptance, over the limit.
   const seconds = (window.lastAcceptedAt - window.firstAcceptedAt) / 1000;
   return {
-    ratio: ((window.accepted - limit) / seconds / limit).toFixed(3),
+    ratio: ((window.accepted - 1) / seconds / limit).toFixed(3),
     rejected: stats.calls.CreateInvoker?.RequestLimitExceeded ?? 0,
     maxArrivals: window.maxArrivalsIn1000ms,
     duplicates: stats.duplicates,

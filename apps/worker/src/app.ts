@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BatchStore, type ChunkJobData, redisKeys } from "@tat-bulk/batches";
-import { SlidingLogLimiter } from "@tat-bulk/rate-limit";
+import { SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
 import { DelayedError, Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -33,7 +33,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     timeoutMs: config.TAT_TIMEOUT_MS,
     ...(config.TENCENTCLOUD_SESSION_TOKEN ? { sessionToken: config.TENCENTCLOUD_SESSION_TOKEN } : {}),
   });
-  const limiter = new SlidingLogLimiter({
+  const limiter = new SharedRateLimiter({
     redis,
     keyPrefix: redisKeys(config.QUEUE_NAME).rateLimit(""),
     limit: config.TAT_RATE_LIMIT,
@@ -57,6 +57,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     retryBaseMs: config.TAT_RETRY_BASE_MS,
     retryMaxMs: config.TAT_RETRY_MAX_MS,
     rateLimitedDelayMs: config.TAT_RATE_PENALTY_MS,
+    defaultRegion: config.TAT_REGION,
   });
   const worker = new Worker<ChunkJobData>(
     config.QUEUE_NAME,

@@ -25,6 +25,8 @@ export interface ChunkProcessorDeps {
   retryMaxMs: number;
   /** Pause after RequestLimitExceeded before the chunk goes again. */
   rateLimitedDelayMs: number;
+  /** For a batch record without a Region (the intake always sets one). */
+  defaultRegion: string;
 }
 
 /** `done`: nothing more to do for this job. `retry`: put it back in the queue after `delayMs`. */
@@ -116,7 +118,7 @@ export class ChunkProcessor {
       await this.finish(job, "CANCELLED", {}, "Cancelled");
       return DONE;
     }
-    const request = batch.request;
+    const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
     const invokeTime =
       request.ScheduleSettings.Policy === "ONCE" && request.ScheduleSettings.InvokeTime
         ? parseInvokeTime(request.ScheduleSettings.InvokeTime)
@@ -184,17 +186,16 @@ export class ChunkProcessor {
       request.Region,
       params,
       async () => {
-        if (await store.isCancelRequested(job.batchId)) {
-          cancelled = true;
-          return false;
-        }
-        // From here on, until TAT answers, the invoker may exist: a crash now means "look first".
+        // One step right before sending: refuse if cancelled, else mark RUNNING and "look first".
+        // From here on, until TAT answers, the invoker may exist: a crash now means a look next time.
         const marked = await store.transition(job.batchId, job.index, {
           from: ["QUEUED", "RUNNING"],
           to: "RUNNING",
           patch: { chk: 1, sent: chunk.sent ?? Date.now() },
           attemptDelta: 1,
+          abortIfCancelled: true,
         });
+        cancelled = marked.kind === "cancelled";
         return marked.kind === "ok";
       },
     );

@@ -15,7 +15,7 @@ export const workerEnvSchema = z.object({
   TENCENTCLOUD_SECRET_ID: z.string().min(1),
   TENCENTCLOUD_SECRET_KEY: z.string().min(1),
   TENCENTCLOUD_SESSION_TOKEN: z.string().optional(),
-  /** Region for batches that name none (the intake fills it in; this is a fallback). */
+  /** Region for a batch record that names none (the intake always fills it in). */
   TAT_REGION: z.string().default("ap-guangzhou"),
   /** A bare host means https; `http://127.0.0.1:4600` points the worker at the simulator. */
   TAT_ENDPOINT: z.string().min(1).default("tat.intl.tencentcloudapi.com"),

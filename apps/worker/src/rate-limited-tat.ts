@@ -1,4 +1,4 @@
-import type { SlidingLogLimiter } from "@tat-bulk/rate-limit";
+import type { SharedRateLimiter } from "@tat-bulk/rate-limit";
 import type { TatCallResult, TatClient } from "@tat-bulk/tat-client";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -10,7 +10,7 @@ import type { WorkerMetrics } from "./worker-metrics.js";
 export class RateLimitedTat {
   constructor(
     private readonly client: TatClient,
-    private readonly limiter: SlidingLogLimiter,
+    private readonly limiter: SharedRateLimiter,
     private readonly metrics: WorkerMetrics,
     private readonly bucketSuffix: string,
   ) {}

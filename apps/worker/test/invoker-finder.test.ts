@@ -1,4 +1,4 @@
-import { SlidingLogLimiter } from "@tat-bulk/rate-limit";
+import { SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { TatClient } from "@tat-bulk/tat-client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ let stack: Stack;
 let redis: Redis;
 let client: TatClient;
 let tat: RateLimitedTat;
-let limiter: SlidingLogLimiter;
+let limiter: SharedRateLimiter;
 beforeAll(async () => {
   stack = await startStack({ simEnv: { TAT_SIM_RATE_LIMIT: "100000" } });
   redis = new Redis(stack.redisUrl);
@@ -22,7 +22,7 @@ beforeAll(async () => {
     secretKey: SECRET_KEY,
     timeoutMs: 5000,
   });
-  limiter = new SlidingLogLimiter({
+  limiter = new SharedRateLimiter({
     redis,
     keyPrefix: "finder-test:",
     limit: 1000,

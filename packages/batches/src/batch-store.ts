@@ -45,11 +45,14 @@ export interface TransitionRequest {
   patch?: Partial<StoredChunk>;
   unset?: ReadonlyArray<keyof StoredChunk>;
   attemptDelta?: number;
+  /** Refuse (answering `cancelled`) when the batch's cancel was asked. */
+  abortIfCancelled?: boolean;
 }
 
 export type TransitionResult =
   | { kind: "ok"; previous: ChunkStatus; finished?: { status: BatchStatus; createdAtMs: number } }
   | { kind: "missing" }
+  | { kind: "cancelled" }
   | { kind: "conflict"; current: ChunkStatus };
 
 export interface ChunkPageQuery {
@@ -298,10 +301,6 @@ export class BatchStore {
     };
   }
 
-  async isCancelRequested(batchId: string): Promise<boolean> {
-    return (await this.redis.hget(this.keys.batch(batchId), "cancelRequested")) === "1";
-  }
-
   async transition(batchId: string, index: number, request: TransitionRequest): Promise<TransitionResult> {
     const reply = (await this.redis.eval(
       TRANSITION_CHUNK,
@@ -315,6 +314,7 @@ export class BatchStore {
       (request.unset ?? []).join(","),
       String(request.attemptDelta ?? 0),
       String(Date.now()),
+      request.abortIfCancelled ? "1" : "0",
     )) as [string, string?, string?, string?];
     if (reply[0] === "ok") {
       const previous = reply[1] as ChunkStatus;
@@ -326,6 +326,7 @@ export class BatchStore {
       };
     }
     if (reply[0] === "conflict") return { kind: "conflict", current: reply[1] as ChunkStatus };
+    if (reply[0] === "cancelled") return { kind: "cancelled" };
     return { kind: "missing" };
   }
 

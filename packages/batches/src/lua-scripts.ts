@@ -26,13 +26,14 @@ end
 /**
  * KEYS: batch hash, chunks hash.
  * ARGV: index, allowed previous statuses (comma list, or *), new status, JSON patch, comma list of
- * fields to remove, attempt delta, now (epoch ms).
+ * fields to remove, attempt delta, now (epoch ms), '1' to refuse when the batch's cancel was asked.
  * Returns {'ok', previous, final batch status if this step finished the batch else '', createdAt}
- * | {'missing'} | {'conflict', current}.
+ * | {'missing'} | {'conflict', current} | {'cancelled'}.
  */
 export const TRANSITION_CHUNK = `${SETTLE_BATCH}
 local batchKey, chunksKey = KEYS[1], KEYS[2]
 local idx, allowed, to, patch, unset, delta, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6]), ARGV[7]
+if ARGV[8] == '1' and redis.call('HGET', batchKey, 'cancelRequested') == '1' then return {'cancelled'} end
 local raw = redis.call('HGET', chunksKey, idx)
 if not raw then return {'missing'} end
 local chunk = cjson.decode(raw)

@@ -1,1 +1,1 @@
-export * from "./sliding-log-limiter.js";
+export * from "./shared-rate-limiter.js";
