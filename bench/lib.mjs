@@ -1,27 +1,12 @@
 // Shared by the benchmarks: processes from the built apps, percentiles, a table printer.
 import { fileURLToPath } from "node:url";
-import { spawnService } from "@tat-bulk/test-support";
+import { startApp } from "@tat-bulk/test-support";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export const startIntake = (env) =>
-  spawnService(
-    `${ROOT}apps/intake/dist/main.js`,
-    { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    /"url":"([^"]+)"/,
-  );
-export const startSim = (env) =>
-  spawnService(
-    `${ROOT}apps/tat-sim/dist/main.js`,
-    { PORT: "0", LOG_LEVEL: "info", ...env },
-    /"url":"([^"]+)"/,
-  );
-export const startWorker = (env) =>
-  spawnService(
-    `${ROOT}apps/worker/dist/main.js`,
-    { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
-    /"health":"([^"]+)"/,
-  );
+export const startIntake = (env) => startApp("intake", env);
+export const startSim = (env) => startApp("tat-sim", env);
+export const startWorker = (env) => startApp("worker", env);
 
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,12 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
 import {
   freePort,
   type ServiceProcess,
-  spawnService,
+  startApp,
   startTestRedis,
   type TestRedis,
 } from "@tat-bulk/test-support";
@@ -15,7 +14,6 @@ import type { Io } from "../src/commands.js";
 import { EXIT } from "../src/exit-codes.js";
 import { run } from "../src/run.js";
 
-const app = (name: string) => fileURLToPath(new URL(`../../${name}/dist/main.js`, import.meta.url));
 const KEY = "cli-test-key-0123456789abcdef";
 const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
 
@@ -23,6 +21,8 @@ let redis: TestRedis;
 let tmp: string;
 const services: ServiceProcess[] = [];
 let env: NodeJS.ProcessEnv;
+/** An intake whose queue no worker drains: its batches stay QUEUED until cancelled. */
+let idleEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), "tat-bulk-cli-"));
@@ -38,24 +38,27 @@ beforeAll(async () => {
       ],
     }),
   );
-  const sim = await spawnService(app("tat-sim"), { PORT: "0", TAT_SIM_WORLD: world }, /"url":"([^"]+)"/);
+  const sim = await startApp("tat-sim", { TAT_SIM_WORLD: world });
   services.push(sim);
-  const common = { REDIS_URL: redis.url, QUEUE_NAME: "cli-test", HOST: "127.0.0.1", PORT: "0" };
+  const common = { REDIS_URL: redis.url, QUEUE_NAME: "cli-test" };
   services.push(
-    await spawnService(
-      app("worker"),
-      {
-        ...common,
-        TAT_ENDPOINT: sim.ready,
-        TENCENTCLOUD_SECRET_ID: SECRET_ID,
-        TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
-      },
-      /"health":"([^"]+)"/,
-    ),
+    await startApp("worker", {
+      ...common,
+      TAT_ENDPOINT: sim.ready,
+      TENCENTCLOUD_SECRET_ID: SECRET_ID,
+      TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
+    }),
   );
-  const intake = await spawnService(app("intake"), { ...common, INTAKE_API_KEYS: KEY }, /"url":"([^"]+)"/);
+  const intake = await startApp("intake", { ...common, INTAKE_API_KEYS: KEY });
   services.push(intake);
   env = { TAT_BULK_URL: intake.ready, TAT_BULK_API_KEY: KEY };
+  const idle = await startApp("intake", {
+    REDIS_URL: redis.url,
+    QUEUE_NAME: "cli-test-idle",
+    INTAKE_API_KEYS: KEY,
+  });
+  services.push(idle);
+  idleEnv = { TAT_BULK_URL: idle.ready, TAT_BULK_API_KEY: KEY };
 }, 60_000);
 
 afterAll(async () => {
@@ -84,7 +87,8 @@ describe("tat-bulk against a running intake", () => {
   it("submit reads a file and prints the batch; status, list and cancel show it", async () => {
     const file = join(tmp, "ids.txt");
     await writeFile(file, ids(250));
-    const submitted = await cli([
+    const on = { env: idleEnv };
+    const argv = [
       "submit",
       "--command",
       "cmd-m7uma92n",
@@ -93,7 +97,8 @@ describe("tat-bulk against a running intake", () => {
       "--cron",
       "0 3 * * *",
       "--json",
-    ]);
+    ];
+    const submitted = await cli(argv, on);
     expect(submitted.code).toBe(EXIT.OK);
     const accepted = JSON.parse(submitted.out) as {
       BatchId: string;
@@ -102,22 +107,22 @@ describe("tat-bulk against a running intake", () => {
     };
     expect(accepted).toMatchObject({ InstanceCount: 250, ChunkCount: 3 });
 
-    const status = await cli(["status", accepted.BatchId]);
+    const status = await cli(["status", accepted.BatchId], on);
     expect(status.code).toBe(EXIT.OK);
-    expect(status.out).toContain(accepted.BatchId);
+    expect(status.out).toMatch(new RegExp(`^${accepted.BatchId} +QUEUED +250 instances +3 chunks`));
 
-    const listed = await cli(["list", "--json"]);
-    expect(JSON.parse(listed.out).Batches.map((b: { BatchId: string }) => b.BatchId)).toContain(
-      accepted.BatchId,
-    );
+    const listed = await cli(["list", "--json"], on);
+    const batches = (JSON.parse(listed.out) as { Batches: Array<{ BatchId: string }> }).Batches;
+    expect(batches.map((b) => b.BatchId)).toContain(accepted.BatchId);
 
-    const cancelled = await cli(["cancel", accepted.BatchId, "--json"]);
+    // No worker drains this queue, so every chunk is still queued and cancel ends the batch at once.
+    const cancelled = await cli(["cancel", accepted.BatchId, "--json"], on);
     expect(cancelled.code).toBe(EXIT.OK);
-    // A worker is draining this queue: the batch is either cancelled now or was already done.
-    const after = JSON.parse(cancelled.out) as { BatchId: string; Status: string; FinishedAt: string | null };
-    expect(after.BatchId).toBe(accepted.BatchId);
-    expect(["CANCELLED", "SUCCEEDED"]).toContain(after.Status);
-    expect(after.FinishedAt).not.toBeNull();
+    expect(JSON.parse(cancelled.out)).toMatchObject({
+      BatchId: accepted.BatchId,
+      Status: "CANCELLED",
+      Counts: { Cancelled: 3, Queued: 0 },
+    });
   });
 
   it("submit --wait follows the batch to SUCCEEDED and exits 0", async () => {

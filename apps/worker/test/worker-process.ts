@@ -1,11 +1,8 @@
-import { fileURLToPath } from "node:url";
-import { type ServiceProcess, spawnService } from "@tat-bulk/test-support";
-
-const WORKER_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+import { type ServiceProcess, startApp } from "@tat-bulk/test-support";
 
 /** Runs the built worker (`npm run start:worker`'s entry point) as a real process; `ready` is its health URL. */
 export function spawnWorker(env: Record<string, string>): Promise<ServiceProcess> {
-  return spawnService(WORKER_MAIN, { ...env, LOG_LEVEL: "info" }, /"health":"([^"]+)"/);
+  return startApp("worker", { ...env, LOG_LEVEL: "info" });
 }
 
 /** A counter's value scraped from a worker's /metrics (summed over matching label sets). */

@@ -1,3 +1,4 @@
 export * from "./free-port.js";
 export * from "./redis-server.js";
 export * from "./spawn-service.js";
+export * from "./start-app.js";

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import {
   freePort,
   type ServiceProcess,
-  spawnService,
+  startApp,
   startTestRedis,
   type TestRedis,
 } from "@tat-bulk/test-support";
@@ -92,35 +92,24 @@ beforeAll(async () => {
       ],
     }),
   );
-  const sim = await spawnService(
-    join(ROOT, "apps/tat-sim/dist/main.js"),
-    { PORT: "0", TAT_SIM_WORLD: world, TAT_SIM_CREDENTIALS: `${SECRET.id}:${SECRET.key}` },
-    /"url":"([^"]+)"/,
-  );
+  const sim = await startApp("tat-sim", {
+    TAT_SIM_WORLD: world,
+    TAT_SIM_CREDENTIALS: `${SECRET.id}:${SECRET.key}`,
+  });
   services.push(sim);
   urls.sim = sim.ready;
   const queue = { REDIS_URL: redis.url, QUEUE_NAME: "observability" };
-  const worker = await spawnService(
-    join(ROOT, "apps/worker/dist/main.js"),
-    {
-      ...queue,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      TENCENTCLOUD_SECRET_ID: SECRET.id,
-      TENCENTCLOUD_SECRET_KEY: SECRET.key,
-      TAT_ENDPOINT: sim.ready,
-      TAT_RETRY_BASE_MS: "50",
-      TAT_RETRY_MAX_MS: "200",
-    },
-    /"health":"([^"]+)"/,
-  );
+  const worker = await startApp("worker", {
+    ...queue,
+    TENCENTCLOUD_SECRET_ID: SECRET.id,
+    TENCENTCLOUD_SECRET_KEY: SECRET.key,
+    TAT_ENDPOINT: sim.ready,
+    TAT_RETRY_BASE_MS: "50",
+    TAT_RETRY_MAX_MS: "200",
+  });
   services.push(worker);
   urls.worker = worker.ready;
-  const intakeProcess = await spawnService(
-    join(ROOT, "apps/intake/dist/main.js"),
-    { ...queue, PORT: "0", HOST: "127.0.0.1", INTAKE_API_KEYS: API_KEY },
-    /"url":"([^"]+)"/,
-  );
+  const intakeProcess = await startApp("intake", { ...queue, INTAKE_API_KEYS: API_KEY });
   services.push(intakeProcess);
   urls.intake = intakeProcess.ready;
 
