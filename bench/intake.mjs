@@ -32,6 +32,18 @@ async function accept() {
   });
   const body = await res.json();
   if (res.status !== 202 || body.ChunkCount !== 1000) throw new Error(JSON.stringify(body));
+  lastBatchId = body.BatchId;
+  return performance.now() - started;
+}
+
+let lastBatchId;
+async function status() {
+  const started = performance.now();
+  const res = await fetch(`${intake.ready}/v1/invoker-batches/${lastBatchId}`, {
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  const body = await res.json();
+  if (res.status !== 200 || body.Chunks.length !== 100) throw new Error(JSON.stringify(body).slice(0, 200));
   return performance.now() - started;
 }
 
@@ -52,9 +64,11 @@ await accept();
 await addBulk();
 const acceptMs = [];
 const addBulkMs = [];
+const statusMs = [];
 for (let i = 0; i < RUNS; i++) {
   acceptMs.push(await accept());
   addBulkMs.push(await addBulk());
+  statusMs.push(await status());
   await client.flushall();
 }
 
@@ -72,6 +86,11 @@ printTable(
       "plain Queue.addBulk of the same 1,000 jobs",
       fmt(percentile(addBulkMs, 50)),
       fmt(percentile(addBulkMs, 99)),
+    ],
+    [
+      "GET the batch's status (first page of 100 chunks)",
+      fmt(percentile(statusMs, 50)),
+      fmt(percentile(statusMs, 99)),
     ],
   ],
 );

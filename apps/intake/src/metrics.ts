@@ -16,7 +16,7 @@ export function createIntakeMetrics(queue: Queue<ChunkJobData>, ping?: () => Pro
     registry,
     batches: new Counter({
       name: "tat_bulk_batches_total",
-      help: "Batch requests by outcome: accepted, rejected (validation or auth), replayed (idempotency key).",
+      help: "Batch requests by outcome: accepted, rejected (validation or idempotency conflict), replayed (idempotency key).",
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),

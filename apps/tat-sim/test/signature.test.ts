@@ -105,6 +105,11 @@ describe("TC3-HMAC-SHA256 verification", () => {
     );
   });
 
+  it("through the SDK: a region that is no region answers UnsupportedRegion", async () => {
+    const result = await h.client().call("CreateInvoker", "Mars", createParams());
+    expect(result).toMatchObject({ ok: false, code: "UnsupportedRegion" });
+  });
+
   it("through the SDK: an unknown SecretId and a wrong SecretKey", async () => {
     const unknown = await h
       .client({ secretId: "AKIDnobody" })

@@ -71,6 +71,34 @@ describe("npm start's stack, as a newcomer uses it", () => {
     for (const pid of info.pids) expect(alive(pid), `pid ${pid}`).toBe(false);
   }, 90_000);
 
+  it("reports a child that dies, and stops the rest", async () => {
+    const dataDir = join(tmp || tmpdir(), "dying");
+    const stack = spawn(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        STACK_DATA_DIR: dataDir,
+        INTAKE_PORT: "0",
+        TAT_SIM_PORT: "0",
+        WORKER_BASE_PORT: "0",
+        WORKERS: "2",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    stack.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    stack.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => stack.once("exit", (code) => resolve(code)));
+    for (let i = 0; i < 300 && !output.includes("tat-bulk is running"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const info = JSON.parse(await readFile(join(dataDir, "stack.json"), "utf8")) as { pids: number[] };
+    const victim = info.pids.at(-1) ?? 0;
+    process.kill(victim, "SIGKILL");
+    expect(await exited).toBe(1);
+    expect(output).toMatch(/\[stack\] worker-\d exited on its own with code \d+; stopping every process/);
+    for (const pid of info.pids) expect(alive(pid), `pid ${pid}`).toBe(false);
+  }, 60_000);
+
   it("says how to get Redis when redis-server is missing and REDIS_URL is unset", async () => {
     const result = await run(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
       env: { PATH: "/nonexistent", STACK_DATA_DIR: join(tmpdir(), "tat-bulk-no-redis") },
