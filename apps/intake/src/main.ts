@@ -1,19 +1,13 @@
 import type { AddressInfo } from "node:net";
 import { BatchStore } from "@tat-bulk/batches";
+import { loadConfigOrExit } from "@tat-bulk/config";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createApp } from "./app.js";
 import { loadIntakeConfig } from "./env.js";
 import { createIntakeMetrics } from "./metrics.js";
 
-const config = (() => {
-  try {
-    return loadIntakeConfig(process.env);
-  } catch (error) {
-    console.error(`intake: ${(error as Error).message}`);
-    process.exit(2);
-  }
-})();
+const config = loadConfigOrExit("intake", loadIntakeConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
 redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));

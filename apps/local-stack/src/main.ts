@@ -1,16 +1,11 @@
+import { loadConfigOrExit } from "@tat-bulk/config";
 import { banner } from "./banner.js";
 import { loadStackConfig } from "./env.js";
 import { StackError, startStack } from "./stack.js";
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
-let config: ReturnType<typeof loadStackConfig>;
-try {
-  config = loadStackConfig(process.env);
-} catch (error) {
-  console.error(`npm start: ${(error as Error).message}`);
-  process.exit(2);
-}
+const config = loadConfigOrExit("npm start", loadStackConfig, process.env);
 
 try {
   const stack = await startStack(config, process.env, write);

@@ -1,15 +1,9 @@
+import { loadConfigOrExit } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createSimulator } from "./app.js";
 import { loadSimConfig } from "./env.js";
 
-const config = (() => {
-  try {
-    return loadSimConfig(process.env);
-  } catch (error) {
-    console.error(`tat-sim: ${(error as Error).message}`);
-    process.exit(2);
-  }
-})();
+const config = loadConfigOrExit("tat-sim", loadSimConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "tat-sim" } });
 const simulator = createSimulator(config, logger);
 const url = await simulator.listen(config.PORT, config.HOST);

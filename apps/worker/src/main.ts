@@ -1,15 +1,9 @@
+import { loadConfigOrExit } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createWorkerApp } from "./app.js";
 import { loadWorkerConfig } from "./env.js";
 
-const config = (() => {
-  try {
-    return loadWorkerConfig(process.env);
-  } catch (error) {
-    console.error(`worker: ${(error as Error).message}`);
-    process.exit(2);
-  }
-})();
+const config = loadConfigOrExit("worker", loadWorkerConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "worker", pid: process.pid } });
 const app = createWorkerApp(config, logger);
 const url = await app.start();

@@ -40,4 +40,5 @@ export const envField = {
     ),
 };
 
+export { loadConfigOrExit } from "./load-or-exit.js";
 export { z };

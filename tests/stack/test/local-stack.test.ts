@@ -23,35 +23,45 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+/** `npm start`'s script with every port free-picked, its output collected, once it says it is running. */
+async function startLocalStack(dataDir: string) {
+  const child = spawn(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      STACK_DATA_DIR: dataDir,
+      INTAKE_PORT: "0",
+      TAT_SIM_PORT: "0",
+      WORKER_BASE_PORT: "0",
+      WORKERS: "2",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stack = {
+    child,
+    output: "",
+    exited: new Promise<number | null>((resolve) => child.once("exit", resolve)),
+  };
+  child.stdout.on("data", (d: Buffer) => (stack.output += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stack.output += d.toString()));
+  for (let i = 0; i < 300 && !stack.output.includes("tat-bulk is running"); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const info = JSON.parse(await readFile(join(dataDir, "stack.json"), "utf8")) as {
+    pids: number[];
+    intakeUrl: string;
+  };
+  return Object.assign(stack, { info });
+}
+
 describe("npm start's stack, as a newcomer uses it", () => {
   it("starts everything, runs the demo through the CLI to SUCCEEDED, and stops leaving no process behind", async () => {
     tmp = await mkdtemp(join(tmpdir(), "tat-bulk-stack-"));
     const dataDir = join(tmp, "data");
-    const stack = spawn(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        STACK_DATA_DIR: dataDir,
-        INTAKE_PORT: "0",
-        TAT_SIM_PORT: "0",
-        WORKER_BASE_PORT: "0",
-        WORKERS: "2",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    stack.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    stack.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => stack.once("exit", (code) => resolve(code)));
-    for (let i = 0; i < 300 && !output.includes("tat-bulk is running"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const stack = await startLocalStack(dataDir);
+    const { output, info } = stack;
     expect(output).toContain("tat-bulk is running");
     expect(output).toMatch(/\[worker-2\] .*worker running/);
     expect(output).toMatch(/API key: local-[0-9a-f]{32}/);
-    const info = JSON.parse(await readFile(join(dataDir, "stack.json"), "utf8")) as {
-      pids: number[];
-      intakeUrl: string;
-    };
     expect(info.pids).toHaveLength(5);
 
     // The demo, through the CLI's own bin, finding the stack through stack.json.
@@ -65,37 +75,22 @@ describe("npm start's stack, as a newcomer uses it", () => {
     );
     expect(demo.stdout).toMatch(/SUCCEEDED in .*: 2500 instances in \d+ chunks/);
 
-    stack.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    expect(output).toContain("[stack] stopped");
+    stack.child.kill("SIGTERM");
+    expect(await stack.exited).toBe(0);
+    expect(stack.output).toContain("[stack] stopped");
     for (const pid of info.pids) expect(alive(pid), `pid ${pid}`).toBe(false);
   }, 90_000);
 
   it("reports a child that dies, and stops the rest", async () => {
     const dataDir = join(tmp || tmpdir(), "dying");
-    const stack = spawn(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        STACK_DATA_DIR: dataDir,
-        INTAKE_PORT: "0",
-        TAT_SIM_PORT: "0",
-        WORKER_BASE_PORT: "0",
-        WORKERS: "2",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    stack.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    stack.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => stack.once("exit", (code) => resolve(code)));
-    for (let i = 0; i < 300 && !output.includes("tat-bulk is running"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const info = JSON.parse(await readFile(join(dataDir, "stack.json"), "utf8")) as { pids: number[] };
+    const stack = await startLocalStack(dataDir);
+    const { info } = stack;
     const victim = info.pids.at(-1) ?? 0;
     process.kill(victim, "SIGKILL");
-    expect(await exited).toBe(1);
-    expect(output).toMatch(/\[stack\] worker-\d exited on its own with code \d+; stopping every process/);
+    expect(await stack.exited).toBe(1);
+    expect(stack.output).toMatch(
+      /\[stack\] worker-\d exited on its own with code \d+; stopping every process/,
+    );
     for (const pid of info.pids) expect(alive(pid), `pid ${pid}`).toBe(false);
   }, 60_000);
 
