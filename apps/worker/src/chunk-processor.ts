@@ -1,4 +1,5 @@
 import type {
+  BatchCallFields,
   BatchStore,
   ChunkError,
   ChunkJobData,
@@ -11,7 +12,7 @@ import { classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/t
 import type { Logger } from "pino";
 import { backoffMs } from "./backoff.js";
 import { tagsForChunk } from "./chunk-identity.js";
-import { findChunkInvoker } from "./invoker-finder.js";
+import { type FindResult, findChunkInvoker } from "./invoker-finder.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -92,6 +93,21 @@ export class ChunkProcessor {
     return { kind: "retry", delayMs };
   }
 
+  private lookUp(job: ChunkJobData, request: BatchCallFields, chunk: StoredChunk): Promise<FindResult> {
+    return findChunkInvoker(this.deps.tat, request, {
+      batchId: job.batchId,
+      index: job.index,
+      instanceIds: chunk.ids,
+      firstSentMs: chunk.sent ?? 0,
+    });
+  }
+
+  private async adopt(job: ChunkJobData, invokerId: string): Promise<void> {
+    this.deps.metrics.invokersAdopted.inc();
+    this.deps.logger.info({ batchId: job.batchId, chunk: job.index, invokerId }, "adopted");
+    await this.finish(job, "SUCCEEDED", { ivk: invokerId, done: Date.now() }, "Success");
+  }
+
   private backoff(attempt: number): number {
     return backoffMs(attempt, this.deps.retryBaseMs, this.deps.retryMaxMs);
   }
@@ -114,11 +130,14 @@ export class ChunkProcessor {
     if (batch.status === "STAGING") return { kind: "retry", delayMs: STAGING_RECHECK_MS };
     const chunk = await store.loadChunk(job.batchId, job.index);
     if (!chunk || FINAL.has(chunk.s)) return DONE;
+    const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
     if (batch.cancelRequested) {
-      await this.finish(job, "CANCELLED", {}, "Cancelled");
+      // An earlier call may have created the invoker: then the chunk did run, and says so.
+      const found = chunk.chk === 1 ? await this.lookUp(job, request, chunk) : undefined;
+      if (found?.kind === "found") await this.adopt(job, found.invokerId);
+      else await this.finish(job, "CANCELLED", {}, "Cancelled");
       return DONE;
     }
-    const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
     const invokeTime =
       request.ScheduleSettings.Policy === "ONCE" && request.ScheduleSettings.InvokeTime
         ? parseInvokeTime(request.ScheduleSettings.InvokeTime)
@@ -133,19 +152,9 @@ export class ChunkProcessor {
 
     const ambiguousBefore = chunk.chk === 1;
     if (ambiguousBefore) {
-      const found = await findChunkInvoker(tat, request, {
-        batchId: job.batchId,
-        index: job.index,
-        instanceIds: chunk.ids,
-        firstSentMs: chunk.sent ?? 0,
-      });
+      const found = await this.lookUp(job, request, chunk);
       if (found.kind === "found") {
-        this.deps.metrics.invokersAdopted.inc();
-        this.deps.logger.info(
-          { batchId: job.batchId, chunk: job.index, invokerId: found.invokerId },
-          "adopted",
-        );
-        await this.finish(job, "SUCCEEDED", { ivk: found.invokerId, done: Date.now() }, "Success");
+        await this.adopt(job, found.invokerId);
         return DONE;
       }
       if (found.kind === "unknown") {

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WorkerApp } from "../src/app.js";
 import { CHUNK_TAG_KEY } from "../src/chunk-identity.js";
-import { cvmIds, metricValue, type Stack, startStack } from "./worker-harness.js";
+import {
+  baseRequest as baseRequestForTest,
+  cvmIds,
+  metricValue,
+  SECRET_ID,
+  SECRET_KEY,
+  type Stack,
+  startStack,
+} from "./worker-harness.js";
 
 let stack: Stack;
 let worker: WorkerApp;
@@ -241,5 +249,64 @@ describe("worker: schedule and cancel", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await simInvokers()).length).toBe(invokersAtEnd);
     expect(invokersAtEnd).toBe(summary.Counts.Succeeded);
+  });
+
+  it("cancel leaves a chunk whose earlier call may have created its invoker to its worker, which adopts it", async () => {
+    const { BatchStore } = await import("@tat-bulk/batches");
+    const { Redis } = await import("ioredis");
+    const { chunkInstances } = await import("@tat-bulk/tat-api");
+    const { TatClient } = await import("@tat-bulk/tat-client");
+    const { CHUNK_TAG_KEY, chunkTagValue } = await import("../src/chunk-identity.js");
+    const queueName = `${stack.queueName}-ambiguous-cancel`;
+    const redis = new Redis(stack.redisUrl);
+    const store = new BatchStore(redis, queueName);
+    const { chunks } = chunkInstances(cvmIds(300), 100);
+    const created = await store.createBatch({
+      request: baseRequestForTest,
+      chunks,
+      instanceCount: 300,
+      duplicatesRemoved: 0,
+    });
+    const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    // Chunk 1 as an ambiguous attempt leaves it: sent, back in the queue, "look first"; its invoker exists at TAT.
+    await store.transition(batchId, 1, {
+      from: ["QUEUED"],
+      to: "QUEUED",
+      patch: { chk: 1, sent: Date.now() },
+      attemptDelta: 1,
+    });
+    const client = new TatClient({
+      endpoint: stack.simUrl,
+      secretId: SECRET_ID,
+      secretKey: SECRET_KEY,
+      timeoutMs: 5000,
+    });
+    const made = await client.call<{ InvokerId: string }>("CreateInvoker", "ap-guangzhou", {
+      ...baseRequestForTest,
+      Region: undefined,
+      InstanceIds: cvmIds(300).slice(100, 200),
+      Tags: [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue(batchId, 1) }],
+    });
+    client.close();
+
+    const afterCancel = await store.cancel(batchId);
+    expect(afterCancel?.Counts).toMatchObject({ Cancelled: 2, Queued: 1 });
+    const late = await stack.startWorker({ QUEUE_NAME: queueName });
+    for (let i = 0; i < 200 && !(await store.getSummary(batchId))?.FinishedAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await store.getSummary(batchId)).toMatchObject({
+      Status: "CANCELLED",
+      Counts: { Succeeded: 1, Cancelled: 2 },
+    });
+    const page = await store.getChunks(batchId, { offset: 1, limit: 1 });
+    expect(page.items[0]).toMatchObject({
+      Status: "SUCCEEDED",
+      InvokerId: made.ok ? made.response.InvokerId : "none",
+    });
+    expect((await stack.admin("GET", "/stats")).calls.CreateInvoker).toEqual({ Success: 1 });
+    await late.close();
+    await store.close();
+    redis.disconnect();
   });
 });

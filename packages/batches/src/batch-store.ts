@@ -340,13 +340,20 @@ export class BatchStore {
     if (summary.FinishedAt) return summary;
     await this.redis.hset(this.keys.batch(batchId), "cancelRequested", "1");
     const all = await this.redis.hgetall(this.keys.chunks(batchId));
-    const removable: string[] = [];
-    for (const [index, raw] of Object.entries(all)) {
-      if ((JSON.parse(raw) as StoredChunk).s !== "QUEUED") continue;
-      // remove() refuses a job a worker holds (locked): that worker sees the flag instead.
-      const removed = await this.queue.remove(chunkJobId(batchId, Number(index)));
-      if (removed === 1) removable.push(index);
-    }
+    // A queued chunk whose earlier call may have created its invoker stays for its worker, which
+    // looks for that invoker before cancelling it.
+    const queued = Object.entries(all)
+      .filter(([, raw]) => {
+        const chunk = JSON.parse(raw) as StoredChunk;
+        return chunk.s === "QUEUED" && chunk.chk !== 1;
+      })
+      .map(([index]) => index);
+    // remove() refuses a job a worker holds (locked): that worker sees the flag instead.
+    // All removals go out at once: one connection pipelines them.
+    const removed = await Promise.all(
+      queued.map((index) => this.queue.remove(chunkJobId(batchId, Number(index)))),
+    );
+    const removable = queued.filter((_, i) => removed[i] === 1);
     await this.redis.eval(
       CANCEL_CHUNKS,
       2,
