@@ -138,18 +138,6 @@ export class ChunkProcessor {
       else await this.finish(job, "CANCELLED", {}, "Cancelled");
       return DONE;
     }
-    const invokeTime =
-      request.ScheduleSettings.Policy === "ONCE" && request.ScheduleSettings.InvokeTime
-        ? parseInvokeTime(request.ScheduleSettings.InvokeTime)
-        : undefined;
-    if (invokeTime && isInvokeTimeExpired(invokeTime, new Date())) {
-      await this.fail(job, {
-        Code: "InvalidParameterValue.InvokeTimeExpired",
-        Message: `InvokeTime ${request.ScheduleSettings.InvokeTime} passed while the chunk waited`,
-      });
-      return DONE;
-    }
-
     const ambiguousBefore = chunk.chk === 1;
     if (ambiguousBefore) {
       const found = await this.lookUp(job, request, chunk);
@@ -173,6 +161,17 @@ export class ChunkProcessor {
         }
         return this.requeue(job, { err }, true, 1, this.backoff(chunk.a + 1), found.code);
       }
+    }
+    const invokeTime =
+      request.ScheduleSettings.Policy === "ONCE" && request.ScheduleSettings.InvokeTime
+        ? parseInvokeTime(request.ScheduleSettings.InvokeTime)
+        : undefined;
+    if (invokeTime && isInvokeTimeExpired(invokeTime, new Date())) {
+      await this.fail(job, {
+        Code: "InvalidParameterValue.InvokeTimeExpired",
+        Message: `InvokeTime ${request.ScheduleSettings.InvokeTime} passed while the chunk waited`,
+      });
+      return DONE;
     }
     if (chunk.a >= maxAttempts) {
       await this.fail(job, chunk.err ?? { Code: "InternalError", Message: "No attempts left" });
