@@ -38,7 +38,11 @@ export async function follow(client: IntakeClient, batchId: string, io: Io, json
   }
   if (json) io.out(JSON.stringify(status));
   else {
-    io.status?.(progressLine(status, 0));
+    // The last bar shows the average rate of the whole run.
+    const { Succeeded: ok, Failed: failed, Cancelled: cancelled } = status.Counts;
+    io.status?.(
+      progressLine(status, (ok + failed + cancelled) / Math.max(0.001, (Date.now() - started) / 1000)),
+    );
     io.status?.("\n");
     for (const line of summaryLines(status, (Date.now() - started) / 1000)) io.out(line);
     if (status.Counts.Failed > 0) {
