@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BatchStore, type ChunkJobData, redisKeys } from "@tat-bulk/batches";
+import { BatchStore, type ChunkJobData, RATE_LIMIT_KEY_PREFIX } from "@tat-bulk/batches";
 import { SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
 import { DelayedError, Worker } from "bullmq";
@@ -35,7 +35,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   });
   const limiter = new SharedRateLimiter({
     redis,
-    keyPrefix: redisKeys(config.QUEUE_NAME).rateLimit(""),
+    keyPrefix: RATE_LIMIT_KEY_PREFIX,
     limit: config.TAT_RATE_LIMIT,
     windowMs: 1000 + config.TAT_RATE_MARGIN_MS,
     penaltyMs: config.TAT_RATE_PENALTY_MS,
