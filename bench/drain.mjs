@@ -2,7 +2,7 @@
 // worker processes against the simulator in sliding-window mode with 5% ambiguous InternalError
 // (the invoker is created, then the call fails), then the plain-BullMQ limiter as the baseline.
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
-import { spawnService, startTestRedis } from "@tat-bulk/test-support";
+import { simAdmin, spawnService, startTestRedis } from "@tat-bulk/test-support";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { cvmIds, percentile, printTable, ROOT, startIntake, startSim, startWorker } from "./lib.mjs";
@@ -19,7 +19,7 @@ const request = {
 
 const redis = await startTestRedis();
 const sim = await startSim({ TAT_SIM_RATE_WINDOW: "sliding", TAT_SIM_P_INTERNAL_ERROR_AFTER: "0.05" });
-const admin = async (method, path) => (await fetch(`${sim.ready}/__admin${path}`, { method })).json();
+const admin = simAdmin(sim.ready);
 const client = new Redis(redis.url);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

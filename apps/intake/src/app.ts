@@ -1,5 +1,4 @@
-import type { BatchStore, ChunkJobData } from "@tat-bulk/batches";
-import type { Queue } from "bullmq";
+import type { BatchStore } from "@tat-bulk/batches";
 import express from "express";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -12,7 +11,6 @@ import { requestContext } from "./request-context.js";
 
 export interface IntakeDeps {
   redis: Redis;
-  queue: Queue<ChunkJobData>;
   store: BatchStore;
   metrics: IntakeMetrics;
   logger: Logger;
@@ -54,7 +52,6 @@ export function createApp(deps: IntakeDeps): express.Express {
   v1.use(
     invokerBatchesRouter({
       store: deps.store,
-      queue: deps.queue,
       metrics: deps.metrics,
       defaultRegion: deps.defaultRegion,
       rateLimit: deps.rateLimit,

@@ -1,11 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  type BatchStore,
-  type BatchSummary,
-  CHUNK_STATUSES,
-  type ChunkJobData,
-  type ChunkStatus,
-} from "@tat-bulk/batches";
+import { type BatchStore, type BatchSummary, CHUNK_STATUSES, type ChunkStatus } from "@tat-bulk/batches";
 import {
   chunkInstances,
   invokerBatchSchema,
@@ -13,14 +7,12 @@ import {
   TAT_MAX_INSTANCES_PER_CALL,
   validateInvokerRequest,
 } from "@tat-bulk/tat-api";
-import type { Queue } from "bullmq";
 import { type Request, Router } from "express";
 import { apiError } from "./api-error.js";
 import type { IntakeMetrics } from "./metrics.js";
 
 export interface BatchRoutesDeps {
   store: BatchStore;
-  queue: Queue<ChunkJobData>;
   metrics: IntakeMetrics;
   defaultRegion: string;
   rateLimit: number;
@@ -161,7 +153,7 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
  */
 async function estimateCompletion(deps: BatchRoutesDeps, summary: BatchSummary): Promise<string | null> {
   if (summary.FinishedAt) return summary.FinishedAt;
-  const counts = await deps.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+  const counts = await deps.store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
   const backlog = Object.values(counts).reduce((a, b) => a + b, 0);
   const remaining = Math.max(backlog, summary.Counts.Queued + summary.Counts.Running);
   return new Date(Date.now() + (remaining / deps.rateLimit) * 1000).toISOString();

@@ -18,7 +18,6 @@ const metrics = createIntakeMetrics(queue, () => redis.ping());
 
 const app = createApp({
   redis,
-  queue,
   store,
   metrics,
   logger,

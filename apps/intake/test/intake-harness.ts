@@ -35,7 +35,6 @@ export async function startIntake(
   await queue.getJobCounts();
   const app = createApp({
     redis,
-    queue,
     store,
     metrics,
     logger: pino({ level: "silent" }),

@@ -1,4 +1,5 @@
 import { TatClient } from "@tat-bulk/tat-client";
+import { simAdmin } from "@tat-bulk/test-support";
 import { pino } from "pino";
 import { createSimulator, type Simulator } from "../src/app.js";
 import { DEFAULT_SIM_CREDENTIALS, loadSimConfig } from "../src/env.js";
@@ -20,6 +21,7 @@ export async function startSim(env: Record<string, string> = {}, world?: WorldFi
   const sim = createSimulator(config, pino({ level: "silent" }), world ? worldFrom(world) : undefined);
   const url = await sim.listen(0, "127.0.0.1");
   const clients: TatClient[] = [];
+  const callAdmin = simAdmin(url);
   return {
     sim,
     url,
@@ -33,15 +35,8 @@ export async function startSim(env: Record<string, string> = {}, world?: WorldFi
       clients.push(client);
       return client;
     },
-    async admin(method, path, body) {
-      const res = await fetch(`${url}/__admin${path}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-      });
-      if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as never;
+    admin<T>(method: string, path: string, body?: unknown) {
+      return callAdmin<T>(method, path, body);
     },
     async close() {
       for (const client of clients) client.close();

@@ -159,9 +159,7 @@ describe("worker: final errors are not retried", () => {
       duplicatesRemoved: 0,
     });
     const batchId = created.kind === "created" ? created.summary.BatchId : "";
-    for (let i = 0; i < 200 && !(await store.getSummary(batchId))?.FinishedAt; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await stack.waitForBatch(batchId, 10_000, store);
     const page = await store.getChunks(batchId, { offset: 0, limit: 10 });
     expect(page.items[0]).toMatchObject({
       Status: "FAILED",
@@ -292,9 +290,7 @@ describe("worker: schedule and cancel", () => {
     const afterCancel = await store.cancel(batchId);
     expect(afterCancel?.Counts).toMatchObject({ Cancelled: 2, Queued: 1 });
     const late = await stack.startWorker({ QUEUE_NAME: queueName });
-    for (let i = 0; i < 200 && !(await store.getSummary(batchId))?.FinishedAt; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await stack.waitForBatch(batchId, 5_000, store);
     expect(await store.getSummary(batchId)).toMatchObject({
       Status: "CANCELLED",
       Counts: { Succeeded: 1, Cancelled: 2 },

@@ -14,7 +14,7 @@ import {
   type WorldFile,
   worldFrom,
 } from "@tat-bulk/tat-sim";
-import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { simAdmin, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createWorkerApp, type WorkerApp } from "../src/app.js";
@@ -48,7 +48,8 @@ export interface Stack {
   workerEnv(overrides?: Record<string, string>): Record<string, string>;
   startWorker(overrides?: Record<string, string>): Promise<WorkerApp>;
   submit(instanceIds: string[], request?: Partial<BatchCallFields>): Promise<string>;
-  waitForBatch(batchId: string, timeoutMs?: number): Promise<BatchSummary>;
+  /** Polls until the batch is final; `on` reads it from another queue's store. */
+  waitForBatch(batchId: string, timeoutMs?: number, on?: BatchStoreType): Promise<BatchSummary>;
   chunks(batchId: string): Promise<ChunkView[]>;
   admin<T = SimStats>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -81,6 +82,7 @@ export async function startStack(
   const client = new Redis(redis.url);
   const store = new BatchStore(client, queueName);
   const workers: WorkerApp[] = [];
+  const callAdmin = simAdmin(simUrl);
   const workerEnv = (overrides: Record<string, string> = {}) => ({
     REDIS_URL: redis.url,
     QUEUE_NAME: queueName,
@@ -119,10 +121,10 @@ export async function startStack(
       if (result.kind !== "created") throw new Error(result.kind);
       return result.summary.BatchId;
     },
-    async waitForBatch(batchId, timeoutMs = 20_000) {
+    async waitForBatch(batchId, timeoutMs = 20_000, on = store) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const summary = await store.getSummary(batchId);
+        const summary = await on.getSummary(batchId);
         if (summary?.FinishedAt) return summary;
         if (Date.now() > deadline)
           throw new Error(`batch ${batchId} not finished: ${JSON.stringify(summary?.Counts)}`);
@@ -132,15 +134,8 @@ export async function startStack(
     async chunks(batchId) {
       return (await store.getChunks(batchId, { offset: 0, limit: 10_000 })).items;
     },
-    async admin(method, path, body) {
-      const res = await fetch(`${simUrl}/__admin${path}`, {
-        method,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-      });
-      if (!res.ok) throw new Error(`admin ${method} ${path}: ${res.status}`);
-      return (await res.json()) as never;
+    admin<T>(method: string, path: string, body?: unknown) {
+      return callAdmin<T>(method, path, body);
     },
     close() {
       closing ??= (async () => {

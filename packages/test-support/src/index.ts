@@ -1,4 +1,5 @@
 export * from "./free-port.js";
 export * from "./redis-server.js";
+export * from "./sim-admin.js";
 export * from "./spawn-service.js";
 export * from "./start-app.js";

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import {
   freePort,
   type ServiceProcess,
+  simAdmin,
   startApp,
   startTestRedis,
   type TestRedis,
@@ -145,14 +146,13 @@ beforeAll(async () => {
   );
 
   // A small drain with injected faults, so that error, retry and adoption series exist.
-  const admin = (path: string, body: unknown) =>
-    fetch(`${urls.sim}/__admin${path}`, {
-      method: "POST",
-      body: JSON.stringify(body),
-      headers: { "content-type": "application/json" },
-    });
-  await admin("/faults/script", { action: "CreateInvoker", fault: "internal-error-after", count: 1 });
-  await admin("/faults/script", { action: "CreateInvoker", fault: "request-limit-exceeded", count: 1 });
+  const admin = simAdmin(urls.sim);
+  await admin("POST", "/faults/script", { action: "CreateInvoker", fault: "internal-error-after", count: 1 });
+  await admin("POST", "/faults/script", {
+    action: "CreateInvoker",
+    fault: "request-limit-exceeded",
+    count: 1,
+  });
   const request = {
     Name: "obs",
     Type: "SCHEDULE",
