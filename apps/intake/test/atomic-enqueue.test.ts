@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cvmIds, type IntakeHarness, startIntake } from "./intake-harness.js";
 
 let intake: IntakeHarness;
-/** The intake's store with small addBulk slices, so that a failure can fall between two of them. */
+/** The intake's store with small job slices, so that a failure can fall between two of them. */
 let store: BatchStore;
 beforeAll(async () => {
   intake = await startIntake();
-  store = new BatchStore(intake.redis, intake.queueName, 100);
+  store = new BatchStore(intake.redis, intake.queueName, 50);
 });
 afterAll(async () => {
   await store.close();

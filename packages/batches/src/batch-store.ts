@@ -11,6 +11,7 @@ import type {
   ChunkView,
   StoredChunk,
 } from "./batch-types.js";
+import { BulkJobWriter } from "./bulk-job-writer.js";
 import { CHUNK_JOB_OPTIONS, chunkJobId, createChunkQueue } from "./chunk-queue.js";
 import { CANCEL_CHUNKS, TRANSITION_CHUNK } from "./lua-scripts.js";
 import { type RedisKeys, redisKeys } from "./redis-keys.js";
@@ -18,8 +19,11 @@ import { type RedisKeys, redisKeys } from "./redis-keys.js";
 /** A batch being written expires by itself if its writer dies before committing it. */
 const STAGING_TTL_SECONDS = 3600;
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
-/** Jobs per addBulk (one MULTI each): a whole 100,000-instance batch fits in one. */
-const DEFAULT_ADD_BULK_SLICE = 1000;
+/**
+ * Jobs per script call. Calls go out as they are built, so Redis runs one while the next is
+ * encoded, and no single call holds Redis for long (100 jobs: about 1.3 ms).
+ */
+const DEFAULT_JOB_SLICE = 100;
 
 export interface NewBatch {
   request: BatchCallFields;
@@ -61,6 +65,13 @@ export interface ChunkPageQuery {
   status?: ChunkStatus;
 }
 
+/** A MULTI's outcome, rejected when any of its commands failed (exec itself resolves anyway). */
+async function committed(exec: Promise<[Error | null, unknown][] | null>): Promise<void> {
+  const results = await exec;
+  const failed = results?.find(([error]) => error);
+  if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
+}
+
 function newBatchId(): string {
   return `bat-${randomBytes(8).toString("hex")}`;
 }
@@ -88,14 +99,16 @@ function toChunkView(index: number, chunk: StoredChunk): ChunkView {
 export class BatchStore {
   readonly keys: RedisKeys;
   readonly queue: Queue<ChunkJobData>;
+  readonly jobWriter: BulkJobWriter;
 
   constructor(
     private readonly redis: Redis,
     queueName: string,
-    private readonly addBulkSlice = DEFAULT_ADD_BULK_SLICE,
+    private readonly jobSlice = DEFAULT_JOB_SLICE,
   ) {
     this.keys = redisKeys(queueName);
     this.queue = createChunkQueue(queueName, redis);
+    this.jobWriter = new BulkJobWriter(redis, this.queue);
   }
 
   /** Closes the queue; the Redis connection is the caller's. Idempotent. */
@@ -133,9 +146,9 @@ export class BatchStore {
   }
 
   /**
-   * Writes the batch in three steps so that it appears whole or not at all: the records as
-   * STAGING with a TTL (invisible, and skipped by workers), then the jobs, then one MULTI that makes
-   * the batch visible. Any failure before the commit removes what was written.
+   * Writes the batch so that it appears whole or not at all: the records as STAGING with a TTL
+   * (invisible, and skipped by workers) and the jobs, then one MULTI that makes the batch visible.
+   * Any failure before the commit removes what was written.
    */
   async createBatch(batch: NewBatch, hooks: CreateBatchHooks = {}): Promise<CreateBatchResult> {
     const batchId = newBatchId();
@@ -162,23 +175,20 @@ export class BatchStore {
     const chunksKey = this.keys.chunks(batchId);
     const jobIds: string[] = [];
     try {
-      const fields: string[] = [];
-      for (const chunk of batch.chunks) {
-        const stored: StoredChunk = { t: chunk.instanceType, ids: chunk.instanceIds, s: "QUEUED", a: 0 };
-        fields.push(String(chunk.index), JSON.stringify(stored));
-      }
-      // Sent before the jobs on the connection the queue shares: a worker never sees a job before
-      // its batch, and the two writes overlap instead of waiting for each other.
-      const staged = this.redis
-        .multi()
-        .hset(batchKey, { ...record, status: "STAGING" })
-        .hset(chunksKey, ...fields)
-        .expire(batchKey, STAGING_TTL_SECONDS)
-        .expire(chunksKey, STAGING_TTL_SECONDS)
-        .exec();
-      const slices: Promise<unknown>[] = [staged];
-      for (let start = 0; start < batch.chunks.length; start += this.addBulkSlice) {
-        const slice = batch.chunks.slice(start, start + this.addBulkSlice).map((chunk) => {
+      // All of these go out on the connection the queue shares, so Redis runs them in this order:
+      // the batch before its jobs (a worker that finds no batch drops the job), then the chunk
+      // records, which only a committed batch needs: they are built while Redis runs the jobs.
+      const writes: Promise<unknown>[] = [
+        committed(
+          this.redis
+            .multi()
+            .hset(batchKey, { ...record, status: "STAGING" })
+            .expire(batchKey, STAGING_TTL_SECONDS)
+            .exec(),
+        ),
+      ];
+      for (let start = 0; start < batch.chunks.length; start += this.jobSlice) {
+        const slice = batch.chunks.slice(start, start + this.jobSlice).map((chunk) => {
           const jobId = chunkJobId(batchId, chunk.index);
           jobIds.push(jobId);
           return {
@@ -188,21 +198,35 @@ export class BatchStore {
           };
         });
         const written = jobIds.length;
-        slices.push(this.queue.addBulk(slice).then(() => hooks.afterJobSlice?.(written)));
+        writes.push(this.jobWriter.add(slice).then(() => hooks.afterJobSlice?.(written)));
       }
+      const fields: string[] = [];
+      for (const chunk of batch.chunks) {
+        const stored: StoredChunk = { t: chunk.instanceType, ids: chunk.instanceIds, s: "QUEUED", a: 0 };
+        fields.push(String(chunk.index), JSON.stringify(stored));
+      }
+      writes.push(
+        committed(
+          this.redis
+            .multi()
+            .hset(chunksKey, ...fields)
+            .expire(chunksKey, STAGING_TTL_SECONDS)
+            .exec(),
+        ),
+      );
       // Every write settles before a rollback runs, so a rollback sees all that was written.
-      const settled = await Promise.allSettled(slices);
+      const settled = await Promise.allSettled(writes);
       const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (rejected) throw rejected.reason;
-      const results = await this.redis
-        .multi()
-        .hset(batchKey, "status", "QUEUED")
-        .persist(batchKey)
-        .persist(chunksKey)
-        .zadd(this.keys.batchIndex, now, batchId)
-        .exec();
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) throw failed?.[0] ?? new Error("commit transaction aborted");
+      await committed(
+        this.redis
+          .multi()
+          .hset(batchKey, "status", "QUEUED")
+          .persist(batchKey)
+          .persist(chunksKey)
+          .zadd(this.keys.batchIndex, now, batchId)
+          .exec(),
+      );
     } catch (error) {
       await this.rollback(batchId, jobIds, batch.idempotency?.key).catch(() => undefined);
       throw error;
