@@ -1,5 +1,6 @@
 # One image for every tat-bulk process; the command picks the app:
-#   docker run tat-bulk apps/intake/dist/main.js   (apps/worker/..., apps/tat-sim/...)
+#   docker run tat-bulk apps/worker/dist/main.js   (the default: the intake, with the Node flags
+#   its package.json lists; apps/tat-sim/...)
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
@@ -20,4 +21,4 @@ USER node
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node"]
-CMD ["apps/intake/dist/main.js"]
+CMD ["--max-semi-space-size=64","apps/intake/dist/main.js"]

@@ -3,12 +3,14 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { appCommand } from "@tat-bulk/config";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
 import { ChildService } from "./child-service.js";
 import type { StackConfig } from "./env.js";
 import { pickPort } from "./ports.js";
 
-const entry = (app: string) => fileURLToPath(new URL(`../../${app}/dist/main.js`, import.meta.url));
+/** `node` arguments that run a sibling app: its own Node flags, then its entry point. */
+const nodeArgs = (app: string) => appCommand(fileURLToPath(new URL(`../../${app}`, import.meta.url)));
 
 export class StackError extends Error {}
 
@@ -120,7 +122,7 @@ export async function startStack(
       await start(
         "tat-sim",
         process.execPath,
-        [entry("tat-sim")],
+        nodeArgs("tat-sim"),
         { ...baseEnv, PORT: String(simPort), HOST: "127.0.0.1", LOG_LEVEL: config.LOG_LEVEL },
         /tat-sim listening/,
       );
@@ -135,7 +137,7 @@ export async function startStack(
     await start(
       "intake",
       process.execPath,
-      [entry("intake")],
+      nodeArgs("intake"),
       {
         ...baseEnv,
         PORT: String(intakePort),
@@ -156,7 +158,7 @@ export async function startStack(
         await start(
           `worker-${i + 1}`,
           process.execPath,
-          [entry("worker")],
+          nodeArgs("worker"),
           {
             ...baseEnv,
             PORT: String(workerPort),

@@ -40,5 +40,6 @@ export const envField = {
     ),
 };
 
+export { appCommand } from "./app-command.js";
 export { loadConfigOrExit } from "./load-or-exit.js";
 export { z };

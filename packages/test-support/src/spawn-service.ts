@@ -10,16 +10,18 @@ export interface ServiceProcess {
 }
 
 /**
- * Runs a built entry point as a real process and waits for its "ready" log line. Only PATH is
- * inherited, so a test never picks up the developer's own configuration by accident.
+ * Runs `node <nodeArgs>` (Node flags, then a built entry point) as a real process and waits for
+ * its "ready" log line. Only PATH is inherited, so a test never picks up the developer's own
+ * configuration by accident.
  */
 export async function spawnService(
-  entry: string,
+  nodeArgs: readonly string[],
   env: Record<string, string>,
   readyPattern: RegExp,
   timeoutMs = 15_000,
 ): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [entry], {
+  const entry = nodeArgs.at(-1) ?? "node";
+  const child = spawn(process.execPath, nodeArgs, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

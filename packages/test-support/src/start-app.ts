@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { appCommand } from "@tat-bulk/config";
 import { type ServiceProcess, spawnService } from "./spawn-service.js";
 
 export type AppName = "intake" | "worker" | "tat-sim";
@@ -20,5 +21,10 @@ export function appEntry(app: AppName | "local-stack" | "cli"): string {
  * `ready` is its URL (the worker's: its health and metrics server).
  */
 export function startApp(app: AppName, env: Record<string, string>): Promise<ServiceProcess> {
-  return spawnService(appEntry(app), { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env }, READY[app]);
+  const appDir = fileURLToPath(new URL(`../../../apps/${app}`, import.meta.url));
+  return spawnService(
+    appCommand(appDir),
+    { PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    READY[app],
+  );
 }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { appCommand } from "@tat-bulk/config";
 import Ajv2019 from "ajv/dist/2019.js";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -75,7 +76,7 @@ describe("docker-compose.yml", () => {
           typeof service.build === "string" ? "Dockerfile" : (service.build.dockerfile ?? "Dockerfile");
         expect(existsSync(join(ROOT, context, dockerfile)), `${name}: ${context}/${dockerfile}`).toBe(true);
         // The image runs `node <command>`: the built entry point comes from a source file in the repo.
-        const entry = service.command?.[0] ?? "";
+        const entry = service.command?.at(-1) ?? "";
         expect(
           existsSync(join(ROOT, entry.replace("/dist/", "/src/").replace(/\.js$/, ".ts"))),
           `${name}: ${entry}`,
@@ -99,6 +100,24 @@ describe("docker-compose.yml", () => {
     }
     expect(existsSync(join(ROOT, ".gitignore"))).toBe(true);
     expect(await readFile(join(ROOT, ".gitignore"), "utf8")).toMatch(/^\.env$/m);
+  });
+
+  it("launches every app with the Node flags its package.json asks for: compose, Dockerfile, npm scripts", async () => {
+    const { compose } = await loadCompose();
+    const scripts = (
+      JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
+    ).scripts;
+    const dockerfile = await readFile(join(ROOT, "Dockerfile"), "utf8");
+    for (const app of ["intake", "worker", "tat-sim"]) {
+      const args = appCommand(join(ROOT, "apps", app)).map((arg) => arg.replace(ROOT, ""));
+      expect(compose.services[app]?.command, `compose ${app}`).toEqual(args);
+      expect(scripts[`start:${app}`], `npm run start:${app}`).toBe(`node ${args.join(" ")}`);
+    }
+    const intake = appCommand(join(ROOT, "apps", "intake")).map((arg) => arg.replace(ROOT, ""));
+    expect(intake.length, "the intake asks for flags").toBeGreaterThan(1);
+    expect(dockerfile, "the image's default command is the intake").toContain(
+      `CMD ${JSON.stringify(intake)}`,
+    );
   });
 
   it("runs the worker as replicas with a stop grace period that fits its SIGTERM drain", async () => {
