@@ -131,16 +131,19 @@ export class BulkJobWriter {
       added.push(job.addJob(client as unknown as Parameters<Job["addJob"]>[0]));
     }
     const settled = Promise.all(added);
-    const first = client.calls[0];
-    const keys = first?.args.slice(0, keyCount) ?? [];
+    const keys = client.calls[0]?.args.slice(0, keyCount);
     const argv: Arg[] = [];
-    let standard = first !== undefined && client.calls.length === jobs.length;
-    for (const call of standard ? client.calls : []) {
-      standard &&= call.command.startsWith("addStandardJob:") && call.args.length === keyCount + 3;
-      for (let k = 0; k < keyCount; k++) standard &&= call.args[k] === keys[k];
+    for (const call of client.calls) {
+      const standard =
+        keys !== undefined &&
+        call.command.startsWith("addStandardJob:") &&
+        call.args.length === keyCount + 3 &&
+        keys.every((key, k) => call.args[k] === key);
+      if (!standard) break;
       argv.push(...call.args.slice(keyCount));
     }
-    if (!standard) {
+    // Complete only when every job made one standard call.
+    if (!keys || argv.length !== jobs.length * 3) {
       settled.catch(() => undefined);
       return undefined;
     }
