@@ -11,14 +11,10 @@ const READY: Record<AppName, RegExp> = {
   "tat-sim": /"url":"([^"]+)"/,
 };
 
-/** The built entry point of an app of this repository. */
-export function appEntry(app: AppName | "local-stack" | "cli"): string {
-  return fileURLToPath(new URL(`../../../apps/${app}/dist/main.js`, import.meta.url));
-}
-
 /**
- * Runs a built app as its own process on a free port (`PORT=0`, loopback) and waits until it serves;
- * `ready` is its URL (the worker's: its health and metrics server).
+ * Runs a built app as its own process, with the Node flags it asks for, on a free port (`PORT=0`,
+ * loopback) and waits until it serves; `ready` is its URL (the worker's: its health and metrics
+ * server).
  */
 export function startApp(app: AppName, env: Record<string, string>): Promise<ServiceProcess> {
   const appDir = fileURLToPath(new URL(`../../../apps/${app}`, import.meta.url));

@@ -108,12 +108,13 @@ describe("docker-compose.yml", () => {
       JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }
     ).scripts;
     const dockerfile = await readFile(join(ROOT, "Dockerfile"), "utf8");
+    // Relative to the repository, as the image, compose and the npm scripts spell them.
+    const command = (app: string) => appCommand(join(ROOT, "apps", app)).map((arg) => arg.replace(ROOT, ""));
     for (const app of ["intake", "worker", "tat-sim"]) {
-      const args = appCommand(join(ROOT, "apps", app)).map((arg) => arg.replace(ROOT, ""));
-      expect(compose.services[app]?.command, `compose ${app}`).toEqual(args);
-      expect(scripts[`start:${app}`], `npm run start:${app}`).toBe(`node ${args.join(" ")}`);
+      expect(compose.services[app]?.command, `compose ${app}`).toEqual(command(app));
+      expect(scripts[`start:${app}`], `npm run start:${app}`).toBe(`node ${command(app).join(" ")}`);
     }
-    const intake = appCommand(join(ROOT, "apps", "intake")).map((arg) => arg.replace(ROOT, ""));
+    const intake = command("intake");
     expect(intake.length, "the intake asks for flags").toBeGreaterThan(1);
     expect(dockerfile, "the image's default command is the intake").toContain(
       `CMD ${JSON.stringify(intake)}`,
