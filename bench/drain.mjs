@@ -100,7 +100,7 @@ async function runPlainBullmq(workers) {
   const procs = await Promise.all(
     Array.from({ length: workers }, () =>
       spawnService(
-        `${ROOT}bench/plain-bullmq-worker.mjs`,
+        [`${ROOT}bench/plain-bullmq-worker.mjs`],
         {
           REDIS_URL: redis.url,
           QUEUE_NAME: queueName,
