@@ -1,6 +1,7 @@
 // npm run bench:drain — drains 20,000 instances (200 chunks) through the service with 1, 2 and 4
 // worker processes against the simulator in sliding-window mode with 5% ambiguous InternalError
 // (the invoker is created, then the call fails), then the plain-BullMQ limiter as the baseline.
+import { BatchReads, redisKeys } from "@tat-bulk/batches";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
 import { simAdmin, spawnService, startTestRedis } from "@tat-bulk/test-support";
 import { Queue } from "bullmq";
@@ -68,10 +69,8 @@ async function runService(workers) {
     ).json();
   } while (!status.FinishedAt);
   const createdAt = Date.parse(status.CreatedAt);
-  const chunks = Object.values(await client.hgetall(`tat-bulk:${queueName}:batch:${BatchId}:chunks`)).map(
-    (raw) => JSON.parse(raw),
-  );
-  const latencies = chunks.filter((c) => c.done).map((c) => (c.done - createdAt) / 1000);
+  const chunks = [...(await new BatchReads(client, redisKeys(queueName)).allChunks(BatchId)).values()];
+  const latencies = chunks.filter((c) => c.doneAt).map((c) => (c.doneAt - createdAt) / 1000);
   const adopted = await Promise.all(
     procs.map(async (p) => {
       const text = await (await fetch(`${p.ready}/metrics`)).text();

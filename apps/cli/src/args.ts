@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import { UsageError } from "./exit-codes.js";
 
 export interface Connection {
@@ -42,7 +43,7 @@ Commands:
                        Submit a bulk CreateInvoker request. Instances: one ID per line,
                        CSV (first column) or a JSON array; "-" reads standard input.
                        Without --cron or --at: run once, 5 minutes after the
-                       batch should have drained (at 20 calls/s).
+                       batch should have drained (at ${TAT_CALLS_PER_SECOND} calls/s).
   status BATCH_ID [--wait]   Show a batch (with --wait: follow it to the end).
   list [--limit N] [--offset N]
   cancel BATCH_ID

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { TAT_CALLS_PER_SECOND, TAT_MAX_INSTANCES_PER_CALL } from "@tat-bulk/tat-api";
 import type { Command } from "./args.js";
 import { EXIT } from "./exit-codes.js";
 import { parseInstances } from "./instances-file.js";
@@ -13,8 +14,6 @@ export interface Io {
   readStdin: () => string;
   pollMs: number;
 }
-
-const RATE_LIMIT = 20;
 
 /** Follows a batch to its end, with a progress line, then a summary; answers the exit code. */
 export async function follow(client: IntakeClient, batchId: string, io: Io, json: boolean): Promise<number> {
@@ -68,8 +67,8 @@ export async function submit(
 ): Promise<number> {
   const schedule = request.ScheduleSettings;
   if (schedule.Policy === "ONCE" && !schedule.InvokeTime) {
-    // Late enough that the last chunk is created before it: the drain time at 20/s plus 5 minutes.
-    const drainSeconds = Math.ceil(instanceIds.length / 100) / RATE_LIMIT;
+    // Late enough that the last chunk is created before it: the drain time at TAT's rate plus 5 minutes.
+    const drainSeconds = Math.ceil(instanceIds.length / TAT_MAX_INSTANCES_PER_CALL) / TAT_CALLS_PER_SECOND;
     const at = new Date(Date.now() + (300 + drainSeconds) * 1000);
     schedule.InvokeTime = at.toISOString().replace(/\.\d+Z$/, "Z");
   }

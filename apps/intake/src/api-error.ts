@@ -4,6 +4,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Extra response headers, such as Retry-After. */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
@@ -14,8 +16,10 @@ export function statusForCode(code: string): number {
   if (code.startsWith("AuthFailure")) return 401;
   if (code.startsWith("ResourceNotFound")) return 404;
   if (code === "InvalidParameter.IdempotencyKeyReused") return 409;
+  if (code === "FailedOperation.IdempotencyKeyInProgress") return 409;
   if (code === "RequestSizeLimitExceeded") return 413;
   return 400;
 }
 
-export const apiError = (code: string, message: string) => new ApiError(statusForCode(code), code, message);
+export const apiError = (code: string, message: string, headers?: Record<string, string>) =>
+  new ApiError(statusForCode(code), code, message, headers);

@@ -1,65 +1,91 @@
-import type { BatchStore } from "@tat-bulk/batches";
-import express from "express";
-import type { Redis } from "ioredis";
+import { createServer, type Server } from "node:http";
+import { installedBullmqVersion, openBatches, publishedCallRate } from "@tat-bulk/batches";
+import { closeServer, listen } from "@tat-bulk/metrics";
+import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { bearerAuth } from "./bearer-auth.js";
-import { errorMiddleware, notFound } from "./error-middleware.js";
-import { invokerBatchesRouter } from "./invoker-batches-routes.js";
-import type { IntakeMetrics } from "./metrics.js";
-import { buildOpenApiDocument } from "./openapi.js";
-import { requestContext } from "./request-context.js";
+import type { IntakeConfig } from "./env.js";
+import { createHttpApp } from "./http-app.js";
+import type { BatchServices } from "./invoker-batches-routes.js";
+import { createIntakeMetrics, type IntakeMetrics } from "./metrics.js";
 
-export interface IntakeDeps {
-  redis: Redis;
-  store: BatchStore;
+export interface IntakeApp {
   metrics: IntakeMetrics;
-  logger: Logger;
-  apiKeys: readonly string[];
-  defaultRegion: string;
-  rateLimit: number;
-  bodyLimit: string;
+  /** Listens on the configured port; answers the URL. */
+  start(): Promise<string>;
+  /** Stops taking requests, lets those in flight finish, closes the queue and Redis. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface IntakeOptions {
+  /** The clock validation reads ("is InvokeTime in the past?"); tests move it. */
   now?: () => Date;
 }
 
-export function createApp(deps: IntakeDeps): express.Express {
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("query parser", "simple");
-  app.use(requestContext(deps.logger, deps.metrics));
-  const openApi = buildOpenApiDocument();
-
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    const ok = await deps.redis
-      .ping()
-      .then(() => true)
-      .catch(() => false);
-    res.status(ok ? 200 : 503).json({ status: ok ? "ready" : "redis unreachable" });
-  });
-  app.get("/metrics", async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
-  app.get("/openapi.json", (_req, res) => {
-    res.json(openApi);
-  });
-
-  const v1 = express.Router();
-  v1.use(bearerAuth(deps.apiKeys));
-  // Auth first: an unauthenticated caller's body is never read.
-  v1.use(express.json({ limit: deps.bodyLimit, strict: false, type: () => true }));
-  v1.use(
-    invokerBatchesRouter({
-      store: deps.store,
-      metrics: deps.metrics,
-      defaultRegion: deps.defaultRegion,
-      rateLimit: deps.rateLimit,
-      ...(deps.now ? { now: deps.now } : {}),
-    }),
+export function createIntakeApp(
+  config: IntakeConfig,
+  logger: Logger,
+  options: IntakeOptions = {},
+): IntakeApp {
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
+  const metrics = createIntakeMetrics(
+    () => store.queue,
+    () => redis.ping(),
   );
-  app.use("/v1", v1);
-  app.use(notFound);
-  app.use(errorMiddleware);
-  return app;
+  const store = openBatches(redis, config.QUEUE_NAME, {
+    log: logger,
+    onFallback: (reason) => {
+      metrics.enqueueFastPath.set(0);
+      logger.warn({ reason }, "enqueue: Queue.addBulk from now on");
+    },
+  });
+  store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
+  metrics.enqueueFastPath.set(store.jobs.fast ? 1 : 0);
+  logger.info(
+    { bullmq: installedBullmqVersion(), path: store.jobs.fast ? "looped addStandardJob" : "Queue.addBulk" },
+    "enqueue path",
+  );
+  const batches: BatchServices = {
+    reads: store.reads,
+    writer: store.writer,
+    cancel: store.cancel,
+    backlog: async () => {
+      const counts = await store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    callRate: async () =>
+      (await publishedCallRate(redis, store.keys, "CreateInvoker")) ?? TAT_CALLS_PER_SECOND,
+  };
+  const app = createHttpApp({
+    batches,
+    metrics,
+    health: {
+      registry: metrics.registry,
+      ready: () => redis.ping().then(() => true),
+      notReadyReason: "redis unreachable",
+    },
+    logger,
+    apiKeys: config.INTAKE_API_KEYS,
+    defaultRegion: config.TAT_REGION,
+    bodyLimit: config.INTAKE_BODY_LIMIT,
+    now: options.now ?? (() => new Date()),
+  });
+  let server: Server | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    metrics,
+    start() {
+      server = createServer(app);
+      return listen(server, config.PORT, config.HOST);
+    },
+    close() {
+      closing ??= (async () => {
+        if (server) await closeServer(server);
+        await store.close();
+        redis.disconnect();
+      })();
+      return closing;
+    },
+  };
 }

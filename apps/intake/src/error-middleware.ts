@@ -24,6 +24,7 @@ function asApiError(error: unknown): ApiError {
 export const errorMiddleware: ErrorRequestHandler = (error, req, res, _next) => {
   const apiErr = asApiError(error);
   if (apiErr.status >= 500) req.log.error({ err: error }, "request failed");
+  res.set(apiErr.headers);
   res.status(apiErr.status).json({
     Error: { Code: apiErr.code, Message: apiErr.message },
     RequestId: req.id,

@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { type BatchStore, type BatchSummary, CHUNK_STATUSES, type ChunkStatus } from "@tat-bulk/batches";
+import {
+  type BatchReads,
+  type BatchSummary,
+  type BatchWriter,
+  CHUNK_STATUSES,
+  type ChunkStatus,
+} from "@tat-bulk/batches";
 import {
   chunkInstances,
   invokerBatchSchema,
@@ -11,12 +17,22 @@ import { type Request, Router } from "express";
 import { apiError } from "./api-error.js";
 import type { IntakeMetrics } from "./metrics.js";
 
+/** What the routes need of the batch store, wired in app.ts. */
+export interface BatchServices {
+  reads: BatchReads;
+  writer: BatchWriter;
+  cancel(batchId: string): Promise<BatchSummary | undefined>;
+  /** Chunk jobs not yet finished, across every batch (the queue is FIFO). */
+  backlog(): Promise<number>;
+  /** CreateInvoker calls per second the workers run at. */
+  callRate(): Promise<number>;
+}
+
 export interface BatchRoutesDeps {
-  store: BatchStore;
+  batches: BatchServices;
   metrics: IntakeMetrics;
   defaultRegion: string;
-  rateLimit: number;
-  now?: () => Date;
+  now: () => Date;
 }
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -47,7 +63,7 @@ function summaryBody(summary: BatchSummary) {
 
 export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
   const router = Router();
-  const now = deps.now ?? (() => new Date());
+  const { batches, now } = deps;
 
   router.post("/invoker-batches", async (req, res) => {
     const idempotencyKey = req.get("idempotency-key");
@@ -71,7 +87,7 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
           fingerprint: createHash("sha256").update(JSON.stringify({ request, InstanceIds })).digest("hex"),
         }
       : undefined;
-    const result = await deps.store.createBatch({
+    const result = await batches.writer.create({
       request,
       chunks: chunked.chunks,
       instanceCount: chunked.uniqueCount,
@@ -83,6 +99,13 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
       throw apiError(
         "InvalidParameter.IdempotencyKeyReused",
         "This Idempotency-Key was used with a different body",
+      );
+    }
+    if (result.kind === "idempotency-in-progress") {
+      throw apiError(
+        "FailedOperation.IdempotencyKeyInProgress",
+        "The first request with this Idempotency-Key is still being written; try again shortly",
+        { "Retry-After": "1" },
       );
     }
     const { summary } = result;
@@ -109,7 +132,7 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
   router.get("/invoker-batches", async (req, res) => {
     const offset = intParam(req, "offset", 0, 0, 1_000_000);
     const limit = intParam(req, "limit", 20, 1, 100);
-    const { total, items } = await deps.store.listBatches(offset, limit);
+    const { total, items } = await batches.reads.list(offset, limit);
     res.json({ TotalCount: total, Batches: items.map(summaryBody), RequestId: req.id });
   });
 
@@ -121,16 +144,16 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
     if (statusFilter !== undefined && !CHUNK_STATUSES.includes(statusFilter as ChunkStatus)) {
       throw apiError("InvalidParameterValue", `status must be one of ${CHUNK_STATUSES.join(", ")}`);
     }
-    const summary = await deps.store.getSummary(batchId);
+    const summary = await batches.reads.summary(batchId);
     if (!summary) throw apiError("ResourceNotFound", `No batch ${batchId}`);
-    const chunks = await deps.store.getChunks(batchId, {
+    const chunks = await batches.reads.chunkPage(batchId, {
       offset: chunkOffset,
       limit: chunkLimit,
       ...(statusFilter ? { status: statusFilter as ChunkStatus } : {}),
     });
     res.json({
       ...summaryBody(summary),
-      EstimatedCompletionAt: await estimateCompletion(deps, summary),
+      EstimatedCompletionAt: await estimateCompletion(batches, summary),
       ChunkTotal: chunks.total,
       Chunks: chunks.items,
       RequestId: req.id,
@@ -139,7 +162,7 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
 
   router.delete("/invoker-batches/:batchId", async (req, res) => {
     const batchId = batchIdParam(req);
-    const summary = await deps.store.cancel(batchId);
+    const summary = await batches.cancel(batchId);
     if (!summary) throw apiError("ResourceNotFound", `No batch ${batchId}`);
     res.json({ ...summaryBody(summary), RequestId: req.id });
   });
@@ -149,12 +172,12 @@ export function invokerBatchesRouter(deps: BatchRoutesDeps): Router {
 
 /**
  * When the batch should be done: every chunk still in the queue (this batch's and those ahead of
- * it, since the queue is FIFO) drains at the rate limit. An upper bound when later batches exist.
+ * it, since the queue is FIFO) drains at the rate the workers run at. An upper bound when later
+ * batches exist.
  */
-async function estimateCompletion(deps: BatchRoutesDeps, summary: BatchSummary): Promise<string | null> {
+async function estimateCompletion(batches: BatchServices, summary: BatchSummary): Promise<string | null> {
   if (summary.FinishedAt) return summary.FinishedAt;
-  const counts = await deps.store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
-  const backlog = Object.values(counts).reduce((a, b) => a + b, 0);
+  const [backlog, rate] = await Promise.all([batches.backlog(), batches.callRate()]);
   const remaining = Math.max(backlog, summary.Counts.Queued + summary.Counts.Running);
-  return new Date(Date.now() + (remaining / deps.rateLimit) * 1000).toISOString();
+  return new Date(Date.now() + (remaining / rate) * 1000).toISOString();
 }

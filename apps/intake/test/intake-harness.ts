@@ -1,57 +1,50 @@
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { BatchStore } from "@tat-bulk/batches";
-import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { type ChunkJobData, createChunkQueue } from "@tat-bulk/batches";
+import { namespaceKeys, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import type { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
-import { createApp } from "../src/app.js";
-import { createIntakeMetrics } from "../src/metrics.js";
+import { createIntakeApp } from "../src/app.js";
+import { loadIntakeConfig } from "../src/env.js";
 
 export const API_KEY = "test-key-0123456789abcdef";
 
 export interface IntakeHarness {
   baseUrl: string;
+  /** A connection of the test's own, to look at what the intake wrote. */
   redis: Redis;
-  store: BatchStore;
   queueName: string;
-  queue: BatchStore["queue"];
+  queue: Queue<ChunkJobData>;
   request(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>;
   /** Every Redis key holding batch or job state (BullMQ's own bookkeeping keys aside). */
   keys(): Promise<string[]>;
   close(): Promise<void>;
 }
 
+/** The intake as main.ts runs it (createIntakeApp), on a free port, with a queue of its own. */
 export async function startIntake(
   options: { now?: () => Date; redis?: TestRedis } = {},
 ): Promise<IntakeHarness> {
   const testRedis = options.redis ?? (await startTestRedis());
   const queueName = `intake-test-${randomBytes(4).toString("hex")}`;
+  const config = loadIntakeConfig({
+    REDIS_URL: testRedis.url,
+    QUEUE_NAME: queueName,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    INTAKE_API_KEYS: `${API_KEY},second-key-0123456789abcdef`,
+  });
+  const app = createIntakeApp(config, pino({ level: "silent" }), options.now ? { now: options.now } : {});
+  const baseUrl = await app.start();
   const redis = new Redis(testRedis.url);
-  const store = new BatchStore(redis, queueName);
-  const queue = store.queue;
-  const metrics = createIntakeMetrics(queue, () => redis.ping());
+  const queue = createChunkQueue(queueName, redis);
   // The queue writes its meta key on first use; do it now so key snapshots compare like with like.
   await queue.waitUntilReady();
   await queue.getJobCounts();
-  const app = createApp({
-    redis,
-    store,
-    metrics,
-    logger: pino({ level: "silent" }),
-    apiKeys: [API_KEY, "second-key-0123456789abcdef"],
-    defaultRegion: "ap-guangzhou",
-    rateLimit: 20,
-    bodyLimit: "8mb",
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let closing: Promise<void> | undefined;
   return {
     baseUrl,
     redis,
-    store,
     queue,
     queueName,
     request(path, init = {}) {
@@ -65,17 +58,10 @@ export async function startIntake(
         ...(json !== undefined ? { body: JSON.stringify(json) } : {}),
       });
     },
-    async keys() {
-      const ours = await redis.keys(`tat-bulk:${queueName}:*`);
-      // events (a log), id (a counter), marker and meta say nothing about which jobs exist.
-      const bookkeeping = /:(events|id|marker|meta)$/;
-      const jobs = (await redis.keys(`bull:${queueName}:*`)).filter((k) => !bookkeeping.test(k));
-      return [...ours, ...jobs].sort();
-    },
+    keys: () => namespaceKeys(redis, queueName),
     close() {
       closing ??= (async () => {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
+        await app.close();
         await queue.close();
         redis.disconnect();
         if (!options.redis) await testRedis.close();

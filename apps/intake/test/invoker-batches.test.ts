@@ -103,6 +103,37 @@ describe("POST /v1/invoker-batches", () => {
     expect((c.body.Error as { Code: string }).Code).toBe("InvalidParameter.IdempotencyKeyReused");
   });
 
+  it("answers 409 IdempotencyKeyInProgress with Retry-After while the first request is still written", async () => {
+    const key = `idem-busy-${Date.now()}`;
+    const first = await submit(validBatch(), { "idempotency-key": key });
+    // As if the first request were still between writing its jobs and committing.
+    await intake.redis.hset(`tat-bulk:${intake.queueName}:batch:${first.body.BatchId}`, "status", "STAGING");
+    const { res, body } = await submit(validBatch(), { "idempotency-key": key });
+    expect(res.status).toBe(409);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect((body.Error as { Code: string }).Code).toBe("FailedOperation.IdempotencyKeyInProgress");
+  });
+
+  it("estimates completion at the rate the workers published", async () => {
+    const { body } = await submit(validBatch(cvmIds(1000, 7000)));
+    const eta = async () => {
+      const status = await (await intake.request(`/v1/invoker-batches/${body.BatchId}?chunkLimit=0`)).json();
+      return (
+        (Date.parse((status as { EstimatedCompletionAt: string }).EstimatedCompletionAt) - Date.now()) / 1000
+      );
+    };
+    const backlog = await intake.queue.count();
+    await intake.redis.hset(`tat-bulk:${intake.queueName}:rates`, "CreateInvoker", "2");
+    expect(await eta()).toBeGreaterThan(backlog / 2 - 2);
+    await intake.redis.hset(`tat-bulk:${intake.queueName}:rates`, "CreateInvoker", "1000");
+    expect(await eta()).toBeLessThan(2);
+  });
+
+  it("says on /metrics that jobs go through BullMQ's looped script", async () => {
+    const text = await (await intake.request("/metrics", { key: null })).text();
+    expect(text).toMatch(/^tat_bulk_enqueue_fast_path 1$/m);
+  });
+
   it("answers validation errors with TAT's code, the error shape and a RequestId", async () => {
     const { res, body } = await submit({ ...validBatch(), CommandId: "cmd-x" });
     expect(res.status).toBe(400);

@@ -7,18 +7,19 @@ export interface ChildServiceOptions {
   command: string;
   args: string[];
   env: Record<string, string>;
-  /** Resolves `ready()` once a line matches. */
-  readyPattern: RegExp;
+  /** Answers true once the service serves (its /readyz, Redis's PING); polled until then. */
+  probe: () => Promise<boolean>;
   pretty: boolean;
   write: (line: string) => void;
 }
 
-/** A child process with its output prefixed by name, a ready signal, and a clean stop. */
+const PROBE_INTERVAL_MS = 100;
+
+/** A child process with its output prefixed by name, a readiness probe, and a clean stop. */
 export class ChildService {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   private stopping = false;
-  private readonly readyPromise: Promise<void>;
 
   constructor(private readonly options: ChildServiceOptions) {
     this.child = spawn(options.command, options.args, {
@@ -28,19 +29,11 @@ export class ChildService {
     this.exited = new Promise((resolve) =>
       this.child.once("exit", (code, signal) => resolve(code ?? (signal ? 128 : null))),
     );
-    this.readyPromise = new Promise((resolve, reject) => {
-      const onLine = (line: string) => {
-        if (options.readyPattern.test(line)) resolve();
-        options.write(`[${options.name}] ${options.pretty ? formatLogLine(line) : line}`);
-      };
-      for (const stream of [this.child.stdout, this.child.stderr]) {
-        if (stream) createInterface({ input: stream }).on("line", onLine);
-      }
-      this.child.once("error", reject);
-      void this.exited.then((code) =>
-        reject(new Error(`${options.name} exited with code ${code} before it was ready`)),
-      );
-    });
+    const onLine = (line: string) =>
+      options.write(`[${options.name}] ${options.pretty ? formatLogLine(line) : line}`);
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (stream) createInterface({ input: stream }).on("line", onLine);
+    }
   }
 
   get name(): string {
@@ -55,16 +48,25 @@ export class ChildService {
     return this.stopping;
   }
 
-  ready(timeoutMs = 30_000): Promise<void> {
-    return Promise.race([
-      this.readyPromise,
-      new Promise<void>((_, reject) =>
-        setTimeout(
-          () => reject(new Error(`${this.options.name} not ready after ${timeoutMs} ms`)),
-          timeoutMs,
-        ).unref(),
-      ),
-    ]);
+  /** Resolves once the probe answers true; rejects if the child exits or fails to start first. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let failed: Error | undefined;
+    this.child.once("error", (error) => {
+      failed = error;
+    });
+    let exitCode: number | null | undefined;
+    void this.exited.then((code) => {
+      exitCode = code;
+    });
+    for (;;) {
+      if (failed) throw failed;
+      if (exitCode !== undefined)
+        throw new Error(`${this.name} exited with code ${exitCode} before it was ready`);
+      if (await this.options.probe().catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`${this.name} not ready after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+    }
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`. Idempotent. */

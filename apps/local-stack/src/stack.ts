@@ -8,6 +8,7 @@ import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
 import { ChildService } from "./child-service.js";
 import type { StackConfig } from "./env.js";
 import { pickPort } from "./ports.js";
+import { httpReady, redisReady } from "./probes.js";
 
 /** `node` arguments that run a sibling app: its own Node flags, then its entry point. */
 const nodeArgs = (app: string) => appCommand(fileURLToPath(new URL(`../../${app}`, import.meta.url)));
@@ -63,9 +64,9 @@ export async function startStack(
     command: string,
     args: string[],
     env: Record<string, string>,
-    ready: RegExp,
+    probe: () => Promise<boolean>,
   ) => {
-    const child = new ChildService({ name, command, args, env, readyPattern: ready, pretty, write });
+    const child = new ChildService({ name, command, args, env, probe, pretty, write });
     children.push(child);
     await child.ready();
     return child;
@@ -109,7 +110,7 @@ export async function startStack(
           "noeviction",
         ],
         baseEnv,
-        /Ready to accept connections/,
+        redisReady(`redis://127.0.0.1:${redisPort}`),
       );
       redisUrl = `redis://127.0.0.1:${redisPort}`;
     }
@@ -124,7 +125,7 @@ export async function startStack(
         process.execPath,
         nodeArgs("tat-sim"),
         { ...baseEnv, PORT: String(simPort), HOST: "127.0.0.1", LOG_LEVEL: config.LOG_LEVEL },
-        /tat-sim listening/,
+        httpReady(`http://127.0.0.1:${simPort}`),
       );
       simUrl = `http://127.0.0.1:${simPort}`;
       const [id = "", key = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
@@ -146,7 +147,7 @@ export async function startStack(
         INTAKE_API_KEYS: apiKeys,
         LOG_LEVEL: config.LOG_LEVEL,
       },
-      /intake listening/,
+      httpReady(`http://127.0.0.1:${intakePort}`),
     );
 
     const workerUrls: string[] = [];
@@ -154,7 +155,8 @@ export async function startStack(
     await Promise.all(
       Array.from({ length: config.WORKERS }, async (_, i) => {
         const workerPort = await port(config.WORKER_BASE_PORT === 0 ? 0 : config.WORKER_BASE_PORT + i);
-        workerUrls[i] = `http://127.0.0.1:${workerPort}`;
+        const workerUrl = `http://127.0.0.1:${workerPort}`;
+        workerUrls[i] = workerUrl;
         await start(
           `worker-${i + 1}`,
           process.execPath,
@@ -169,7 +171,7 @@ export async function startStack(
             TENCENTCLOUD_SECRET_KEY: credentials.key,
             LOG_LEVEL: config.LOG_LEVEL,
           },
-          /worker running/,
+          httpReady(workerUrl),
         );
       }),
     );

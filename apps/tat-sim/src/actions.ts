@@ -52,7 +52,7 @@ const createInvoker: Action = ({ body, region, world, invokers }) => {
     new Date(),
     TAT_MAX_INSTANCES_PER_CALL,
   );
-  if (!validation.ok) throw new TatError(validation.error.code as never, validation.error.message);
+  if (!validation.ok) throw new TatError(validation.error.code, validation.error.message);
   const call = validation.value;
   const types = new Set(call.InstanceIds.map(instanceTypeOf));
   if (types.size > 1) {

@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, serveHealth } from "@tat-bulk/metrics";
 import type { Logger } from "pino";
 import { handleAdmin } from "./admin-routes.js";
 import { handleApiCall } from "./api3-handler.js";
@@ -19,15 +19,12 @@ export interface Simulator {
 export function createSimulator(config: SimConfig, logger: Logger, world?: World): Simulator {
   const state = createSimulatorState(config, logger, world);
   const hung = new Set<ServerResponse>();
+  const health = { registry: state.registry, ready: async () => true };
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     let work: Promise<void>;
     if (path.startsWith("/__admin/")) work = handleAdmin(state, req, res);
-    else if (path === "/metrics" && req.method === "GET") {
-      work = state.registry.metrics().then((text) => {
-        res.writeHead(200, { "content-type": state.registry.contentType }).end(text);
-      });
-    } else if (path === "/healthz") work = Promise.resolve(sendJson(res, 200, { status: "ok" }));
+    else if (serveHealth(health, req, res)) return;
     else if (path === "/" && req.method === "POST") work = handleApiCall(state, hung, req, res);
     else work = Promise.resolve(sendJson(res, 404, { error: "API 3.0 calls are POST /" }));
     work.catch((error: unknown) => {
@@ -41,13 +38,7 @@ export function createSimulator(config: SimConfig, logger: Logger, world?: World
     state,
     server,
     listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          const address = server.address() as AddressInfo;
-          resolve(`http://${host.includes(":") ? `[${host}]` : host}:${address.port}`);
-        });
-      });
+      return listen(server, port, host);
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import { envField, parseEnv, z } from "@tat-bulk/config";
+import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 
 /** The documented local credential pair: what `npm start` and the tests sign with. */
 export const DEFAULT_SIM_CREDENTIALS = "AKIDtatbulklocal0000000000000000:tatbulklocalsecretkey00000000000";
@@ -33,7 +34,7 @@ export const simEnvSchema = z.object({
   /** A JSON world file (commands, instances); unset: the open world, where everything well-formed exists. */
   TAT_SIM_WORLD: z.string().optional(),
   /** Calls per second per action + SecretId. */
-  TAT_SIM_RATE_LIMIT: envField.positiveInt(20),
+  TAT_SIM_RATE_LIMIT: envField.positiveInt(TAT_CALLS_PER_SECOND),
   /** `sliding`: at most N in any 1000 ms. `fixed`: at most N per aligned wall-clock second. */
   TAT_SIM_RATE_WINDOW: z.enum(["sliding", "fixed"]).default("sliding"),
   /** Random delay (0..N ms) before a call is counted: network transit. */

@@ -1,5 +1,6 @@
+import { createServiceRegistry } from "@tat-bulk/metrics";
 import type { Logger } from "pino";
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import type { SimConfig } from "./env.js";
 import { FaultPlan } from "./faults.js";
 import { InvokerStore } from "./invoker-store.js";
@@ -21,8 +22,7 @@ export interface SimulatorState {
 }
 
 export function createSimulatorState(config: SimConfig, logger: Logger, world?: World): SimulatorState {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createServiceRegistry();
   const invokers = new InvokerStore();
   new Gauge({
     name: "tat_sim_invokers",

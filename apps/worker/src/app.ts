@@ -1,14 +1,19 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { BatchStore, type ChunkJobData, RATE_LIMIT_KEY_PREFIX } from "@tat-bulk/batches";
-import { SharedRateLimiter } from "@tat-bulk/rate-limit";
+import {
+  BatchReads,
+  type ChunkJobData,
+  ChunkTransitions,
+  publishCallRate,
+  redisKeys,
+} from "@tat-bulk/batches";
+import { closeServer, createHealthServer, listen } from "@tat-bulk/metrics";
+import { RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
 import { DelayedError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { ChunkProcessor } from "./chunk-processor.js";
+import { ChunkJob } from "./chunk-job.js";
+import { ChunkRecorder } from "./chunk-recorder.js";
 import type { WorkerConfig } from "./env.js";
-import { createHealthServer } from "./health-server.js";
 import { RateLimitedTat } from "./rate-limited-tat.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
 
@@ -23,8 +28,7 @@ export interface WorkerApp {
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
-  const store = new BatchStore(redis, config.QUEUE_NAME);
-  store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
+  const keys = redisKeys(config.QUEUE_NAME);
   const metrics = createWorkerMetrics({ ping: () => redis.ping(), rateLimit: config.TAT_RATE_LIMIT });
   const client = new TatClient({
     endpoint: config.TAT_ENDPOINT,
@@ -48,11 +52,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     metrics,
     `${parseEndpoint(config.TAT_ENDPOINT).host}|${account}`,
   );
-  const processor = new ChunkProcessor({
-    store,
+  const chunkJob = new ChunkJob({
+    reads: new BatchReads(redis, keys),
+    recorder: new ChunkRecorder(new ChunkTransitions(redis, keys), metrics, logger),
     tat,
-    metrics,
-    logger,
     maxAttempts: config.TAT_MAX_ATTEMPTS,
     retryBaseMs: config.TAT_RETRY_BASE_MS,
     retryMaxMs: config.TAT_RETRY_MAX_MS,
@@ -62,7 +65,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const worker = new Worker<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
-      const outcome = await processor.process(job.data);
+      const outcome = await chunkJob.process(job.data);
       if (outcome.kind === "retry") {
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
@@ -83,19 +86,20 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   worker.on("failed", (job, error) =>
     logger.error({ jobId: job?.id, err: error.message }, "chunk job failed"),
   );
-  const health: Server = createHealthServer(redis, metrics.registry);
+  const health = createHealthServer({
+    registry: metrics.registry,
+    ready: () => redis.ping().then(() => true),
+    notReadyReason: "redis unreachable",
+  });
   let closing: Promise<void> | undefined;
 
   return {
     metrics,
     async start() {
-      await new Promise<void>((resolve, reject) => {
-        health.once("error", reject);
-        health.listen(config.PORT, config.HOST, () => resolve());
-      });
+      const url = await listen(health, config.PORT, config.HOST);
+      await publishCallRate(redis, keys, "CreateInvoker", config.TAT_RATE_LIMIT);
       void worker.run().catch((error: unknown) => logger.error({ err: error }, "worker stopped"));
-      const address = health.address() as AddressInfo;
-      return `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${address.port}`;
+      return url;
     },
     close() {
       closing ??= (async () => {
@@ -109,12 +113,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
           logger.warn({ graceMs: config.WORKER_GRACE_MS }, "grace period over; closing with calls in flight");
           await worker.close(true);
         }
-        await store.close();
         client.close();
-        await new Promise<void>((resolve) => {
-          health.close(() => resolve());
-          health.closeAllConnections();
-        });
+        await closeServer(health);
         redis.disconnect();
       })();
       return closing;

@@ -1,28 +1,20 @@
-import { DEFAULT_QUEUE_NAME } from "@tat-bulk/batches";
-import { envField, parseEnv, z } from "@tat-bulk/config";
+import { envField, parseEnv, sharedEnv, tatRateLimitField, z } from "@tat-bulk/config";
 
 /** Every variable the worker reads; the README's configuration table mirrors this. */
 export const workerEnvSchema = z.object({
-  REDIS_URL: envField.redisUrl(),
+  ...sharedEnv,
   /** Health and metrics port. */
   PORT: envField.port(9464),
   HOST: z.string().default("0.0.0.0"),
-  LOG_LEVEL: envField.logLevel(),
-  QUEUE_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .default(DEFAULT_QUEUE_NAME),
   TENCENTCLOUD_SECRET_ID: z.string().min(1),
   TENCENTCLOUD_SECRET_KEY: z.string().min(1),
   TENCENTCLOUD_SESSION_TOKEN: z.string().optional(),
-  /** Region for a batch record that names none (the intake always fills it in). */
-  TAT_REGION: z.string().default("ap-guangzhou"),
   /** A bare host means https; `http://127.0.0.1:4600` points the worker at the simulator. */
   TAT_ENDPOINT: z.string().min(1).default("tat.intl.tencentcloudapi.com"),
   /** Who Tencent Cloud counts the rate limit against; defaults to the SecretId. */
   TAT_ACCOUNT: z.string().optional(),
   /** Calls per second per action, shared by every replica. */
-  TAT_RATE_LIMIT: envField.positiveInt(20),
+  TAT_RATE_LIMIT: tatRateLimitField(),
   /** Extra window length that absorbs jitter between our send time and TAT's arrival clock. */
   TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(35),
   /** How long all senders pause after a RequestLimitExceeded. */

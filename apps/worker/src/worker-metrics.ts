@@ -1,12 +1,11 @@
-import { redisUpGauge } from "@tat-bulk/metrics";
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { createServiceRegistry, redisUpGauge } from "@tat-bulk/metrics";
+import { Counter, Gauge, Histogram } from "prom-client";
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
 /** The worker's metrics (names are the contract the dashboard and alerts use; no IDs in labels). */
 export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; rateLimit?: number } = {}) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  const registry = createServiceRegistry();
   const registers = [registry];
   if (options.ping) redisUpGauge(registry, options.ping);
   const rateLimit = new Gauge({

@@ -1,8 +1,9 @@
+import { TatClient } from "@tat-bulk/tat-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WorkerApp } from "../src/app.js";
-import { CHUNK_TAG_KEY } from "../src/chunk-identity.js";
+import { CHUNK_TAG_KEY, chunkTagValue } from "../src/chunk-identity.js";
 import {
-  baseRequest as baseRequestForTest,
+  baseRequest,
   cvmIds,
   metricValue,
   SECRET_ID,
@@ -140,35 +141,16 @@ describe("worker: final errors are not retried", () => {
       TENCENTCLOUD_SECRET_KEY: "wrong",
       QUEUE_NAME: `${stack.queueName}-auth`,
     });
-    const { BatchStore } = await import("@tat-bulk/batches");
-    const { Redis } = await import("ioredis");
-    const { chunkInstances } = await import("@tat-bulk/tat-api");
-    const redis = new Redis(stack.redisUrl);
-    const store = new BatchStore(redis, `${stack.queueName}-auth`);
-    const { chunks } = chunkInstances(cvmIds(3), 100);
-    const created = await store.createBatch({
-      request: {
-        Name: "n",
-        Type: "SCHEDULE",
-        CommandId: "cmd-m7uma92n",
-        ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
-        Region: "ap-guangzhou",
-      },
-      chunks,
-      instanceCount: 3,
-      duplicatesRemoved: 0,
-    });
-    const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    const store = stack.storeFor(`${stack.queueName}-auth`);
+    const batchId = await stack.submit(cvmIds(3), {}, store);
     await stack.waitForBatch(batchId, 10_000, store);
-    const page = await store.getChunks(batchId, { offset: 0, limit: 10 });
+    const page = await store.reads.chunkPage(batchId, { offset: 0, limit: 10 });
     expect(page.items[0]).toMatchObject({
       Status: "FAILED",
       Attempts: 1,
       Error: { Code: "AuthFailure.SignatureFailure" },
     });
     await stranger.close();
-    await store.close();
-    redis.disconnect();
   });
 });
 
@@ -230,7 +212,7 @@ describe("worker: schedule and cancel", () => {
   it("cancel stops a running batch: started chunks finish, the rest are CANCELLED", async () => {
     await stack.admin("PATCH", "/faults", { latencyMs: 100 });
     const batchId = await stack.submit(cvmIds(10_000));
-    for (let i = 0; i < 200 && ((await stack.store.getSummary(batchId))?.Counts.Succeeded ?? 0) < 2; i++) {
+    for (let i = 0; i < 200 && ((await stack.store.reads.summary(batchId))?.Counts.Succeeded ?? 0) < 2; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const cancelled = await stack.store.cancel(batchId);
@@ -250,28 +232,17 @@ describe("worker: schedule and cancel", () => {
   });
 
   it("cancel leaves a chunk whose earlier call may have created its invoker to its worker, which adopts it", async () => {
-    const { BatchStore } = await import("@tat-bulk/batches");
-    const { Redis } = await import("ioredis");
-    const { chunkInstances } = await import("@tat-bulk/tat-api");
-    const { TatClient } = await import("@tat-bulk/tat-client");
-    const { CHUNK_TAG_KEY, chunkTagValue } = await import("../src/chunk-identity.js");
     const queueName = `${stack.queueName}-ambiguous-cancel`;
-    const redis = new Redis(stack.redisUrl);
-    const store = new BatchStore(redis, queueName);
-    const { chunks } = chunkInstances(cvmIds(300), 100);
-    const created = await store.createBatch({
-      request: baseRequestForTest,
-      chunks,
-      instanceCount: 300,
-      duplicatesRemoved: 0,
-    });
-    const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    const store = stack.storeFor(queueName);
+    const batchId = await stack.submit(cvmIds(300), {}, store);
     // Chunk 1 as an ambiguous attempt leaves it: sent, back in the queue, "look first"; its invoker exists at TAT.
-    await store.transition(batchId, 1, {
-      from: ["QUEUED"],
-      to: "QUEUED",
-      patch: { chk: 1, sent: Date.now() },
-      attemptDelta: 1,
+    const one = await store.reads.chunk(batchId, 1);
+    if (!one) throw new Error("no chunk 1");
+    await store.transitions.write(batchId, 1, one, {
+      ...one,
+      mayExist: true,
+      firstSentAt: Date.now(),
+      attempts: 1,
     });
     const client = new TatClient({
       endpoint: stack.simUrl,
@@ -280,7 +251,7 @@ describe("worker: schedule and cancel", () => {
       timeoutMs: 5000,
     });
     const made = await client.call<{ InvokerId: string }>("CreateInvoker", "ap-guangzhou", {
-      ...baseRequestForTest,
+      ...baseRequest,
       Region: undefined,
       InstanceIds: cvmIds(300).slice(100, 200),
       Tags: [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue(batchId, 1) }],
@@ -291,18 +262,16 @@ describe("worker: schedule and cancel", () => {
     expect(afterCancel?.Counts).toMatchObject({ Cancelled: 2, Queued: 1 });
     const late = await stack.startWorker({ QUEUE_NAME: queueName });
     await stack.waitForBatch(batchId, 5_000, store);
-    expect(await store.getSummary(batchId)).toMatchObject({
+    expect(await store.reads.summary(batchId)).toMatchObject({
       Status: "CANCELLED",
       Counts: { Succeeded: 1, Cancelled: 2 },
     });
-    const page = await store.getChunks(batchId, { offset: 1, limit: 1 });
+    const page = await store.reads.chunkPage(batchId, { offset: 1, limit: 1 });
     expect(page.items[0]).toMatchObject({
       Status: "SUCCEEDED",
       InvokerId: made.ok ? made.response.InvokerId : "none",
     });
     expect((await stack.admin("GET", "/stats")).calls.CreateInvoker).toEqual({ Success: 1 });
     await late.close();
-    await store.close();
-    redis.disconnect();
   });
 });

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import {
   type BatchCallFields,
-  BatchStore,
-  type BatchStore as BatchStoreType,
+  type Batches,
   type BatchSummary,
   type ChunkView,
+  openBatches,
 } from "@tat-bulk/batches";
 import { chunkInstances } from "@tat-bulk/tat-api";
 import {
@@ -42,14 +42,17 @@ export interface Stack {
   redisUrl: string;
   simUrl: string;
   queueName: string;
-  store: BatchStoreType;
+  store: Batches;
   workers: WorkerApp[];
   /** Env for a worker of this stack (in-process or a child process). */
   workerEnv(overrides?: Record<string, string>): Record<string, string>;
   startWorker(overrides?: Record<string, string>): Promise<WorkerApp>;
-  submit(instanceIds: string[], request?: Partial<BatchCallFields>): Promise<string>;
+  /** Writes a batch as the intake would (into this stack's queue, or `on`'s); answers its ID. */
+  submit(instanceIds: string[], request?: Partial<BatchCallFields>, on?: Batches): Promise<string>;
+  /** Another queue's batch store on this stack's Redis (closed with the stack). */
+  storeFor(queueName: string): Batches;
   /** Polls until the batch is final; `on` reads it from another queue's store. */
-  waitForBatch(batchId: string, timeoutMs?: number, on?: BatchStoreType): Promise<BatchSummary>;
+  waitForBatch(batchId: string, timeoutMs?: number, on?: Batches): Promise<BatchSummary>;
   chunks(batchId: string): Promise<ChunkView[]>;
   admin<T = SimStats>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
@@ -80,7 +83,13 @@ export async function startStack(
   const simUrl = options.simUrl ?? (await sim?.listen(0, "127.0.0.1")) ?? "";
   const queueName = `worker-test-${randomBytes(4).toString("hex")}`;
   const client = new Redis(redis.url);
-  const store = new BatchStore(client, queueName);
+  const stores: Batches[] = [];
+  const storeFor = (name: string) => {
+    const opened = openBatches(client, name, { log: pino({ level: "silent" }) });
+    stores.push(opened);
+    return opened;
+  };
+  const store = storeFor(queueName);
   const workers: WorkerApp[] = [];
   const callAdmin = simAdmin(simUrl);
   const workerEnv = (overrides: Record<string, string> = {}) => ({
@@ -110,9 +119,10 @@ export async function startStack(
       await app.start();
       return app;
     },
-    async submit(instanceIds, request = {}) {
+    storeFor,
+    async submit(instanceIds, request = {}, on = store) {
       const { chunks, uniqueCount, duplicatesRemoved } = chunkInstances(instanceIds, 100);
-      const result = await store.createBatch({
+      const result = await on.writer.create({
         request: { ...baseRequest, ...request },
         chunks,
         instanceCount: uniqueCount,
@@ -124,7 +134,7 @@ export async function startStack(
     async waitForBatch(batchId, timeoutMs = 20_000, on = store) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const summary = await on.getSummary(batchId);
+        const summary = await on.reads.summary(batchId);
         if (summary?.FinishedAt) return summary;
         if (Date.now() > deadline)
           throw new Error(`batch ${batchId} not finished: ${JSON.stringify(summary?.Counts)}`);
@@ -132,7 +142,7 @@ export async function startStack(
       }
     },
     async chunks(batchId) {
-      return (await store.getChunks(batchId, { offset: 0, limit: 10_000 })).items;
+      return (await store.reads.chunkPage(batchId, { offset: 0, limit: 10_000 })).items;
     },
     admin<T>(method: string, path: string, body?: unknown) {
       return callAdmin<T>(method, path, body);
@@ -140,7 +150,7 @@ export async function startStack(
     close() {
       closing ??= (async () => {
         await Promise.all(workers.map((w) => w.close()));
-        await store.close();
+        await Promise.all(stores.map((s) => s.close()));
         client.disconnect();
         await sim?.close();
         await redis.close();

@@ -60,10 +60,13 @@ describe("worker process signals", () => {
     await s.admin("POST", "/faults/script", { action: "CreateInvoker", fault: "slow", delayMs: 2000 });
     const worker = await spawn(s);
     const batchId = await s.submit(cvmIds(50));
-    await waitFor("the call to start", async () => (await s.store.getSummary(batchId))?.Counts.Running === 1);
+    await waitFor(
+      "the call to start",
+      async () => (await s.store.reads.summary(batchId))?.Counts.Running === 1,
+    );
     const code = await worker.stop("SIGTERM");
     expect(code).toBe(0);
-    expect(await s.store.getSummary(batchId)).toMatchObject({
+    expect(await s.store.reads.summary(batchId)).toMatchObject({
       Status: "SUCCEEDED",
       Counts: { Succeeded: 1 },
     });

@@ -21,28 +21,6 @@ export interface ChunkError {
   RequestId?: string;
 }
 
-/** A chunk as stored (short keys: a 100,000-instance batch stores 1,000 of them). */
-export interface StoredChunk {
-  /** instance type */
-  t: InstanceType;
-  /** instance IDs */
-  ids: string[];
-  /** status */
-  s: ChunkStatus;
-  /** attempts spent */
-  a: number;
-  /** invoker ID once created or adopted */
-  ivk?: string;
-  /** the error that finished it */
-  err?: ChunkError;
-  /** a CreateInvoker call may have reached TAT without an answer: look before creating again */
-  chk?: 1;
-  /** epoch ms the first CreateInvoker call of this chunk was sent */
-  sent?: number;
-  /** epoch ms the invoker was created or adopted */
-  done?: number;
-}
-
 /** The request fields every call of a batch repeats; InstanceIds live in the chunks. */
 export type BatchCallFields = Omit<InvokerBatchRequest, "InstanceIds"> & { Region: string };
 

@@ -1,20 +1,20 @@
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
+import { LuaScript, type RedisClient, readLua } from "@tat-bulk/redis";
 import { type BulkJobOptions, Job, type Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { ChunkJobData } from "./batch-types.js";
-
-/** A script as BullMQ ships it in `bullmq/dist/cjs/scripts`. */
-export interface BullScript {
-  name: string;
-  content: string;
-  keys: number;
-}
+import { type BullScript, loadAddStandardJob } from "./bullmq-internals.js";
 
 export interface ChunkJob {
   name: string;
   data: ChunkJobData;
   opts: BulkJobOptions & { jobId: string };
+}
+
+/** Where a batch's jobs go: one call per slice, in order; and how they are taken back. */
+export interface JobSink {
+  add(jobs: readonly ChunkJob[]): Promise<void>;
+  /** Removes the jobs no worker holds. */
+  remove(jobIds: readonly string[]): Promise<void>;
 }
 
 type Arg = string | Buffer | number;
@@ -29,62 +29,48 @@ class CapturingClient {
   }
 }
 
-function isBullScript(value: unknown): value is BullScript {
-  if (typeof value !== "object" || value === null) return false;
-  const script = value as Record<string, unknown>;
-  return (
-    typeof script.content === "string" && typeof script.keys === "number" && typeof script.name === "string"
-  );
+const TEMPLATE = readLua(new URL("../lua/bulk-add-standard-job.lua", import.meta.url));
+
+function loopedScript(script: BullScript): LuaScript<unknown> {
+  const lua = TEMPLATE.replace("--@bullmq addStandardJob", () => script.content);
+  // Named by content: a client can hold scripts of two BullMQ versions (or a test's broken one).
+  const sha = createHash("sha1").update(lua).digest("hex").slice(0, 12);
+  return new LuaScript({ name: `tatBulkAddStandardJobs${sha}`, lua, keys: script.keys, parse: (r) => r });
 }
 
-function loadAddStandardJob(): BullScript | null {
-  try {
-    const scripts: unknown = createRequire(import.meta.url)("bullmq/dist/cjs/scripts/index.js");
-    const script = (scripts as Record<string, unknown> | null)?.addStandardJob;
-    return isBullScript(script) ? script : null;
-  } catch {
-    return null;
-  }
-}
+/** An error Redis raised while running the script itself (not a lost connection or a busy server). */
+const isScriptError = (error: unknown): boolean =>
+  error instanceof Error &&
+  error.name === "ReplyError" &&
+  /user_script|Error running script/i.test(error.message);
 
-/**
- * BullMQ's own addStandardJob, wrapped so that one call runs it once per job: its body becomes a
- * function whose parameters shadow KEYS and ARGV, and each job brings its three ARGV entries.
- */
-function loopedScript(script: BullScript): string {
-  return [
-    "local function addOne(KEYS, ARGV)",
-    script.content,
-    "end",
-    "local results = {}",
-    "for i = 1, #ARGV, 3 do",
-    "  results[#results + 1] = addOne(KEYS, {ARGV[i], ARGV[i + 1], ARGV[i + 2]})",
-    "end",
-    "return results",
-  ].join("\n");
+export interface BulkJobWriterOptions {
+  /** BullMQ's addStandardJob; null: always `addBulk`. Defaults to the installed BullMQ's. */
+  script?: BullScript | null;
+  /** Told once, when the writer leaves the fast path for good (at start, or after a script error). */
+  onFallback?: (reason: string) => void;
 }
 
 /**
  * Adds many standard jobs with one script call per slice instead of one per job: `addBulk` spends
  * most of its time building a Redis command per job. Each job is still built, validated and
  * encoded by BullMQ (its `Job.addJob`, run against a client that captures the call), and still
- * written by BullMQ's own addStandardJob script, so Redis ends up as `addBulk` leaves it. When the
- * installed BullMQ does not look like the one this was written for (no such script, or a job that
- * would take another script), it falls back to `addBulk`: slower, never wrong.
+ * written by BullMQ's own addStandardJob script, so Redis ends up as `addBulk` leaves it.
+ * It uses BullMQ's public `addBulk` instead (slower, never wrong) when the installed BullMQ does not
+ * look like the pinned one, when a job would take another script, and for good once the looped
+ * script fails at run time.
  */
-export class BulkJobWriter {
-  private readonly script: { lua: string; sha: string; keys: number } | undefined;
+export class BulkJobWriter implements JobSink {
+  private script: { run: LuaScript<unknown>; keys: number } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly queue: Queue<ChunkJobData>,
-    /** BullMQ's addStandardJob; null: always `addBulk`. */
-    script: BullScript | null = loadAddStandardJob(),
+    private readonly options: BulkJobWriterOptions = {},
   ) {
-    if (script) {
-      const lua = loopedScript(script);
-      this.script = { lua, sha: createHash("sha1").update(lua).digest("hex"), keys: script.keys };
-    }
+    const script = options.script === undefined ? loadAddStandardJob() : options.script;
+    if (script) this.script = { run: loopedScript(script), keys: script.keys };
+    else options.onFallback?.("the installed BullMQ has no addStandardJob script this writer knows");
   }
 
   /** Whether jobs go through the looped script (false: through `addBulk`). */
@@ -98,21 +84,45 @@ export class BulkJobWriter {
    * caller builds the next. Resolves when Redis has run it.
    */
   add(jobs: readonly ChunkJob[]): Promise<void> {
+    const script = this.script;
     let captured: ReturnType<BulkJobWriter["capture"]>;
     try {
-      captured = this.script ? this.capture(jobs, this.script.keys) : undefined;
+      captured = script ? this.capture(jobs, script.keys) : undefined;
     } catch (error) {
       // A job BullMQ refuses (bad options): rejected like the writes, never thrown mid-batch.
       return Promise.reject(error);
     }
-    if (!this.script || !captured) return this.queue.addBulk([...jobs]).then(() => undefined);
-    const ran = this.run(this.script, captured.args);
-    return Promise.all([ran, captured.settled]).then(([results]) => {
-      const refused = Array.isArray(results) ? results.findIndex((r) => typeof r === "number" && r < 0) : -2;
-      if (refused !== -1) {
-        throw new Error(`addStandardJob refused job ${jobs[refused]?.opts.jobId ?? "?"}: ${String(results)}`);
-      }
-    });
+    if (!script || !captured) return this.addBulk(jobs);
+    const ran = script.run.run(this.redis, captured.keys, captured.argv);
+    return Promise.all([ran, captured.settled]).then(
+      ([results]) => {
+        const refused = Array.isArray(results)
+          ? results.findIndex((r) => typeof r === "number" && r < 0)
+          : -2;
+        if (refused !== -1) {
+          throw new Error(
+            `addStandardJob refused job ${jobs[refused]?.opts.jobId ?? "?"}: ${String(results)}`,
+          );
+        }
+      },
+      (error: unknown) => {
+        if (!isScriptError(error)) throw error;
+        // Jobs the script wrote before it failed are kept: addBulk adds an existing job ID once.
+        if (this.script) {
+          this.script = undefined;
+          this.options.onFallback?.(`the looped addStandardJob script failed: ${(error as Error).message}`);
+        }
+        return this.addBulk(jobs);
+      },
+    );
+  }
+
+  async remove(jobIds: readonly string[]): Promise<void> {
+    await Promise.all(jobIds.map((id) => this.queue.remove(id)));
+  }
+
+  private addBulk(jobs: readonly ChunkJob[]): Promise<void> {
+    return this.queue.addBulk([...jobs]).then(() => undefined);
   }
 
   /**
@@ -122,7 +132,7 @@ export class BulkJobWriter {
   private capture(
     jobs: readonly ChunkJob[],
     keyCount: number,
-  ): { args: Arg[]; settled: Promise<unknown> } | undefined {
+  ): { keys: string[]; argv: Arg[]; settled: Promise<unknown> } | undefined {
     const client = new CapturingClient();
     const defaults = this.queue.defaultJobOptions;
     const added: Promise<string>[] = [];
@@ -131,7 +141,8 @@ export class BulkJobWriter {
       added.push(job.addJob(client as unknown as Parameters<Job["addJob"]>[0]));
     }
     const settled = Promise.all(added);
-    const keys = client.calls[0]?.args.slice(0, keyCount);
+    const first = client.calls[0]?.args.slice(0, keyCount);
+    const keys = first?.every((key) => typeof key === "string") ? (first as string[]) : undefined;
     const argv: Arg[] = [];
     for (const call of client.calls) {
       const standard =
@@ -147,15 +158,6 @@ export class BulkJobWriter {
       settled.catch(() => undefined);
       return undefined;
     }
-    return { args: [...keys, ...argv], settled };
-  }
-
-  private async run(script: { lua: string; sha: string; keys: number }, args: Arg[]): Promise<unknown> {
-    try {
-      return await this.redis.evalsha(script.sha, script.keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      return this.redis.eval(script.lua, script.keys, ...args);
-    }
+    return { keys, argv, settled };
   }
 }

@@ -1,8 +1,6 @@
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { ChunkJobData } from "./batch-types.js";
 
-export const DEFAULT_QUEUE_NAME = "tat-bulk-chunks";
-
 /** Job IDs are derived, so a chunk is enqueued at most once and can be found to cancel it. */
 export function chunkJobId(batchId: string, index: number): string {
   return `${batchId}-${index}`;

@@ -1,5 +1,13 @@
-export * from "./batch-store.js";
+export * from "./batch-cancel.js";
+export * from "./batch-reads.js";
 export * from "./batch-types.js";
+export * from "./batch-writer.js";
 export * from "./bulk-job-writer.js";
+export { installedBullmqVersion } from "./bullmq-internals.js";
 export * from "./chunk-queue.js";
-export * from "./redis-keys.js";
+export * from "./chunk-record.js";
+export * from "./chunk-transitions.js";
+export * from "./idempotency-keys.js";
+export * from "./keys.js";
+export * from "./open-batches.js";
+export * from "./published-rates.js";

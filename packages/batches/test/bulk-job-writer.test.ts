@@ -3,7 +3,8 @@ import { type Job, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChunkJobData } from "../src/batch-types.js";
-import { BulkJobWriter, type ChunkJob } from "../src/bulk-job-writer.js";
+import { BulkJobWriter, type BulkJobWriterOptions, type ChunkJob } from "../src/bulk-job-writer.js";
+import { loadAddStandardJob } from "../src/bullmq-internals.js";
 import { CHUNK_JOB_OPTIONS, createChunkQueue } from "../src/chunk-queue.js";
 
 let server: TestRedis;
@@ -20,11 +21,10 @@ afterAll(async () => {
 });
 
 let queues = 0;
-function writerOn(options: { fallback?: boolean } = {}) {
+function writerOn(options: BulkJobWriterOptions = {}) {
   const queue = createChunkQueue(`writer-${++queues}`, redis);
   closers.push(() => queue.close());
-  const writer = options.fallback ? new BulkJobWriter(redis, queue, null) : new BulkJobWriter(redis, queue);
-  return { queue, writer };
+  return { queue, writer: new BulkJobWriter(redis, queue, options) };
 }
 
 const jobs = (batchId: string, count: number, extra: Partial<ChunkJob["opts"]> = {}): ChunkJob[] =>
@@ -57,7 +57,7 @@ async function snapshot(prefix: string, jobIds: string[]) {
 describe("BulkJobWriter", () => {
   it("runs BullMQ's own script, looped, with the installed BullMQ", () => {
     expect(writerOn().writer.fast).toBe(true);
-    expect(writerOn({ fallback: true }).writer.fast).toBe(false);
+    expect(writerOn({ script: null }).writer.fast).toBe(false);
   });
 
   it("leaves Redis exactly as Queue.addBulk does", async () => {
@@ -104,7 +104,7 @@ describe("BulkJobWriter", () => {
     await delayed.writer.add(jobs("bat-4", 3, { delay: 60_000 }));
     expect(await delayed.queue.getDelayedCount()).toBe(3);
     const plain = writerOn();
-    const fallback = writerOn({ fallback: true });
+    const fallback = writerOn({ script: null });
     const list = jobs("bat-5", 20);
     await plain.queue.addBulk(list);
     await fallback.writer.add(list);
@@ -112,6 +112,25 @@ describe("BulkJobWriter", () => {
     expect(await snapshot(`bull:${fallback.queue.name}`, ids)).toEqual(
       await snapshot(`bull:${plain.queue.name}`, ids),
     );
+  });
+
+  it("says once, at start, that it uses addBulk when BullMQ has no script it knows", () => {
+    const reasons: string[] = [];
+    expect(writerOn({ script: null, onFallback: (reason) => reasons.push(reason) }).writer.fast).toBe(false);
+    expect(reasons).toEqual([expect.stringContaining("no addStandardJob script")]);
+  });
+
+  it("switches to addBulk for good when the looped script fails at run time, losing no job", async () => {
+    const reasons: string[] = [];
+    const keys = loadAddStandardJob()?.keys ?? 0;
+    const broken = { name: "addStandardJob", keys, content: "return redis.call('NOSUCHCOMMAND')" };
+    const { queue, writer } = writerOn({ script: broken, onFallback: (reason) => reasons.push(reason) });
+    expect(writer.fast).toBe(true);
+    await writer.add(jobs("bat-7", 5));
+    expect(writer.fast).toBe(false);
+    await writer.add(jobs("bat-8", 5));
+    expect(await queue.getWaitingCount()).toBe(10);
+    expect(reasons).toEqual([expect.stringContaining("failed")]);
   });
 
   it("rejects a slice BullMQ refuses, writing none of it", async () => {

@@ -1,1 +1,3 @@
+export * from "./health-routes.js";
 export * from "./redis-up-gauge.js";
+export * from "./service-registry.js";

@@ -1,1 +1,7 @@
 export * from "./shared-rate-limiter.js";
+
+/**
+ * Rate-limit buckets are not per queue: TAT counts per action + region + account, so two queues
+ * (or deployments) on one Redis that call the same endpoint with the same account share one budget.
+ */
+export const RATE_LIMIT_KEY_PREFIX = "tat-bulk:rate:";

@@ -1,54 +1,45 @@
-import type { Redis } from "ioredis";
+import { asNumber, asNumbers, LuaScript, type RedisClient, readLua } from "@tat-bulk/redis";
 import pLimit from "p-limit";
 
 /**
- * GCRA with no burst, in Redis: one "theoretical arrival time" per bucket, timed by Redis's own
- * clock. A slot is granted only once that time has come, and each grant pushes it one interval
- * (window / limit) on. Consecutive sends are therefore at least one interval apart, so any
- * `limit + 1` of them span at least `windowMs`: no span of `windowMs` ever holds more than `limit`
- * sends, whatever the number of processes. Evenly spaced sends also reach TAT evenly spaced; a burst
- * of 20 at once would queue up on the way and bunch arrivals together near a window edge.
+ * GCRA with no burst, in Redis (lua/acquire.lua): one "theoretical arrival time" per bucket, timed
+ * by Redis's own clock. A slot is granted only once that time has come, and each grant pushes it
+ * one interval (window / limit) on. Consecutive sends are therefore at least one interval apart,
+ * so any `limit + 1` of them span at least `windowMs`: no span of `windowMs` ever holds more than
+ * `limit` sends, whatever the number of processes. Evenly spaced sends also reach TAT evenly
+ * spaced; a burst of 20 at once would queue up on the way and bunch arrivals together near a
+ * window edge.
  *
  * A waiter wakes a millisecond or two after its slot (timer and round trip). Resetting the
  * schedule to "now" would lose that much per call (2-4% of the rate), so up to `credit` µs of
  * lateness keeps the schedule: the guarantee becomes `limit` sends per `windowMs - credit`.
- *
- * KEYS: theoretical arrival time (µs), penalty (a "nobody sends before" time in µs).
- * ARGV: interval µs, key lifetime ms, credit µs.
- * Returns {1, 0} granted, or {0, µs to wait}.
  */
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local blocked = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blocked > now then return {0, blocked - now} end
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat > now then return {0, tat - now} end
-local start = math.max(tat, now - tonumber(ARGV[3]))
-redis.call('SET', KEYS[1], string.format('%.0f', start + interval), 'PX', ARGV[2])
-return {1, 0}
-`;
+const ACQUIRE = new LuaScript({
+  name: "tatBulkRateAcquire",
+  lua: readLua(new URL("../lua/acquire.lua", import.meta.url)),
+  keys: 2,
+  parse: (reply) => {
+    const [granted, waitUs] = asNumbers("tatBulkRateAcquire", reply);
+    return { granted: granted === 1, waitUs: waitUs ?? 0 };
+  },
+});
+
+const PENALIZE = new LuaScript({
+  name: "tatBulkRatePenalize",
+  lua: readLua(new URL("../lua/penalize.lua", import.meta.url)),
+  keys: 1,
+  parse: (reply) => asNumber("tatBulkRatePenalize", reply),
+});
 
 /** How late a waiter may be served without its lateness slowing the schedule; see ACQUIRE. */
 export const LATENESS_CREDIT_US = 2000;
-
-/** KEYS: penalty. ARGV: µs. Pushes "nobody sends before" to now + µs (never earlier than it was). */
-const PENALIZE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local until_ = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until_ > current then redis.call('SET', KEYS[1], string.format('%.0f', until_), 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000) end
-return 1
-`;
 
 export class LimiterClosedError extends Error {
   override name = "LimiterClosedError";
 }
 
 export interface SharedRateLimiterOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix; the bucket name is appended. */
   keyPrefix: string;
   limit: number;
@@ -96,16 +87,12 @@ export class SharedRateLimiter {
       const intervalUs = Math.round((this.options.windowMs * 1000) / this.options.limit);
       for (;;) {
         if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
-        const [granted, waitUs] = (await this.options.redis.eval(
-          ACQUIRE,
-          2,
-          tat,
-          penalty,
-          intervalUs,
-          Math.ceil(this.options.windowMs) * 2,
-          LATENESS_CREDIT_US,
-        )) as [number, number];
-        if (granted === 1) return performance.now() - started;
+        const { granted, waitUs } = await ACQUIRE.run(
+          this.options.redis,
+          [tat, penalty],
+          [intervalUs, Math.ceil(this.options.windowMs) * 2, LATENESS_CREDIT_US],
+        );
+        if (granted) return performance.now() - started;
         await sleep(waitUs / 1000, this.closing.signal);
       }
     });
@@ -113,7 +100,7 @@ export class SharedRateLimiter {
 
   async penalize(bucket: string): Promise<void> {
     const [, penalty] = this.keys(bucket);
-    await this.options.redis.eval(PENALIZE, 1, penalty, Math.round(this.options.penaltyMs * 1000));
+    await PENALIZE.run(this.options.redis, [penalty], [Math.round(this.options.penaltyMs * 1000)]);
   }
 
   /** Wakes every waiter with LimiterClosedError; calls already granted are unaffected. Idempotent. */

@@ -4,15 +4,20 @@ import type { TatErrorCode } from "./error-codes.js";
 import { COMMAND_ID_PATTERN } from "./guessed-rules.js";
 import { INSTANCE_ID_PATTERN } from "./instance-id.js";
 import { parseInvokeTime } from "./invoke-time.js";
+import { TAT_MAX_INSTANCES_PER_CALL } from "./tat-limits.js";
 
-/** A zod message that carries the TAT error code it stands for; read back by `tatCodeOf`. */
-export function tat(code: TatErrorCode, message: string): string {
-  return `${code}|${message}`;
+/** A refinement's options that carry the TAT code its failure answers (read by validate-request). */
+export function tatRefinement(code: TatErrorCode, message: string) {
+  return { message, params: { tatCode: code } };
+}
+
+/** A custom issue that carries the TAT code it answers (read by validate-request). */
+export function tatIssue(code: TatErrorCode, message: string, path: PropertyKey[] = []) {
+  return { code: "custom" as const, message, path, params: { tatCode: code } };
 }
 
 export const MAX_TAGS = 10;
 export const RESERVED_TAG_KEY_PREFIXES = ["qcloud", "tencent", "project"] as const;
-export const TAT_MAX_INSTANCES_PER_CALL = 100;
 export const MAX_INSTANCES_PER_BATCH = 100_000;
 export const REGION_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 
@@ -29,21 +34,19 @@ export const tagSchema = z
   .strictObject({
     Key: z
       .string()
-      .min(1, tat("InvalidParameterValue", "Tag Key must not be empty"))
-      .max(127, tat("InvalidParameterValue.TooLong", "Tag Key is longer than 127 characters"))
+      .min(1, "Tag Key must not be empty")
+      .max(127, "Tag Key is longer than 127 characters")
       .refine(
         (key) => !RESERVED_TAG_KEY_PREFIXES.some((p) => key.toLowerCase().startsWith(p)),
-        tat("InvalidParameterValue", "Tag Key prefixes qcloud, tencent and project are reserved"),
+        tatRefinement("InvalidParameterValue", "Tag Key prefixes qcloud, tencent and project are reserved"),
       ),
-    Value: z
-      .string()
-      .max(255, tat("InvalidParameterValue.TooLong", "Tag Value is longer than 255 characters")),
+    Value: z.string().max(255, "Tag Value is longer than 255 characters"),
   })
   .meta({ description: "A tag for the invoker: `{Key, Value}`." });
 
 export const scheduleSettingsSchema = z
   .strictObject({
-    Policy: z.enum(["ONCE", "RECURRENCE"], tat("InvalidParameterValue", "Policy must be ONCE or RECURRENCE")),
+    Policy: z.enum(["ONCE", "RECURRENCE"], "Policy must be ONCE or RECURRENCE"),
     Recurrence: z
       .string()
       .optional()
@@ -55,35 +58,34 @@ export const scheduleSettingsSchema = z
   .superRefine((settings, ctx) => {
     if (settings.Policy === "ONCE") {
       if (settings.InvokeTime === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["InvokeTime"],
-          message: tat("MissingParameter", "ScheduleSettings.InvokeTime is required when Policy is ONCE"),
-        });
+        ctx.addIssue(
+          tatIssue("MissingParameter", "ScheduleSettings.InvokeTime is required when Policy is ONCE", [
+            "InvokeTime",
+          ]),
+        );
       } else if (!parseInvokeTime(settings.InvokeTime)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["InvokeTime"],
-          message: tat(
+        ctx.addIssue(
+          tatIssue(
             "InvalidParameterValue.InvalidTimeFormat",
             `ScheduleSettings.InvokeTime "${settings.InvokeTime.slice(0, 64)}" is not ISO 8601 with a zone`,
+            ["InvokeTime"],
           ),
-        });
+        );
       }
     } else if (settings.Recurrence === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["Recurrence"],
-        message: tat("MissingParameter", "ScheduleSettings.Recurrence is required when Policy is RECURRENCE"),
-      });
+      ctx.addIssue(
+        tatIssue("MissingParameter", "ScheduleSettings.Recurrence is required when Policy is RECURRENCE", [
+          "Recurrence",
+        ]),
+      );
     } else {
       const cron = checkCronExpression(settings.Recurrence);
       if (!cron.ok) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["Recurrence"],
-          message: tat("InvalidParameterValue.InvalidCronExpression", `Recurrence: ${cron.message}`),
-        });
+        ctx.addIssue(
+          tatIssue("InvalidParameterValue.InvalidCronExpression", `Recurrence: ${cron.message}`, [
+            "Recurrence",
+          ]),
+        );
       }
     }
   });
@@ -97,7 +99,7 @@ const NAMED_OFFENDERS = 5;
  * naming the first offenders, not one per element. The JSON Schema still shows the pattern.
  */
 function instanceIdsSchema(max: number) {
-  const range = tat("InvalidParameterValue.Range", `InstanceIds must hold 1 to ${max} IDs`);
+  const range = `InstanceIds must hold 1 to ${max} IDs`;
   return z
     .array(z.string())
     .min(1, range)
@@ -113,13 +115,11 @@ function instanceIdsSchema(max: number) {
       if (count === 0) return;
       const more = count > offenders.length ? ` and ${count - offenders.length} more` : "";
       ctx.issues.push({
-        code: "custom",
-        input: ctx.value,
-        path: [],
-        message: tat(
+        ...tatIssue(
           "InvalidParameterValue.InvalidInstanceId",
           `${count} invalid instance IDs: ${offenders.join(", ")}${more}`,
         ),
+        input: ctx.value,
       });
     })
     .meta({ items: { type: "string", pattern: INSTANCE_ID_PATTERN.source } });
@@ -131,37 +131,23 @@ function instanceIdsSchema(max: number) {
  */
 export function createInvokerSchema(maxInstances: number) {
   return z.strictObject({
-    Name: z
-      .string()
-      .min(1, tat("InvalidParameterValue.TooLong", "Name must be 1 to 120 characters"))
-      .max(120, tat("InvalidParameterValue.TooLong", "Name must be 1 to 120 characters")),
-    Type: z.literal("SCHEDULE", tat("InvalidParameterValue", "Type must be SCHEDULE")),
-    CommandId: z
-      .string()
-      .regex(
-        COMMAND_ID_PATTERN,
-        tat("InvalidParameterValue.InvalidCommandId", "CommandId is not a command ID"),
-      ),
+    Name: z.string().min(1, "Name must be 1 to 120 characters").max(120, "Name must be 1 to 120 characters"),
+    Type: z.literal("SCHEDULE", "Type must be SCHEDULE"),
+    CommandId: z.string().regex(COMMAND_ID_PATTERN, "CommandId is not a command ID"),
     InstanceIds: instanceIdsSchema(maxInstances),
-    Username: z
-      .string()
-      .max(256, tat("InvalidParameterValue.TooLong", "Username is longer than 256 characters"))
-      .optional(),
+    Username: z.string().max(256, "Username is longer than 256 characters").optional(),
     Parameters: z
       .string()
       .refine(
         isJsonObject,
-        tat(
+        tatRefinement(
           "InvalidParameterValue.ParameterInvalidJsonFormat",
           "Parameters must be a JSON object encoded as a string",
         ),
       )
       .optional(),
     ScheduleSettings: scheduleSettingsSchema,
-    Tags: z
-      .array(tagSchema)
-      .max(MAX_TAGS, tat("InvalidParameterValue.Range", `Tags holds at most ${MAX_TAGS} tags`))
-      .optional(),
+    Tags: z.array(tagSchema).max(MAX_TAGS, `Tags holds at most ${MAX_TAGS} tags`).optional(),
   });
 }
 
@@ -169,7 +155,7 @@ export function createInvokerSchema(maxInstances: number) {
 export const invokerBatchSchema = createInvokerSchema(MAX_INSTANCES_PER_BATCH).extend({
   Region: z
     .string()
-    .regex(REGION_PATTERN, tat("InvalidParameterValue", "Region is not a region name such as ap-guangzhou"))
+    .regex(REGION_PATTERN, "Region is not a region name such as ap-guangzhou")
     .optional()
     .meta({
       description: "Region every call of the batch is made in; defaults to the service's TAT_REGION.",

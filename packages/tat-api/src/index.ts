@@ -5,5 +5,6 @@ export * from "./error-codes.js";
 export * from "./guessed-rules.js";
 export * from "./instance-id.js";
 export * from "./invoke-time.js";
+export * from "./tat-limits.js";
 export * from "./tc3-signature.js";
 export * from "./validate-request.js";

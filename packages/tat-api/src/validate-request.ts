@@ -1,10 +1,11 @@
 import type { z } from "zod";
 import type { TatErrorCode } from "./error-codes.js";
+import { tatCodeForIssue } from "./field-error-codes.js";
 import { isInvokeTimeExpired } from "./guessed-rules.js";
 import { parseInvokeTime } from "./invoke-time.js";
 
 export interface TatError {
-  code: TatErrorCode | string;
+  code: TatErrorCode;
   message: string;
 }
 
@@ -55,10 +56,7 @@ function toTatError(issue: z.core.$ZodIssue, root: unknown): TatError {
   if (issue.code === "invalid_type") {
     return { code: "InvalidParameter", message: `${name} must be of type ${issue.expected}` };
   }
-  const separator = issue.message.indexOf("|");
-  const code = separator > 0 ? issue.message.slice(0, separator) : "InvalidParameterValue";
-  const message = separator > 0 ? issue.message.slice(separator + 1) : `${name}: ${issue.message}`;
-  return { code, message };
+  return { code: tatCodeForIssue(issue), message: issue.message };
 }
 
 interface InvokerShaped {

@@ -1,4 +1,5 @@
 export * from "./free-port.js";
+export * from "./namespace-keys.js";
 export * from "./redis-server.js";
 export * from "./sim-admin.js";
 export * from "./spawn-service.js";

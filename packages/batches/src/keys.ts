@@ -6,12 +6,8 @@ export function redisKeys(namespace: string) {
     chunks: (id: string) => `${root}:batch:${id}:chunks`,
     batchIndex: `${root}:batches`,
     idempotency: (key: string) => `${root}:idem:${key}`,
+    /** Calls per second the workers run each action at, as they published it. */
+    publishedRates: `${root}:rates`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;
-
-/**
- * Rate-limit buckets are not per queue: TAT counts per action + region + account, so two queues
- * (or deployments) on one Redis that call the same endpoint with the same account share one budget.
- */
-export const RATE_LIMIT_KEY_PREFIX = "tat-bulk:rate:";

@@ -1,0 +1,54 @@
+import { HEALTH_PATHS, type HealthOptions, serveHealth } from "@tat-bulk/metrics";
+import express from "express";
+import type { Logger } from "pino";
+import { bearerAuth } from "./bearer-auth.js";
+import { errorMiddleware, notFound } from "./error-middleware.js";
+import { type BatchServices, invokerBatchesRouter } from "./invoker-batches-routes.js";
+import type { IntakeMetrics } from "./metrics.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { requestContext } from "./request-context.js";
+
+export interface HttpAppDeps {
+  batches: BatchServices;
+  metrics: IntakeMetrics;
+  health: HealthOptions;
+  logger: Logger;
+  apiKeys: readonly string[];
+  defaultRegion: string;
+  bodyLimit: string;
+  now: () => Date;
+}
+
+/** The intake's HTTP surface: health and metrics, the OpenAPI document, and the authenticated /v1 API. */
+export function createHttpApp(deps: HttpAppDeps): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+  app.use(requestContext(deps.logger, deps.metrics));
+  for (const path of HEALTH_PATHS) {
+    app.get(path, (req, res) => {
+      serveHealth(deps.health, req, res);
+    });
+  }
+  const openApi = buildOpenApiDocument();
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openApi);
+  });
+
+  const v1 = express.Router();
+  v1.use(bearerAuth(deps.apiKeys));
+  // Auth first: an unauthenticated caller's body is never read.
+  v1.use(express.json({ limit: deps.bodyLimit, strict: false, type: () => true }));
+  v1.use(
+    invokerBatchesRouter({
+      batches: deps.batches,
+      metrics: deps.metrics,
+      defaultRegion: deps.defaultRegion,
+      now: deps.now,
+    }),
+  );
+  app.use("/v1", v1);
+  app.use(notFound);
+  app.use(errorMiddleware);
+  return app;
+}

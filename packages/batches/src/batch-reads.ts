@@ -1,0 +1,114 @@
+import type { RedisClient } from "@tat-bulk/redis";
+import type { BatchCallFields, BatchStatus, BatchSummary, ChunkStatus, ChunkView } from "./batch-types.js";
+import { CHUNK_COUNTER_FIELDS, type ChunkRecord, chunkView, decodeChunk } from "./chunk-record.js";
+import type { RedisKeys } from "./keys.js";
+
+export interface ChunkPageQuery {
+  offset: number;
+  limit: number;
+  status?: ChunkStatus;
+}
+
+/** What a worker needs of a batch, STAGING included: status, cancel flag and the call's fields. */
+export interface WorkerBatchView {
+  status: BatchStatus;
+  cancelRequested: boolean;
+  request: BatchCallFields;
+}
+
+const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
+const int = (text: string | undefined) => Number(text ?? 0);
+
+/** The batch's visible summary from its hash; undefined while it is STAGING (being written) or absent. */
+export function summaryFromHash(batchId: string, h: Record<string, string>): BatchSummary | undefined {
+  const status = h.status as BatchStatus | undefined;
+  if (!status || status === "STAGING" || !h.request) return undefined;
+  const count = (s: ChunkStatus) => int(h[CHUNK_COUNTER_FIELDS[s]]);
+  return {
+    BatchId: batchId,
+    Status: status,
+    InstanceCount: int(h.instanceCount),
+    ChunkCount: int(h.chunkCount),
+    DuplicatesRemoved: int(h.duplicatesRemoved),
+    Counts: {
+      Queued: count("QUEUED"),
+      Running: count("RUNNING"),
+      Succeeded: count("SUCCEEDED"),
+      Failed: count("FAILED"),
+      Cancelled: count("CANCELLED"),
+    },
+    CreatedAt: iso(h.createdAt) ?? "",
+    UpdatedAt: iso(h.updatedAt) ?? "",
+    StartedAt: iso(h.startedAt),
+    FinishedAt: iso(h.finishedAt),
+    CancelRequested: h.cancelRequested === "1",
+    request: JSON.parse(h.request) as BatchCallFields,
+  };
+}
+
+/** Batches and chunks as the API and the workers read them. */
+export class BatchReads {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async summary(batchId: string): Promise<BatchSummary | undefined> {
+    return summaryFromHash(batchId, await this.redis.hgetall(this.keys.batch(batchId)));
+  }
+
+  async list(offset: number, limit: number): Promise<{ total: number; items: BatchSummary[] }> {
+    const [total, ids] = await Promise.all([
+      this.redis.zcard(this.keys.batchIndex),
+      this.redis.zrevrange(this.keys.batchIndex, offset, offset + limit - 1),
+    ]);
+    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.batch(id))));
+    const items = ids.flatMap((id, i) => summaryFromHash(id, hashes[i] ?? {}) ?? []);
+    return { total, items };
+  }
+
+  /** Every chunk of the batch, by index. */
+  async allChunks(batchId: string): Promise<Map<number, ChunkRecord>> {
+    const all = await this.redis.hgetall(this.keys.chunks(batchId));
+    return new Map(Object.entries(all).map(([index, raw]) => [Number(index), decodeChunk(raw)]));
+  }
+
+  async chunkPage(batchId: string, query: ChunkPageQuery): Promise<{ total: number; items: ChunkView[] }> {
+    const chunksKey = this.keys.chunks(batchId);
+    if (query.status === undefined) {
+      const total = await this.redis.hlen(chunksKey);
+      const end = Math.min(total, query.offset + query.limit);
+      if (end <= query.offset) return { total, items: [] };
+      const indexes = Array.from({ length: end - query.offset }, (_, i) => String(query.offset + i));
+      const raws = await this.redis.hmget(chunksKey, ...indexes);
+      const items = raws.flatMap((raw, i) => (raw ? [chunkView(query.offset + i, decodeChunk(raw))] : []));
+      return { total, items };
+    }
+    const matching: ChunkView[] = [];
+    for (const [index, chunk] of await this.allChunks(batchId)) {
+      if (chunk.status === query.status) matching.push(chunkView(index, chunk));
+    }
+    matching.sort((a, b) => a.Index - b.Index);
+    return { total: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
+  }
+
+  async chunk(batchId: string, index: number): Promise<ChunkRecord | undefined> {
+    const raw = await this.redis.hget(this.keys.chunks(batchId), String(index));
+    return raw ? decodeChunk(raw) : undefined;
+  }
+
+  async forWorker(batchId: string): Promise<WorkerBatchView | undefined> {
+    const [status, cancel, request] = await this.redis.hmget(
+      this.keys.batch(batchId),
+      "status",
+      "cancelRequested",
+      "request",
+    );
+    if (!status || !request) return undefined;
+    return {
+      status: status as BatchStatus,
+      cancelRequested: cancel === "1",
+      request: JSON.parse(request) as BatchCallFields,
+    };
+  }
+}

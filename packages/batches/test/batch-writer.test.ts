@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobSink } from "../src/bulk-job-writer.js";
+import { type BatchesRedis, cvmIds, namespaceKeys, newBatch, startBatchesRedis } from "./batches-harness.js";
+
+let redis: BatchesRedis;
+beforeAll(async () => {
+  redis = await startBatchesRedis();
+});
+afterAll(async () => {
+  await redis.close();
+});
+
+/** A sink whose call number `failing` (from 1) fails (and, if asked, every removal). */
+function failingCall(failing: number, options: { removeFails?: boolean } = {}) {
+  let calls = 0;
+  return (real: JobSink): JobSink => ({
+    add: (jobs) => (++calls === failing ? Promise.reject(new Error("injected failure")) : real.add(jobs)),
+    remove: (ids) => (options.removeFails ? Promise.reject(new Error("remove failed")) : real.remove(ids)),
+  });
+}
+
+describe("BatchWriter", () => {
+  it("writes the batch record, one chunk record and one job per chunk, visible at once", async () => {
+    const { writer, reads, queue } = redis.pieces();
+    const result = await writer.create(newBatch([...cvmIds(250), "lhins-abcdefgh"]));
+    if (result.kind !== "created") throw new Error(result.kind);
+    expect(result.summary).toMatchObject({ Status: "QUEUED", InstanceCount: 251, ChunkCount: 4 });
+    expect(await reads.summary(result.summary.BatchId)).toMatchObject({ Counts: { Queued: 4, Running: 0 } });
+    expect(await queue.getWaitingCount()).toBe(4);
+    const chunk = await reads.chunk(result.summary.BatchId, 3);
+    expect(chunk).toMatchObject({ instanceType: "LIGHTHOUSE", status: "QUEUED", version: 0, attempts: 0 });
+    expect((await reads.list(0, 10)).items.map((b) => b.BatchId)).toEqual([result.summary.BatchId]);
+  });
+
+  it("leaves no batch, chunk, job or idempotency key when it fails after some jobs were written", async () => {
+    const pieces = redis.pieces({ sink: failingCall(3), jobSlice: 50 });
+    const before = await namespaceKeys(redis.redis, pieces.name);
+    await expect(
+      pieces.writer.create(newBatch(cvmIds(20_000), { key: "k1", fingerprint: "f" })),
+    ).rejects.toThrow("injected failure");
+    expect(await namespaceKeys(redis.redis, pieces.name)).toEqual(before);
+    expect((await pieces.reads.list(0, 10)).items).toEqual([]);
+    // The key is free again: the same request goes through.
+    const retried = await pieces.writer.create(newBatch(cvmIds(100), { key: "k1", fingerprint: "f" }));
+    expect(retried.kind).toBe("created");
+  });
+
+  it("logs a rollback that fails, and still answers the write's own error", async () => {
+    const logged: Array<{ details: object; message: string }> = [];
+    const { writer } = redis.pieces({
+      sink: failingCall(1, { removeFails: true }),
+      log: { error: (details, message) => logged.push({ details, message }) },
+    });
+    await expect(writer.create(newBatch(cvmIds(10)))).rejects.toThrow("injected failure");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.message).toMatch(/rollback .* failed/);
+    expect(logged[0]?.details).toMatchObject({ err: expect.objectContaining({ message: "remove failed" }) });
+  });
+});
+
+describe("Idempotency-Key", () => {
+  it("replays the same key and body, and refuses another body", async () => {
+    const { writer, queue } = redis.pieces();
+    const first = await writer.create(newBatch(cvmIds(150), { key: "a", fingerprint: "body-1" }));
+    const again = await writer.create(newBatch(cvmIds(150), { key: "a", fingerprint: "body-1" }));
+    expect(again.kind).toBe("replayed");
+    expect(first.kind === "created" && again.kind === "replayed" && again.summary.BatchId).toBe(
+      first.kind === "created" && first.summary.BatchId,
+    );
+    expect(await queue.getWaitingCount()).toBe(2);
+    expect((await writer.create(newBatch(cvmIds(1), { key: "a", fingerprint: "body-2" }))).kind).toBe(
+      "idempotency-conflict",
+    );
+  });
+
+  it("answers in-progress while the first request's batch is still being written", async () => {
+    const { writer, keys } = redis.pieces();
+    await redis.redis.set(keys.idempotency("b"), "body-1 bat-00000000000000aa");
+    await redis.redis.hset(keys.batch("bat-00000000000000aa"), { status: "STAGING", request: "{}" });
+    expect((await writer.create(newBatch(cvmIds(1), { key: "b", fingerprint: "body-1" }))).kind).toBe(
+      "idempotency-in-progress",
+    );
+  });
+
+  it("takes over a key whose first request died before writing anything", async () => {
+    const { writer, keys } = redis.pieces();
+    await redis.redis.set(keys.idempotency("c"), "body-1 bat-00000000000000bb");
+    const result = await writer.create(newBatch(cvmIds(1), { key: "c", fingerprint: "body-1" }));
+    expect(result.kind).toBe("created");
+    const id = result.kind === "created" ? result.summary.BatchId : "";
+    expect(await redis.redis.get(keys.idempotency("c"))).toBe(`body-1 ${id}`);
+  });
+});

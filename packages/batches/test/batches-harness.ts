@@ -1,0 +1,52 @@
+import { randomBytes } from "node:crypto";
+import { chunkInstances } from "@tat-bulk/tat-api";
+import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { Redis } from "ioredis";
+import type { BatchCallFields } from "../src/batch-types.js";
+import { type OpenBatchesOptions, openBatches } from "../src/open-batches.js";
+
+export { namespaceKeys } from "@tat-bulk/test-support";
+
+export const request: BatchCallFields = {
+  Name: "n",
+  Type: "SCHEDULE",
+  CommandId: "cmd-m7uma92n",
+  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+  Region: "ap-guangzhou",
+};
+
+export const cvmIds = (n: number, offset = 0) =>
+  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
+
+export function newBatch(ids: string[], idempotency?: { key: string; fingerprint: string }) {
+  const { chunks, uniqueCount, duplicatesRemoved } = chunkInstances(ids, 100);
+  return {
+    request,
+    chunks,
+    instanceCount: uniqueCount,
+    duplicatesRemoved,
+    ...(idempotency ? { idempotency } : {}),
+  };
+}
+
+/** A Redis of its own, and a fresh namespace of batches on it per `pieces()` call. */
+export async function startBatchesRedis() {
+  const server: TestRedis = await startTestRedis();
+  const redis = new Redis(server.url);
+  const closers: Array<() => Promise<unknown>> = [];
+  return {
+    redis,
+    pieces(options: Partial<OpenBatchesOptions> = {}) {
+      const name = `batches-${randomBytes(4).toString("hex")}`;
+      const batches = openBatches(redis, name, { log: { error: () => undefined }, ...options });
+      closers.push(() => batches.close());
+      return { name, ...batches };
+    },
+    async close() {
+      for (const close of closers.reverse()) await close();
+      redis.disconnect();
+      await server.close();
+    },
+  };
+}
+export type BatchesRedis = Awaited<ReturnType<typeof startBatchesRedis>>;

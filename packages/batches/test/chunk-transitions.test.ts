@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChunkRecord } from "../src/chunk-record.js";
+import { type BatchesRedis, cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
+
+let redis: BatchesRedis;
+beforeAll(async () => {
+  redis = await startBatchesRedis();
+});
+afterAll(async () => {
+  await redis.close();
+});
+
+async function batchOf(chunks: number) {
+  const pieces = redis.pieces();
+  const created = await pieces.writer.create(newBatch(cvmIds(chunks * 100)));
+  if (created.kind !== "created") throw new Error(created.kind);
+  const batchId = created.summary.BatchId;
+  const read = async (index: number): Promise<ChunkRecord> => {
+    const chunk = await pieces.reads.chunk(batchId, index);
+    if (!chunk) throw new Error(`no chunk ${index}`);
+    return chunk;
+  };
+  /** Moves chunk `index` to `status` from what is stored now. */
+  const move = async (index: number, status: ChunkRecord["status"], options = {}) => {
+    const from = await read(index);
+    return pieces.transitions.write(batchId, index, from, { ...from, status }, options);
+  };
+  return { ...pieces, batchId, read, move };
+}
+
+describe("ChunkTransitions", () => {
+  it("moves the counters, starts the batch on the first RUNNING, and bumps the version", async () => {
+    const b = await batchOf(2);
+    const result = await b.move(0, "RUNNING");
+    expect(result).toMatchObject({ kind: "ok", record: { status: "RUNNING", version: 1 } });
+    expect(await b.reads.summary(b.batchId)).toMatchObject({
+      Status: "RUNNING",
+      StartedAt: expect.any(String),
+      Counts: { Queued: 1, Running: 1 },
+    });
+    expect((await b.read(0)).version).toBe(1);
+  });
+
+  it("refuses a write made from a stale read, and changes nothing", async () => {
+    const b = await batchOf(1);
+    const stale = await b.read(0);
+    await b.move(0, "RUNNING");
+    expect(await b.transitions.write(b.batchId, 0, stale, { ...stale, status: "SUCCEEDED" })).toEqual({
+      kind: "conflict",
+    });
+    expect(await b.reads.summary(b.batchId)).toMatchObject({ Counts: { Running: 1, Succeeded: 0 } });
+  });
+
+  it("answers missing for an unknown chunk, and cancelled once cancel was asked when told to check", async () => {
+    const b = await batchOf(1);
+    const chunk = await b.read(0);
+    expect(await b.transitions.write(b.batchId, 5, chunk, chunk)).toEqual({ kind: "missing" });
+    await redis.redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
+    expect(await b.move(0, "RUNNING", { abortIfCancelled: true })).toEqual({ kind: "cancelled" });
+    expect((await b.move(0, "RUNNING")).kind).toBe("ok");
+  });
+
+  it.each([
+    [["SUCCEEDED", "SUCCEEDED"], "SUCCEEDED"],
+    [["FAILED", "FAILED"], "FAILED"],
+    [["SUCCEEDED", "FAILED"], "PARTIALLY_FAILED"],
+    [["SUCCEEDED", "CANCELLED"], "PARTIALLY_FAILED"],
+  ] as const)("settles %j as %s, once, on the last chunk", async (finals, expected) => {
+    const b = await batchOf(2);
+    const first = await b.move(0, finals[0]);
+    expect(first.kind === "ok" && first.finished).toBeUndefined();
+    const last = await b.move(1, finals[1]);
+    expect(last).toMatchObject({
+      kind: "ok",
+      finished: { status: expected, createdAtMs: expect.any(Number) },
+    });
+    expect(await b.reads.summary(b.batchId)).toMatchObject({
+      Status: expected,
+      FinishedAt: expect.any(String),
+    });
+  });
+
+  it("settles CANCELLED when cancel was asked, whatever the chunks' outcomes", async () => {
+    const b = await batchOf(1);
+    await redis.redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
+    expect(await b.move(0, "SUCCEEDED")).toMatchObject({ finished: { status: "CANCELLED" } });
+  });
+});

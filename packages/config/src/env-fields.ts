@@ -1,0 +1,48 @@
+import { REGION_PATTERN, TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import { z } from "zod";
+
+/** Field helpers, so every app spells the same kinds of variable alike. */
+export const envField = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  nonNegativeNumber: (fallback: number) => z.coerce.number().min(0).default(fallback),
+  probability: (fallback: number) => z.coerce.number().min(0).max(1).default(fallback),
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  redisUrl: () =>
+    z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .default("redis://127.0.0.1:6379"),
+  list: () =>
+    z.string().transform((text) =>
+      text
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+};
+
+export const DEFAULT_QUEUE_NAME = "tat-bulk-chunks";
+export const DEFAULT_TAT_REGION = "ap-guangzhou";
+
+/**
+ * The variables the intake and the workers both read, defined once so that their names, types and
+ * defaults cannot drift apart (the two must agree on the queue above all).
+ */
+export const sharedEnv = {
+  REDIS_URL: envField.redisUrl(),
+  LOG_LEVEL: envField.logLevel(),
+  /** BullMQ queue and Redis key namespace: the same on the intake and the workers. */
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .default(DEFAULT_QUEUE_NAME),
+  /** Region of batches that name none. */
+  TAT_REGION: z
+    .string()
+    .regex(REGION_PATTERN, "must be a region such as ap-guangzhou")
+    .default(DEFAULT_TAT_REGION),
+};
+
+/** Calls per second per action: TAT's documented limit unless told otherwise. */
+export const tatRateLimitField = () => envField.positiveInt(TAT_CALLS_PER_SECOND);

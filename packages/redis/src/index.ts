@@ -1,0 +1,1 @@
+export * from "./lua-script.js";

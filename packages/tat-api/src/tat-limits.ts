@@ -1,0 +1,7 @@
+/** TAT's documented limits (shared/tat-api-notes.md): the one statement of each. */
+
+/** Instances one CreateInvoker call takes, all of one instance type. */
+export const TAT_MAX_INSTANCES_PER_CALL = 100;
+
+/** Calls per second each invoker or command action allows per account and access region. */
+export const TAT_CALLS_PER_SECOND = 20;
