@@ -1,70 +1,39 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
-import {
-  freePort,
-  type ServiceProcess,
-  startApp,
-  startTestRedis,
-  type TestRedis,
-} from "@tat-bulk/test-support";
+import { freePort, type ProcessStack, startProcessStack } from "@tat-bulk/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Io } from "../src/commands.js";
 import { EXIT } from "../src/exit-codes.js";
 import { run } from "../src/run.js";
 
 const KEY = "cli-test-key-0123456789abcdef";
-const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
 
-let redis: TestRedis;
+let stack: ProcessStack;
 let tmp: string;
-const services: ServiceProcess[] = [];
 let env: NodeJS.ProcessEnv;
 /** An intake whose queue no worker drains: its batches stay QUEUED until cancelled. */
 let idleEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "tat-bulk-cli-"));
-  redis = await startTestRedis();
-  const world = join(tmp, "world.json");
-  await writeFile(
-    world,
-    JSON.stringify({
+  stack = await startProcessStack({
+    name: "cli-test",
+    world: {
       commands: [{ CommandId: "cmd-m7uma92n" }],
       instances: [
         ...Array.from({ length: 300 }, (_, i) => ({ InstanceId: `ins-${String(i).padStart(8, "0")}` })),
         { InstanceId: "ins-offline1", AgentStatus: "Offline" },
       ],
-    }),
-  );
-  const sim = await startApp("tat-sim", { TAT_SIM_WORLD: world });
-  services.push(sim);
-  const common = { REDIS_URL: redis.url, QUEUE_NAME: "cli-test" };
-  services.push(
-    await startApp("worker", {
-      ...common,
-      TAT_ENDPOINT: sim.ready,
-      TENCENTCLOUD_SECRET_ID: SECRET_ID,
-      TENCENTCLOUD_SECRET_KEY: SECRET_KEY,
-    }),
-  );
-  const intake = await startApp("intake", { ...common, INTAKE_API_KEYS: KEY });
-  services.push(intake);
-  env = { TAT_BULK_URL: intake.ready, TAT_BULK_API_KEY: KEY };
-  const idle = await startApp("intake", {
-    REDIS_URL: redis.url,
-    QUEUE_NAME: "cli-test-idle",
-    INTAKE_API_KEYS: KEY,
+    },
+    intakeEnv: { INTAKE_API_KEYS: KEY },
   });
-  services.push(idle);
+  tmp = stack.tmp;
+  env = { TAT_BULK_URL: stack.intake.ready, TAT_BULK_API_KEY: KEY };
+  const idle = await stack.startIntake({ QUEUE_NAME: "cli-test-idle", INTAKE_API_KEYS: KEY });
   idleEnv = { TAT_BULK_URL: idle.ready, TAT_BULK_API_KEY: KEY };
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(services.map((s) => s.stop()));
-  await redis.close();
-  await rm(tmp, { recursive: true, force: true });
+  await stack.close();
 });
 
 async function cli(argv: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string } = {}) {
@@ -178,8 +147,7 @@ describe("tat-bulk against a running intake", () => {
 
   it("finds a local stack through stack.json when no URL is given", async () => {
     const dir = join(tmp, "stackdir");
-    await rm(dir, { recursive: true, force: true });
-    await import("node:fs/promises").then((fs) => fs.mkdir(dir, { recursive: true }));
+    await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "stack.json"), JSON.stringify({ intakeUrl: env.TAT_BULK_URL, apiKey: KEY }));
     const result = await cli(["list"], { env: { STACK_DATA_DIR: dir } });
     expect(result.code).toBe(EXIT.OK);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { installedBullmqVersion, openBatches, publishedCallRate } from "@tat-bulk/batches";
-import { closeServer, listen } from "@tat-bulk/metrics";
+import { once } from "@tat-bulk/config";
+import { closeServer, listen, type ServiceApp } from "@tat-bulk/metrics";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -9,13 +10,8 @@ import { createHttpApp } from "./http-app.js";
 import type { BatchServices } from "./invoker-batches-routes.js";
 import { createIntakeMetrics, type IntakeMetrics } from "./metrics.js";
 
-export interface IntakeApp {
-  metrics: IntakeMetrics;
-  /** Listens on the configured port; answers the URL. */
-  start(): Promise<string>;
-  /** Stops taking requests, lets those in flight finish, closes the queue and Redis. Idempotent. */
-  close(): Promise<void>;
-}
+/** start: listens on the configured port. close: stops taking requests, lets those in flight finish, closes the queue and Redis. */
+export type IntakeApp = ServiceApp<IntakeMetrics>;
 
 export interface IntakeOptions {
   /** The clock validation reads ("is InvokeTime in the past?"); tests move it. */
@@ -72,20 +68,16 @@ export function createIntakeApp(
     now: options.now ?? (() => new Date()),
   });
   let server: Server | undefined;
-  let closing: Promise<void> | undefined;
   return {
     metrics,
     start() {
       server = createServer(app);
       return listen(server, config.PORT, config.HOST);
     },
-    close() {
-      closing ??= (async () => {
-        if (server) await closeServer(server);
-        await store.close();
-        redis.disconnect();
-      })();
-      return closing;
-    },
+    close: once(async () => {
+      if (server) await closeServer(server);
+      await store.close();
+      redis.disconnect();
+    }),
   };
 }

@@ -1,12 +1,9 @@
-import { envField, parseEnv, sharedEnv, z } from "@tat-bulk/config";
+import { envField, listenEnv, parseEnv, sharedEnv, z } from "@tat-bulk/config";
 
 /** Every variable the intake reads; the README's configuration table mirrors this. */
 export const intakeEnvSchema = z.object({
   ...sharedEnv,
-  /** HTTP port. */
-  PORT: envField.port(8080),
-  /** Interface to listen on. */
-  HOST: z.string().default("0.0.0.0"),
+  ...listenEnv(8080),
   /** Comma-separated bearer keys for /v1; the intake refuses to start without one. */
   INTAKE_API_KEYS: envField
     .list()

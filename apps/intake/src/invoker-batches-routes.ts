@@ -1,11 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  type BatchReads,
-  type BatchSummary,
-  type BatchWriter,
-  CHUNK_STATUSES,
-  type ChunkStatus,
-} from "@tat-bulk/batches";
+import { type Batches, type BatchSummary, CHUNK_STATUSES, type ChunkStatus } from "@tat-bulk/batches";
 import {
   chunkInstances,
   invokerBatchSchema,
@@ -18,10 +12,7 @@ import { apiError } from "./api-error.js";
 import type { IntakeMetrics } from "./metrics.js";
 
 /** What the routes need of the batch store, wired in app.ts. */
-export interface BatchServices {
-  reads: BatchReads;
-  writer: BatchWriter;
-  cancel(batchId: string): Promise<BatchSummary | undefined>;
+export interface BatchServices extends Pick<Batches, "reads" | "writer" | "cancel"> {
   /** Chunk jobs not yet finished, across every batch (the queue is FIFO). */
   backlog(): Promise<number>;
   /** CreateInvoker calls per second the workers run at. */

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createIntakeApp } from "./app.js";
 import { loadIntakeConfig } from "./env.js";
@@ -8,12 +8,4 @@ const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
 const app = createIntakeApp(config, logger);
 const url = await app.start();
 logger.info({ url, queue: config.QUEUE_NAME }, "intake listening");
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    logger.info({ signal }, "intake stopping");
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+closeOnSignals("intake", app.close, logger);

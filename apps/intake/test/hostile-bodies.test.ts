@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, cvmIds, type IntakeHarness, startIntake, validBatch } from "./intake-harness.js";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
+import { API_KEY, cvmIds, startIntake, validBatch } from "./intake-harness.js";
 
-let intake: IntakeHarness;
-beforeAll(async () => {
-  intake = await startIntake();
-});
-afterAll(async () => {
-  await intake.close();
-});
+const intake = fixture(startIntake);
 
 async function postRaw(body: string | Uint8Array, contentType = "application/json") {
-  return fetch(`${intake.baseUrl}/v1/invoker-batches`, {
+  return fetch(`${intake().baseUrl}/v1/invoker-batches`, {
     method: "POST",
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": contentType },
     body,
@@ -85,7 +80,7 @@ const hostile: Array<[string, () => string | Uint8Array, number, string]> = [
 describe("hostile bodies", () => {
   const table = hostile.map(([name, make, status, code]) => ({ name, make, status, code }));
   it.each(table)("$name → $status $code, nothing enqueued", async ({ make, status, code }) => {
-    const before = await intake.keys();
+    const before = await intake().keys();
     const res = await postRaw(make());
     expect(res.status).toBe(status);
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -93,7 +88,7 @@ describe("hostile bodies", () => {
     expect(body.Error.Code).toBe(code);
     expect(body.Error.Message).not.toMatch(/\bat .+:\d+:\d+/);
     expect(body.RequestId).toEqual(expect.any(String));
-    expect(await intake.keys()).toEqual(before);
+    expect(await intake().keys()).toEqual(before);
   });
 
   it("treats a non-JSON content type as JSON it cannot parse, not as no body", async () => {
@@ -102,7 +97,7 @@ describe("hostile bodies", () => {
   });
 
   it("answers an unknown route with the error shape, not HTML", async () => {
-    const res = await fetch(`${intake.baseUrl}/nope`);
+    const res = await fetch(`${intake().baseUrl}/nope`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { Error: { Code: string } }).Error.Code).toBe("InvalidAction");
   });
@@ -113,7 +108,7 @@ describe("hostile bodies", () => {
     const body = (await res.json()) as { ChunkCount: number; BatchId: string };
     expect(body.ChunkCount).toBe(1000);
     const started = performance.now();
-    const status = await intake.request(`/v1/invoker-batches/${body.BatchId}`);
+    const status = await intake().request(`/v1/invoker-batches/${body.BatchId}`);
     expect(status.status).toBe(200);
     // Not a timing assertion: the status page carries 100 chunks however large the batch.
     expect(((await status.json()) as { Chunks: unknown[] }).Chunks).toHaveLength(100);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type ChunkJobData, createChunkQueue } from "@tat-bulk/batches";
-import { namespaceKeys, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { once } from "@tat-bulk/config";
+import { cvmIds, namespaceKeys, sampleBatch, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import type { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
@@ -41,7 +42,6 @@ export async function startIntake(
   // The queue writes its meta key on first use; do it now so key snapshots compare like with like.
   await queue.waitUntilReady();
   await queue.getJobCounts();
-  let closing: Promise<void> | undefined;
   return {
     baseUrl,
     redis,
@@ -59,25 +59,18 @@ export async function startIntake(
       });
     },
     keys: () => namespaceKeys(redis, queueName),
-    close() {
-      closing ??= (async () => {
-        await app.close();
-        await queue.close();
-        redis.disconnect();
-        if (!options.redis) await testRedis.close();
-      })();
-      return closing;
-    },
+    close: once(async () => {
+      await app.close();
+      await queue.close();
+      redis.disconnect();
+      if (!options.redis) await testRedis.close();
+    }),
   };
 }
 
 export const validBatch = (instanceIds: string[] = ["ins-yx05ky8j", "lhins-abcdefgh"]) => ({
+  ...sampleBatch(instanceIds),
   Name: "patch-fleet",
-  Type: "SCHEDULE",
-  CommandId: "cmd-m7uma92n",
-  InstanceIds: instanceIds,
-  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
 });
 
-export const cvmIds = (n: number, offset = 0) =>
-  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
+export { cvmIds };

@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, cvmIds, type IntakeHarness, startIntake, validBatch } from "./intake-harness.js";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
+import { API_KEY, cvmIds, startIntake, validBatch } from "./intake-harness.js";
 
-let intake: IntakeHarness;
-beforeAll(async () => {
-  intake = await startIntake();
-});
-afterAll(async () => {
-  await intake.close();
-});
+const intake = fixture(startIntake);
 
 async function submit(body: unknown, headers: Record<string, string> = {}) {
-  const res = await intake.request("/v1/invoker-batches", { method: "POST", json: body, headers });
+  const res = await intake().request("/v1/invoker-batches", { method: "POST", json: body, headers });
   return { res, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -22,7 +17,7 @@ describe("POST /v1/invoker-batches", () => {
     expect(body).toMatchObject({ InstanceCount: 252, ChunkCount: 5, DuplicatesRemoved: 10 });
     expect(res.headers.get("location")).toBe(`/v1/invoker-batches/${body.BatchId}`);
     expect(body.StatusUrl).toBe(res.headers.get("location"));
-    const jobs = await intake.queue.getJobs(["waiting"]);
+    const jobs = await intake().queue.getJobs(["waiting"]);
     const ours = jobs.filter((j) => j.data.batchId === body.BatchId).map((j) => j.data.index);
     expect(ours.sort()).toEqual([0, 1, 2, 3, 4]);
     for (const job of jobs) expect(Object.keys(job.data).sort()).toEqual(["batchId", "index"]);
@@ -33,7 +28,7 @@ describe("POST /v1/invoker-batches", () => {
       ...validBatch([...cvmIds(250), "lhins-abcdefgh"]),
       Tags: [{ Key: "team", Value: "sre" }],
     });
-    const res = await intake.request(`/v1/invoker-batches/${accepted.BatchId}?chunkOffset=1&chunkLimit=2`);
+    const res = await intake().request(`/v1/invoker-batches/${accepted.BatchId}?chunkOffset=1&chunkLimit=2`);
     expect(res.status).toBe(200);
     const status = (await res.json()) as Record<string, unknown>;
     expect(status).toMatchObject({
@@ -63,15 +58,15 @@ describe("POST /v1/invoker-batches", () => {
     expect(chunks[1]).toMatchObject({ InstanceType: "CVM", InstanceIds: cvmIds(250).slice(200) });
     expect(typeof status.EstimatedCompletionAt).toBe("string");
 
-    const filtered = await intake.request(`/v1/invoker-batches/${accepted.BatchId}?status=SUCCEEDED`);
+    const filtered = await intake().request(`/v1/invoker-batches/${accepted.BatchId}?status=SUCCEEDED`);
     expect(((await filtered.json()) as { Chunks: unknown[] }).Chunks).toEqual([]);
-    const bad = await intake.request(`/v1/invoker-batches/${accepted.BatchId}?chunkLimit=1001`);
+    const bad = await intake().request(`/v1/invoker-batches/${accepted.BatchId}?chunkLimit=1001`);
     expect(bad.status).toBe(400);
   });
 
   it("answers 404 ResourceNotFound for an unknown batch", async () => {
     for (const id of ["bat-0000000000000000", "nope"]) {
-      const res = await intake.request(`/v1/invoker-batches/${id}`);
+      const res = await intake().request(`/v1/invoker-batches/${id}`);
       expect(res.status).toBe(404);
       expect(((await res.json()) as { Error: { Code: string } }).Error.Code).toBe("ResourceNotFound");
     }
@@ -80,24 +75,24 @@ describe("POST /v1/invoker-batches", () => {
   it("lists batches newest first, paginated", async () => {
     const first = await submit(validBatch(cvmIds(1, 900)));
     const second = await submit(validBatch(cvmIds(1, 901)));
-    const res = await intake.request("/v1/invoker-batches?limit=2");
+    const res = await intake().request("/v1/invoker-batches?limit=2");
     const list = (await res.json()) as { TotalCount: number; Batches: Array<{ BatchId: string }> };
     expect(list.Batches.map((b) => b.BatchId)).toEqual([second.body.BatchId, first.body.BatchId]);
     expect(list.TotalCount).toBeGreaterThanOrEqual(2);
-    const next = await intake.request("/v1/invoker-batches?limit=1&offset=1");
+    const next = await intake().request("/v1/invoker-batches?limit=1&offset=1");
     expect(((await next.json()) as typeof list).Batches[0]?.BatchId).toBe(first.body.BatchId);
   });
 
   it("replays the same Idempotency-Key and body, and refuses it with another body", async () => {
     const key = `idem-${Date.now()}`;
     const a = await submit(validBatch(cvmIds(150)), { "idempotency-key": key });
-    const jobsBefore = await intake.queue.count();
+    const jobsBefore = await intake().queue.count();
     const b = await submit(validBatch(cvmIds(150)), { "idempotency-key": key });
     expect(a.res.status).toBe(202);
     expect(b.res.status).toBe(202);
     expect(b.body.BatchId).toBe(a.body.BatchId);
     expect(b.res.headers.get("idempotent-replayed")).toBe("true");
-    expect(await intake.queue.count()).toBe(jobsBefore);
+    expect(await intake().queue.count()).toBe(jobsBefore);
     const c = await submit(validBatch(cvmIds(151)), { "idempotency-key": key });
     expect(c.res.status).toBe(409);
     expect((c.body.Error as { Code: string }).Code).toBe("InvalidParameter.IdempotencyKeyReused");
@@ -107,7 +102,11 @@ describe("POST /v1/invoker-batches", () => {
     const key = `idem-busy-${Date.now()}`;
     const first = await submit(validBatch(), { "idempotency-key": key });
     // As if the first request were still between writing its jobs and committing.
-    await intake.redis.hset(`tat-bulk:${intake.queueName}:batch:${first.body.BatchId}`, "status", "STAGING");
+    await intake().redis.hset(
+      `tat-bulk:${intake().queueName}:batch:${first.body.BatchId}`,
+      "status",
+      "STAGING",
+    );
     const { res, body } = await submit(validBatch(), { "idempotency-key": key });
     expect(res.status).toBe(409);
     expect(res.headers.get("retry-after")).toBe("1");
@@ -117,20 +116,22 @@ describe("POST /v1/invoker-batches", () => {
   it("estimates completion at the rate the workers published", async () => {
     const { body } = await submit(validBatch(cvmIds(1000, 7000)));
     const eta = async () => {
-      const status = await (await intake.request(`/v1/invoker-batches/${body.BatchId}?chunkLimit=0`)).json();
+      const status = await (
+        await intake().request(`/v1/invoker-batches/${body.BatchId}?chunkLimit=0`)
+      ).json();
       return (
         (Date.parse((status as { EstimatedCompletionAt: string }).EstimatedCompletionAt) - Date.now()) / 1000
       );
     };
-    const backlog = await intake.queue.count();
-    await intake.redis.hset(`tat-bulk:${intake.queueName}:rates`, "CreateInvoker", "2");
+    const backlog = await intake().queue.count();
+    await intake().redis.hset(`tat-bulk:${intake().queueName}:rates`, "CreateInvoker", "2");
     expect(await eta()).toBeGreaterThan(backlog / 2 - 2);
-    await intake.redis.hset(`tat-bulk:${intake.queueName}:rates`, "CreateInvoker", "1000");
+    await intake().redis.hset(`tat-bulk:${intake().queueName}:rates`, "CreateInvoker", "1000");
     expect(await eta()).toBeLessThan(2);
   });
 
   it("says on /metrics that jobs go through BullMQ's looped script", async () => {
-    const text = await (await intake.request("/metrics", { key: null })).text();
+    const text = await (await intake().request("/metrics", { key: null })).text();
     expect(text).toMatch(/^tat_bulk_enqueue_fast_path 1$/m);
   });
 
@@ -145,7 +146,7 @@ describe("POST /v1/invoker-batches", () => {
 
   it("uses the batch's Region when given", async () => {
     const { body } = await submit({ ...validBatch(), Region: "ap-singapore" });
-    const status = await (await intake.request(`/v1/invoker-batches/${body.BatchId}`)).json();
+    const status = await (await intake().request(`/v1/invoker-batches/${body.BatchId}`)).json();
     expect(status).toMatchObject({ Region: "ap-singapore" });
   });
 });
@@ -153,21 +154,21 @@ describe("POST /v1/invoker-batches", () => {
 describe("DELETE /v1/invoker-batches/{id}", () => {
   it("cancels every queued chunk, removes its jobs and ends CANCELLED", async () => {
     const { body } = await submit(validBatch(cvmIds(300)));
-    const res = await intake.request(`/v1/invoker-batches/${body.BatchId}`, { method: "DELETE" });
+    const res = await intake().request(`/v1/invoker-batches/${body.BatchId}`, { method: "DELETE" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       Status: "CANCELLED",
       Counts: { Queued: 0, Running: 0, Cancelled: 3 },
       FinishedAt: expect.any(String),
     });
-    const jobs = await intake.queue.getJobs(["waiting", "delayed"]);
+    const jobs = await intake().queue.getJobs(["waiting", "delayed"]);
     expect(jobs.filter((j) => j.data.batchId === body.BatchId)).toEqual([]);
-    const chunks = await intake.request(`/v1/invoker-batches/${body.BatchId}?status=CANCELLED`);
+    const chunks = await intake().request(`/v1/invoker-batches/${body.BatchId}?status=CANCELLED`);
     expect(((await chunks.json()) as { ChunkTotal: number }).ChunkTotal).toBe(3);
   });
 
   it("answers 404 for an unknown batch", async () => {
-    const res = await intake.request("/v1/invoker-batches/bat-ffffffffffffffff", { method: "DELETE" });
+    const res = await intake().request("/v1/invoker-batches/bat-ffffffffffffffff", { method: "DELETE" });
     expect(res.status).toBe(404);
   });
 });
@@ -182,7 +183,7 @@ describe("auth", () => {
   ];
   it.each(routes)("%s %s needs a valid bearer key", async (method, path) => {
     for (const key of [null, "wrong-key-0123456789abcdef", `${API_KEY}x`, ""]) {
-      const res = await intake.request(path, {
+      const res = await intake().request(path, {
         method,
         key,
         json: method === "POST" ? validBatch() : undefined,
@@ -192,18 +193,18 @@ describe("auth", () => {
     }
   });
   it("accepts every configured key", async () => {
-    const res = await intake.request("/v1/invoker-batches", { key: "second-key-0123456789abcdef" });
+    const res = await intake().request("/v1/invoker-batches", { key: "second-key-0123456789abcdef" });
     expect(res.status).toBe(200);
   });
   it.each(["/healthz", "/readyz", "/metrics", "/openapi.json"])("%s is open", async (path) => {
-    const res = await intake.request(path, { key: null });
+    const res = await intake().request(path, { key: null });
     expect(res.status).toBe(200);
   });
 });
 
 describe("GET /openapi.json", () => {
   it("documents the request schema generated from the validating schema", async () => {
-    const doc = (await (await intake.request("/openapi.json")).json()) as {
+    const doc = (await (await intake().request("/openapi.json")).json()) as {
       openapi: string;
       components: {
         schemas: {

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { connect } from "node:net";
 
 /** Ready when the service's /readyz answers 200 (the intake and workers: Redis reachable). */
 export function httpReady(baseUrl: string): () => Promise<boolean> {
@@ -9,16 +9,18 @@ export function httpReady(baseUrl: string): () => Promise<boolean> {
   };
 }
 
-/** Ready when Redis answers PING. */
-export function redisReady(url: string): () => Promise<boolean> {
-  return async () => {
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      return (await client.ping()) === "PONG";
-    } finally {
-      client.disconnect();
-    }
-  };
+/** Ready when the Redis on this port answers PING (one inline command; no client library needed). */
+export function redisReady(port: number): () => Promise<boolean> {
+  return () =>
+    new Promise((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      const done = (ready: boolean) => {
+        socket.destroy();
+        resolve(ready);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.once("error", () => done(false));
+      socket.once("connect", () => socket.write("PING\r\n"));
+      socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    });
 }

@@ -3,8 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { appCommand } from "@tat-bulk/config";
-import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
+import { appCommand, SIMULATOR_CREDENTIALS } from "@tat-bulk/config";
 import { ChildService } from "./child-service.js";
 import type { StackConfig } from "./env.js";
 import { pickPort } from "./ports.js";
@@ -71,6 +70,20 @@ export async function startStack(
     await child.ready();
     return child;
   };
+  /** A built app of this repository on a picked port, ready once its /readyz answers; answers its URL. */
+  const startApp = async (name: string, app: string, preferredPort: number, env: Record<string, string>) => {
+    const picked = await port(preferredPort);
+    const url = `http://127.0.0.1:${picked}`;
+    const appEnv = {
+      ...baseEnv,
+      PORT: String(picked),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: config.LOG_LEVEL,
+      ...env,
+    };
+    await start(name, process.execPath, nodeArgs(app), appEnv, httpReady(url));
+    return url;
+  };
   const stop = async () => {
     const order = [...children].reverse();
     for (const child of order) await child.stop();
@@ -110,7 +123,7 @@ export async function startStack(
           "noeviction",
         ],
         baseEnv,
-        redisReady(`redis://127.0.0.1:${redisPort}`),
+        redisReady(redisPort),
       );
       redisUrl = `redis://127.0.0.1:${redisPort}`;
     }
@@ -119,65 +132,37 @@ export async function startStack(
     let simUrl: string | null = null;
     let credentials = { id: config.TENCENTCLOUD_SECRET_ID ?? "", key: config.TENCENTCLOUD_SECRET_KEY ?? "" };
     if (useSimulator) {
-      const simPort = await port(config.TAT_SIM_PORT);
-      await start(
-        "tat-sim",
-        process.execPath,
-        nodeArgs("tat-sim"),
-        { ...baseEnv, PORT: String(simPort), HOST: "127.0.0.1", LOG_LEVEL: config.LOG_LEVEL },
-        httpReady(`http://127.0.0.1:${simPort}`),
-      );
-      simUrl = `http://127.0.0.1:${simPort}`;
-      const [id = "", key = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
-      credentials = { id, key };
+      simUrl = await startApp("tat-sim", "tat-sim", config.TAT_SIM_PORT, {});
+      credentials = { id: SIMULATOR_CREDENTIALS.secretId, key: SIMULATOR_CREDENTIALS.secretKey };
     }
 
     const apiKeys = config.INTAKE_API_KEYS ?? `local-${randomBytes(16).toString("hex")}`;
     const apiKey = apiKeys.split(",")[0]?.trim() ?? "";
-    const intakePort = await port(config.INTAKE_PORT);
-    await start(
-      "intake",
-      process.execPath,
-      nodeArgs("intake"),
-      {
-        ...baseEnv,
-        PORT: String(intakePort),
-        HOST: "127.0.0.1",
-        REDIS_URL: redisUrl,
-        INTAKE_API_KEYS: apiKeys,
-        LOG_LEVEL: config.LOG_LEVEL,
-      },
-      httpReady(`http://127.0.0.1:${intakePort}`),
-    );
+    const intakeUrl = await startApp("intake", "intake", config.INTAKE_PORT, {
+      REDIS_URL: redisUrl,
+      INTAKE_API_KEYS: apiKeys,
+    });
 
-    const workerUrls: string[] = [];
     const endpoint = simUrl ?? config.TAT_ENDPOINT ?? "tat.intl.tencentcloudapi.com";
-    await Promise.all(
-      Array.from({ length: config.WORKERS }, async (_, i) => {
-        const workerPort = await port(config.WORKER_BASE_PORT === 0 ? 0 : config.WORKER_BASE_PORT + i);
-        const workerUrl = `http://127.0.0.1:${workerPort}`;
-        workerUrls[i] = workerUrl;
-        await start(
+    const workerEnv = {
+      REDIS_URL: redisUrl,
+      TAT_ENDPOINT: endpoint,
+      TENCENTCLOUD_SECRET_ID: credentials.id,
+      TENCENTCLOUD_SECRET_KEY: credentials.key,
+    };
+    const workerUrls = await Promise.all(
+      Array.from({ length: config.WORKERS }, (_, i) =>
+        startApp(
           `worker-${i + 1}`,
-          process.execPath,
-          nodeArgs("worker"),
-          {
-            ...baseEnv,
-            PORT: String(workerPort),
-            HOST: "127.0.0.1",
-            REDIS_URL: redisUrl,
-            TAT_ENDPOINT: endpoint,
-            TENCENTCLOUD_SECRET_ID: credentials.id,
-            TENCENTCLOUD_SECRET_KEY: credentials.key,
-            LOG_LEVEL: config.LOG_LEVEL,
-          },
-          httpReady(workerUrl),
-        );
-      }),
+          "worker",
+          config.WORKER_BASE_PORT === 0 ? 0 : config.WORKER_BASE_PORT + i,
+          workerEnv,
+        ),
+      ),
     );
 
     const info: StackInfo = {
-      intakeUrl: `http://127.0.0.1:${intakePort}`,
+      intakeUrl,
       apiKey,
       simUrl,
       redisUrl,

@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerResponse } from "node:http";
-import { listen, serveHealth } from "@tat-bulk/metrics";
+import { once } from "@tat-bulk/config";
+import { closeServer, listen, serveHealth } from "@tat-bulk/metrics";
 import type { Logger } from "pino";
 import { handleAdmin } from "./admin-routes.js";
 import { handleApiCall } from "./api3-handler.js";
@@ -33,20 +34,17 @@ export function createSimulator(config: SimConfig, logger: Logger, world?: World
     });
   });
   server.keepAliveTimeout = 65_000;
-  let closing: Promise<void> | undefined;
   return {
     state,
     server,
     listen(port, host) {
       return listen(server, port, host);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const res of hung) res.destroy();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: once(async () => {
+      for (const res of hung) res.destroy();
+      const closed = closeServer(server);
+      server.closeAllConnections();
+      await closed;
+    }),
   };
 }

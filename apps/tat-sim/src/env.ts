@@ -1,8 +1,8 @@
-import { envField, parseEnv, z } from "@tat-bulk/config";
+import { envField, listenEnv, parseEnv, SIMULATOR_CREDENTIALS, z } from "@tat-bulk/config";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 
 /** The documented local credential pair: what `npm start` and the tests sign with. */
-export const DEFAULT_SIM_CREDENTIALS = "AKIDtatbulklocal0000000000000000:tatbulklocalsecretkey00000000000";
+export const DEFAULT_SIM_CREDENTIALS = `${SIMULATOR_CREDENTIALS.secretId}:${SIMULATOR_CREDENTIALS.secretKey}`;
 
 const credentials = z
   .string()
@@ -21,13 +21,12 @@ const credentials = z
     }
     return pairs;
   })
-  .default(new Map([DEFAULT_SIM_CREDENTIALS.split(":") as [string, string]]));
+  .default(new Map([[SIMULATOR_CREDENTIALS.secretId, SIMULATOR_CREDENTIALS.secretKey]]));
 
 /** Every variable the simulator reads; the README's configuration table mirrors this. */
 export const simEnvSchema = z.object({
-  PORT: envField.port(4600),
   /** Loopback by default: the admin API has no auth. */
-  HOST: z.string().default("127.0.0.1"),
+  ...listenEnv(4600, "127.0.0.1"),
   LOG_LEVEL: envField.logLevel(),
   /** SecretId:SecretKey pairs that sign valid requests. */
   TAT_SIM_CREDENTIALS: credentials,

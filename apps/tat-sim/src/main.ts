@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createSimulator } from "./app.js";
 import { loadSimConfig } from "./env.js";
@@ -16,11 +16,4 @@ logger.info(
   },
   "tat-sim listening",
 );
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    simulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+closeOnSignals("tat-sim", simulator.close, logger);

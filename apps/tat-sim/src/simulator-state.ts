@@ -1,6 +1,6 @@
-import { createServiceRegistry } from "@tat-bulk/metrics";
+import { createServiceRegistry, metricFactory } from "@tat-bulk/metrics";
 import type { Logger } from "pino";
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { Counter, Registry } from "prom-client";
 import type { SimConfig } from "./env.js";
 import { FaultPlan } from "./faults.js";
 import { InvokerStore } from "./invoker-store.js";
@@ -24,22 +24,18 @@ export interface SimulatorState {
 export function createSimulatorState(config: SimConfig, logger: Logger, world?: World): SimulatorState {
   const registry = createServiceRegistry();
   const invokers = new InvokerStore();
-  new Gauge({
-    name: "tat_sim_invokers",
-    help: "Invokers the simulator holds.",
-    registers: [registry],
-    collect() {
-      this.set(invokers.size);
-    },
+  const metric = metricFactory(registry);
+  metric.gauge("tat_sim_invokers", "Invokers the simulator holds.", [], function collect() {
+    this.set(invokers.size);
   });
-  new Gauge({
-    name: "tat_sim_duplicate_instances",
-    help: "Instance IDs held by more than one invoker of the same command.",
-    registers: [registry],
-    collect() {
+  metric.gauge(
+    "tat_sim_duplicate_instances",
+    "Instance IDs held by more than one invoker of the same command.",
+    [],
+    function collect() {
       this.set(invokers.duplicates);
     },
-  });
+  );
   return {
     config,
     logger,
@@ -62,11 +58,10 @@ export function createSimulatorState(config: SimConfig, logger: Logger, world?: 
     }),
     stats: new SimStats(),
     registry,
-    requests: new Counter({
-      name: "tat_sim_requests_total",
-      help: "API calls answered by the simulator, by action and answer code.",
-      labelNames: ["action", "code"] as const,
-      registers: [registry],
-    }),
+    requests: metric.counter(
+      "tat_sim_requests_total",
+      "API calls answered by the simulator, by action and answer code.",
+      ["action", "code"],
+    ),
   };
 }

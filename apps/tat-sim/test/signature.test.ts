@@ -1,14 +1,9 @@
 import { tc3Signature } from "@tat-bulk/tat-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createParams, SECRET_ID, SECRET_KEY, type SimHarness, startSim } from "./sim-harness.js";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
+import { createParams, SECRET_ID, SECRET_KEY, startSim } from "./sim-harness.js";
 
-let h: SimHarness;
-beforeAll(async () => {
-  h = await startSim();
-});
-afterAll(async () => {
-  await h.close();
-});
+const h = fixture(startSim);
 
 /** A request signed by hand, to reach the cases the SDK never produces (old timestamps, bad headers). */
 async function signedCall(options: {
@@ -21,7 +16,7 @@ async function signedCall(options: {
 }) {
   const body = options.body ?? JSON.stringify(createParams());
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const host = new URL(h.url).hostname;
+  const host = new URL(h().url).hostname;
   const signedHeaders = options.signedHeaders ?? ["content-type", "host"];
   const values: Record<string, string> = {
     "content-type": "application/json",
@@ -40,7 +35,7 @@ async function signedCall(options: {
     options.authorization === undefined
       ? `TC3-HMAC-SHA256 Credential=${SECRET_ID}/${date}/tat/tc3_request, SignedHeaders=${signedHeaders.join(";")}, Signature=${signature}`
       : options.authorization;
-  const res = await fetch(h.url, {
+  const res = await fetch(h().url, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -99,30 +94,30 @@ describe("TC3-HMAC-SHA256 verification", () => {
       body: JSON.stringify(createParams(["ins-00000001"])),
     });
     expect(response.InvokerId).toMatch(/^ivk-/);
-    const tampered = await fetch(h.url, { method: "POST", body: "{}" });
+    const tampered = await fetch(h().url, { method: "POST", body: "{}" });
     expect(((await tampered.json()) as { Response: { Error: { Code: string } } }).Response.Error.Code).toBe(
       "AuthFailure.InvalidAuthorization",
     );
   });
 
   it("through the SDK: a region that is no region answers UnsupportedRegion", async () => {
-    const result = await h.client().call("CreateInvoker", "Mars", createParams());
+    const result = await h().client().call("CreateInvoker", "Mars", createParams());
     expect(result).toMatchObject({ ok: false, code: "UnsupportedRegion" });
   });
 
   it("through the SDK: an unknown SecretId and a wrong SecretKey", async () => {
-    const unknown = await h
+    const unknown = await h()
       .client({ secretId: "AKIDnobody" })
       .call("CreateInvoker", "ap-guangzhou", createParams());
     expect(unknown).toMatchObject({ ok: false, code: "AuthFailure.SecretIdNotFound" });
-    const wrong = await h
+    const wrong = await h()
       .client({ secretKey: "wrong" })
       .call("CreateInvoker", "ap-guangzhou", createParams());
     expect(wrong).toMatchObject({ ok: false, code: "AuthFailure.SignatureFailure" });
   });
 
   it("through the SDK on localhost: the service is the scope's and the host has no port", async () => {
-    const local = h.url.replace("127.0.0.1", "localhost");
+    const local = h().url.replace("127.0.0.1", "localhost");
     const { TatClient } = await import("@tat-bulk/tat-client");
     const client = new TatClient({
       endpoint: local,

@@ -1,12 +1,13 @@
+import { SIMULATOR_CREDENTIALS } from "@tat-bulk/config";
 import { TatClient } from "@tat-bulk/tat-client";
-import { simAdmin } from "@tat-bulk/test-support";
+import { sampleBatch, simAdmin } from "@tat-bulk/test-support";
 import { pino } from "pino";
 import { createSimulator, type Simulator } from "../src/app.js";
-import { DEFAULT_SIM_CREDENTIALS, loadSimConfig } from "../src/env.js";
+import { loadSimConfig } from "../src/env.js";
 import type { WorldFile } from "../src/world.js";
 import { worldFrom } from "../src/world.js";
 
-export const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
+export const { secretId: SECRET_ID, secretKey: SECRET_KEY } = SIMULATOR_CREDENTIALS;
 
 export interface SimHarness {
   sim: Simulator;
@@ -48,11 +49,4 @@ export async function startSim(env: Record<string, string> = {}, world?: WorldFi
 export const createParams = (
   instanceIds: string[] = ["ins-yx05ky8j"],
   extra: Record<string, unknown> = {},
-) => ({
-  Name: "sim-test",
-  Type: "SCHEDULE",
-  CommandId: "cmd-m7uma92n",
-  InstanceIds: instanceIds,
-  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
-  ...extra,
-});
+): Record<string, unknown> => ({ ...sampleBatch(instanceIds), Name: "sim-test", ...extra });

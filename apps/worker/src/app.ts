@@ -5,7 +5,8 @@ import {
   publishCallRate,
   redisKeys,
 } from "@tat-bulk/batches";
-import { closeServer, createHealthServer, listen } from "@tat-bulk/metrics";
+import { once } from "@tat-bulk/config";
+import { closeServer, createHealthServer, listen, type ServiceApp } from "@tat-bulk/metrics";
 import { RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
 import { DelayedError, Worker } from "bullmq";
@@ -17,13 +18,11 @@ import type { WorkerConfig } from "./env.js";
 import { RateLimitedTat } from "./rate-limited-tat.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
 
-export interface WorkerApp {
-  metrics: WorkerMetrics;
-  /** Starts consuming and serving health; answers the health server's URL. */
-  start(): Promise<string>;
-  /** Stops taking jobs, lets in-flight calls finish within the grace period, closes everything. Idempotent. */
-  close(): Promise<void>;
-}
+/**
+ * start: consumes jobs and serves health (its URL is the health server's). close: stops taking jobs,
+ * lets in-flight calls finish within the grace period, closes everything.
+ */
+export type WorkerApp = ServiceApp<WorkerMetrics>;
 
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
@@ -91,8 +90,6 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     ready: () => redis.ping().then(() => true),
     notReadyReason: "redis unreachable",
   });
-  let closing: Promise<void> | undefined;
-
   return {
     metrics,
     async start() {
@@ -101,23 +98,20 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       void worker.run().catch((error: unknown) => logger.error({ err: error }, "worker stopped"));
       return url;
     },
-    close() {
-      closing ??= (async () => {
-        // Waiters for a slot give their job back at once; calls already sent finish.
-        limiter.close();
-        const drained = worker.close();
-        const grace = new Promise<"timeout">((resolve) =>
-          setTimeout(() => resolve("timeout"), config.WORKER_GRACE_MS),
-        );
-        if ((await Promise.race([drained, grace])) === "timeout") {
-          logger.warn({ graceMs: config.WORKER_GRACE_MS }, "grace period over; closing with calls in flight");
-          await worker.close(true);
-        }
-        client.close();
-        await closeServer(health);
-        redis.disconnect();
-      })();
-      return closing;
-    },
+    close: once(async () => {
+      // Waiters for a slot give their job back at once; calls already sent finish.
+      limiter.close();
+      const drained = worker.close();
+      const grace = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), config.WORKER_GRACE_MS),
+      );
+      if ((await Promise.race([drained, grace])) === "timeout") {
+        logger.warn({ graceMs: config.WORKER_GRACE_MS }, "grace period over; closing with calls in flight");
+        await worker.close(true);
+      }
+      client.close();
+      await closeServer(health);
+      redis.disconnect();
+    }),
   };
 }

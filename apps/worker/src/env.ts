@@ -1,11 +1,10 @@
-import { envField, parseEnv, sharedEnv, tatRateLimitField, z } from "@tat-bulk/config";
+import { envField, listenEnv, parseEnv, sharedEnv, tatRateLimitField, z } from "@tat-bulk/config";
 
 /** Every variable the worker reads; the README's configuration table mirrors this. */
 export const workerEnvSchema = z.object({
   ...sharedEnv,
-  /** Health and metrics port. */
-  PORT: envField.port(9464),
-  HOST: z.string().default("0.0.0.0"),
+  /** Health and metrics. */
+  ...listenEnv(9464),
   TENCENTCLOUD_SECRET_ID: z.string().min(1),
   TENCENTCLOUD_SECRET_KEY: z.string().min(1),
   TENCENTCLOUD_SESSION_TOKEN: z.string().optional(),

@@ -1,4 +1,4 @@
-import { loadConfigOrExit } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createWorkerApp } from "./app.js";
 import { loadWorkerConfig } from "./env.js";
@@ -16,15 +16,4 @@ logger.info(
   },
   "worker running",
 );
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    logger.info({ signal }, "worker stopping");
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "worker stop failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+closeOnSignals("worker", app.close, logger);

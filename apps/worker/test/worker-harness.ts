@@ -6,21 +6,16 @@ import {
   type ChunkView,
   openBatches,
 } from "@tat-bulk/batches";
+import { once, SIMULATOR_CREDENTIALS } from "@tat-bulk/config";
 import { chunkInstances } from "@tat-bulk/tat-api";
-import {
-  createSimulator,
-  DEFAULT_SIM_CREDENTIALS,
-  loadSimConfig,
-  type WorldFile,
-  worldFrom,
-} from "@tat-bulk/tat-sim";
-import { simAdmin, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { createSimulator, loadSimConfig, type WorldFile, worldFrom } from "@tat-bulk/tat-sim";
+import { cvmIds, SAMPLE_REQUEST, simAdmin, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createWorkerApp, type WorkerApp } from "../src/app.js";
 import { loadWorkerConfig } from "../src/env.js";
 
-export const [SECRET_ID = "", SECRET_KEY = ""] = DEFAULT_SIM_CREDENTIALS.split(":");
+export const { secretId: SECRET_ID, secretKey: SECRET_KEY } = SIMULATOR_CREDENTIALS;
 
 export interface SimStats {
   calls: Record<string, Record<string, number>>;
@@ -59,15 +54,11 @@ export interface Stack {
 }
 
 export const baseRequest: BatchCallFields = {
+  ...SAMPLE_REQUEST,
   Name: "worker-test",
-  Type: "SCHEDULE",
-  CommandId: "cmd-m7uma92n",
-  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
   Region: "ap-guangzhou",
 };
-
-export const cvmIds = (n: number, offset = 0) =>
-  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
+export { cvmIds };
 
 export async function startStack(
   options: { simEnv?: Record<string, string>; world?: WorldFile; simUrl?: string } = {},
@@ -105,7 +96,6 @@ export async function startStack(
     TAT_RETRY_MAX_MS: "200",
     ...overrides,
   });
-  let closing: Promise<void> | undefined;
   const stack: Stack = {
     redisUrl: redis.url,
     simUrl,
@@ -147,16 +137,13 @@ export async function startStack(
     admin<T>(method: string, path: string, body?: unknown) {
       return callAdmin<T>(method, path, body);
     },
-    close() {
-      closing ??= (async () => {
-        await Promise.all(workers.map((w) => w.close()));
-        await Promise.all(stores.map((s) => s.close()));
-        client.disconnect();
-        await sim?.close();
-        await redis.close();
-      })();
-      return closing;
-    },
+    close: once(async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(stores.map((s) => s.close()));
+      client.disconnect();
+      await sim?.close();
+      await redis.close();
+    }),
   };
   return stack;
 }

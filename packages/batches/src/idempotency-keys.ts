@@ -1,16 +1,15 @@
-import { asNumber, LuaScript, type RedisClient, readLua } from "@tat-bulk/redis";
+import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import type { BatchReads } from "./batch-reads.js";
 import type { BatchSummary } from "./batch-types.js";
 import type { RedisKeys } from "./keys.js";
 
 const TTL_SECONDS = 24 * 3600;
 
-const CLAIM = new LuaScript<boolean>({
-  name: "tatBulkClaimIdempotencyKey",
-  lua: readLua(new URL("../lua/claim-idempotency-key.lua", import.meta.url)),
-  keys: 2,
-  parse: (reply) => asNumber("tatBulkClaimIdempotencyKey", reply) === 1,
-});
+const CLAIM = LuaScript.fromFile(
+  new URL("../lua/claim-idempotency-key.lua", import.meta.url),
+  2,
+  (reply) => asNumber("claim-idempotency-key", reply) === 1,
+);
 
 export interface Idempotency {
   key: string;

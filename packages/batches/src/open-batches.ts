@@ -1,3 +1,4 @@
+import { once } from "@tat-bulk/config";
 import type { RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
 import { cancelBatch } from "./batch-cancel.js";
@@ -52,7 +53,6 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     log: options.log,
     ...(options.jobSlice ? { jobSlice: options.jobSlice } : {}),
   });
-  let closing: Promise<void> | undefined;
   return {
     keys,
     queue,
@@ -61,9 +61,6 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     writer,
     transitions: new ChunkTransitions(redis, keys),
     cancel: (batchId) => cancelBatch({ redis, keys, queue, reads }, batchId),
-    close: () => {
-      closing ??= queue.close();
-      return closing;
-    },
+    close: once(() => queue.close()),
   };
 }

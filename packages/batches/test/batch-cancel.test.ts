@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
 import { chunkJobId } from "../src/chunk-queue.js";
-import { type BatchesRedis, cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
+import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
-let redis: BatchesRedis;
-beforeAll(async () => {
-  redis = await startBatchesRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const db = fixture(startBatchesRedis);
 
 describe("cancelBatch", () => {
   it("removes the queued jobs, cancels those chunks, and leaves running and ambiguous ones to their workers", async () => {
-    const pieces = redis.pieces();
+    const pieces = db().pieces();
     const { writer, reads, queue, transitions } = pieces;
     const created = await writer.create(newBatch(cvmIds(400)));
     const batchId = created.kind === "created" ? created.summary.BatchId : "";
@@ -37,7 +32,7 @@ describe("cancelBatch", () => {
   });
 
   it("finishes a batch whose chunks were all queued as CANCELLED, and answers undefined for an unknown one", async () => {
-    const pieces = redis.pieces();
+    const pieces = db().pieces();
     const created = await pieces.writer.create(newBatch(cvmIds(150)));
     const batchId = created.kind === "created" ? created.summary.BatchId : "";
     expect(await pieces.cancel(batchId)).toMatchObject({

@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BatchesRedis, cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
+import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
-let redis: BatchesRedis;
-beforeAll(async () => {
-  redis = await startBatchesRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const db = fixture(startBatchesRedis);
 
 describe("BatchReads", () => {
   it("pages chunks, filters them by status, and lists batches newest first", async () => {
-    const { writer, reads, transitions } = redis.pieces();
+    const { writer, reads, transitions } = db().pieces();
     const first = await writer.create(newBatch(cvmIds(10, 5000)));
     const created = await writer.create(newBatch(cvmIds(450)));
     const batchId = created.kind === "created" ? created.summary.BatchId : "";

@@ -1,14 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
 import type { JobSink } from "../src/bulk-job-writer.js";
-import { type BatchesRedis, cvmIds, namespaceKeys, newBatch, startBatchesRedis } from "./batches-harness.js";
+import { cvmIds, namespaceKeys, newBatch, startBatchesRedis } from "./batches-harness.js";
 
-let redis: BatchesRedis;
-beforeAll(async () => {
-  redis = await startBatchesRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const db = fixture(startBatchesRedis);
 
 /** A sink whose call number `failing` (from 1) fails (and, if asked, every removal). */
 function failingCall(failing: number, options: { removeFails?: boolean } = {}) {
@@ -21,7 +16,7 @@ function failingCall(failing: number, options: { removeFails?: boolean } = {}) {
 
 describe("BatchWriter", () => {
   it("writes the batch record, one chunk record and one job per chunk, visible at once", async () => {
-    const { writer, reads, queue } = redis.pieces();
+    const { writer, reads, queue } = db().pieces();
     const result = await writer.create(newBatch([...cvmIds(250), "lhins-abcdefgh"]));
     if (result.kind !== "created") throw new Error(result.kind);
     expect(result.summary).toMatchObject({ Status: "QUEUED", InstanceCount: 251, ChunkCount: 4 });
@@ -33,12 +28,12 @@ describe("BatchWriter", () => {
   });
 
   it("leaves no batch, chunk, job or idempotency key when it fails after some jobs were written", async () => {
-    const pieces = redis.pieces({ sink: failingCall(3), jobSlice: 50 });
-    const before = await namespaceKeys(redis.redis, pieces.name);
+    const pieces = db().pieces({ sink: failingCall(3), jobSlice: 50 });
+    const before = await namespaceKeys(db().redis, pieces.name);
     await expect(
       pieces.writer.create(newBatch(cvmIds(20_000), { key: "k1", fingerprint: "f" })),
     ).rejects.toThrow("injected failure");
-    expect(await namespaceKeys(redis.redis, pieces.name)).toEqual(before);
+    expect(await namespaceKeys(db().redis, pieces.name)).toEqual(before);
     expect((await pieces.reads.list(0, 10)).items).toEqual([]);
     // The key is free again: the same request goes through.
     const retried = await pieces.writer.create(newBatch(cvmIds(100), { key: "k1", fingerprint: "f" }));
@@ -47,7 +42,7 @@ describe("BatchWriter", () => {
 
   it("logs a rollback that fails, and still answers the write's own error", async () => {
     const logged: Array<{ details: object; message: string }> = [];
-    const { writer } = redis.pieces({
+    const { writer } = db().pieces({
       sink: failingCall(1, { removeFails: true }),
       log: { error: (details, message) => logged.push({ details, message }) },
     });
@@ -60,7 +55,7 @@ describe("BatchWriter", () => {
 
 describe("Idempotency-Key", () => {
   it("replays the same key and body, and refuses another body", async () => {
-    const { writer, queue } = redis.pieces();
+    const { writer, queue } = db().pieces();
     const first = await writer.create(newBatch(cvmIds(150), { key: "a", fingerprint: "body-1" }));
     const again = await writer.create(newBatch(cvmIds(150), { key: "a", fingerprint: "body-1" }));
     expect(again.kind).toBe("replayed");
@@ -74,20 +69,20 @@ describe("Idempotency-Key", () => {
   });
 
   it("answers in-progress while the first request's batch is still being written", async () => {
-    const { writer, keys } = redis.pieces();
-    await redis.redis.set(keys.idempotency("b"), "body-1 bat-00000000000000aa");
-    await redis.redis.hset(keys.batch("bat-00000000000000aa"), { status: "STAGING", request: "{}" });
+    const { writer, keys } = db().pieces();
+    await db().redis.set(keys.idempotency("b"), "body-1 bat-00000000000000aa");
+    await db().redis.hset(keys.batch("bat-00000000000000aa"), { status: "STAGING", request: "{}" });
     expect((await writer.create(newBatch(cvmIds(1), { key: "b", fingerprint: "body-1" }))).kind).toBe(
       "idempotency-in-progress",
     );
   });
 
   it("takes over a key whose first request died before writing anything", async () => {
-    const { writer, keys } = redis.pieces();
-    await redis.redis.set(keys.idempotency("c"), "body-1 bat-00000000000000bb");
+    const { writer, keys } = db().pieces();
+    await db().redis.set(keys.idempotency("c"), "body-1 bat-00000000000000bb");
     const result = await writer.create(newBatch(cvmIds(1), { key: "c", fingerprint: "body-1" }));
     expect(result.kind).toBe("created");
     const id = result.kind === "created" ? result.summary.BatchId : "";
-    expect(await redis.redis.get(keys.idempotency("c"))).toBe(`body-1 ${id}`);
+    expect(await db().redis.get(keys.idempotency("c"))).toBe(`body-1 ${id}`);
   });
 });

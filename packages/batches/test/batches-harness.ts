@@ -1,22 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { chunkInstances } from "@tat-bulk/tat-api";
-import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
+import { cvmIds, SAMPLE_REQUEST, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import type { BatchCallFields } from "../src/batch-types.js";
 import { type OpenBatchesOptions, openBatches } from "../src/open-batches.js";
 
 export { namespaceKeys } from "@tat-bulk/test-support";
 
-export const request: BatchCallFields = {
-  Name: "n",
-  Type: "SCHEDULE",
-  CommandId: "cmd-m7uma92n",
-  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
-  Region: "ap-guangzhou",
-};
-
-export const cvmIds = (n: number, offset = 0) =>
-  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
+export const request: BatchCallFields = { ...SAMPLE_REQUEST, Region: "ap-guangzhou" };
+export { cvmIds };
 
 export function newBatch(ids: string[], idempotency?: { key: string; fingerprint: string }) {
   const { chunks, uniqueCount, duplicatesRemoved } = chunkInstances(ids, 100);

@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
 import type { ChunkRecord } from "../src/chunk-record.js";
-import { type BatchesRedis, cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
+import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
-let redis: BatchesRedis;
-beforeAll(async () => {
-  redis = await startBatchesRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const db = fixture(startBatchesRedis);
 
 async function batchOf(chunks: number) {
-  const pieces = redis.pieces();
+  const pieces = db().pieces();
   const created = await pieces.writer.create(newBatch(cvmIds(chunks * 100)));
   if (created.kind !== "created") throw new Error(created.kind);
   const batchId = created.summary.BatchId;
@@ -55,7 +50,7 @@ describe("ChunkTransitions", () => {
     const b = await batchOf(1);
     const chunk = await b.read(0);
     expect(await b.transitions.write(b.batchId, 5, chunk, chunk)).toEqual({ kind: "missing" });
-    await redis.redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
+    await db().redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
     expect(await b.move(0, "RUNNING", { abortIfCancelled: true })).toEqual({ kind: "cancelled" });
     expect((await b.move(0, "RUNNING")).kind).toBe("ok");
   });
@@ -82,7 +77,7 @@ describe("ChunkTransitions", () => {
 
   it("settles CANCELLED when cancel was asked, whatever the chunks' outcomes", async () => {
     const b = await batchOf(1);
-    await redis.redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
+    await db().redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
     expect(await b.move(0, "SUCCEEDED")).toMatchObject({ finished: { status: "CANCELLED" } });
   });
 });

@@ -22,6 +22,12 @@ export const envField = {
     ),
 };
 
+/** Where a process listens: `PORT` (0 picks a free one) and `HOST` (every interface unless told). */
+export const listenEnv = (port: number, host = "0.0.0.0") => ({
+  PORT: envField.port(port),
+  HOST: z.string().default(host),
+});
+
 export const DEFAULT_QUEUE_NAME = "tat-bulk-chunks";
 export const DEFAULT_TAT_REGION = "ap-guangzhou";
 

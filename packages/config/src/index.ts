@@ -3,3 +3,5 @@ export { appCommand } from "./app-command.js";
 export * from "./env-fields.js";
 export { loadConfigOrExit } from "./load-or-exit.js";
 export * from "./parse-env.js";
+export * from "./process-lifecycle.js";
+export * from "./simulator-credentials.js";

@@ -70,3 +70,10 @@ export function closeServer(server: Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
+
+/** What every process's app factory answers: its metrics, a start that answers its URL, and an idempotent close. */
+export interface ServiceApp<Metrics> {
+  metrics: Metrics;
+  start(): Promise<string>;
+  close(): Promise<void>;
+}

@@ -1,4 +1,4 @@
-import { asNumber, asNumbers, LuaScript, type RedisClient, readLua } from "@tat-bulk/redis";
+import { asNumber, asNumbers, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import pLimit from "p-limit";
 
 /**
@@ -14,22 +14,14 @@ import pLimit from "p-limit";
  * schedule to "now" would lose that much per call (2-4% of the rate), so up to `credit` µs of
  * lateness keeps the schedule: the guarantee becomes `limit` sends per `windowMs - credit`.
  */
-const ACQUIRE = new LuaScript({
-  name: "tatBulkRateAcquire",
-  lua: readLua(new URL("../lua/acquire.lua", import.meta.url)),
-  keys: 2,
-  parse: (reply) => {
-    const [granted, waitUs] = asNumbers("tatBulkRateAcquire", reply);
-    return { granted: granted === 1, waitUs: waitUs ?? 0 };
-  },
+const ACQUIRE = LuaScript.fromFile(new URL("../lua/rate-acquire.lua", import.meta.url), 2, (reply) => {
+  const [granted, waitUs] = asNumbers("rate-acquire", reply);
+  return { granted: granted === 1, waitUs: waitUs ?? 0 };
 });
 
-const PENALIZE = new LuaScript({
-  name: "tatBulkRatePenalize",
-  lua: readLua(new URL("../lua/penalize.lua", import.meta.url)),
-  keys: 1,
-  parse: (reply) => asNumber("tatBulkRatePenalize", reply),
-});
+const PENALIZE = LuaScript.fromFile(new URL("../lua/rate-penalize.lua", import.meta.url), 1, (reply) =>
+  asNumber("rate-penalize", reply),
+);
 
 /** How late a waiter may be served without its lateness slowing the schedule; see ACQUIRE. */
 export const LATENESS_CREDIT_US = 2000;

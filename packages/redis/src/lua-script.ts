@@ -66,6 +66,16 @@ const defined = new WeakMap<RedisClient, Map<string, Call>>();
 export class LuaScript<Reply> {
   constructor(readonly definition: ScriptDefinition<Reply>) {}
 
+  /**
+   * The script in a `.lua` file (includes expanded), defined under a name made from the file's:
+   * `lua/apply-chunk.lua` is `tatBulkApplyChunk`.
+   */
+  static fromFile<Reply>(file: URL, keys: number, parse: (reply: unknown) => Reply): LuaScript<Reply> {
+    const base = file.pathname.replace(/^.*\//, "").replace(/\.lua$/, "");
+    const name = `tatBulk${base.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`;
+    return new LuaScript({ name, lua: readLua(file), keys, parse });
+  }
+
   private command(redis: RedisClient): Call {
     let commands = defined.get(redis);
     if (!commands) {

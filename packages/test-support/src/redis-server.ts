@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "@tat-bulk/config";
 import { Redis } from "ioredis";
 import { freePort } from "./free-port.js";
 
@@ -39,15 +40,11 @@ export async function startTestRedis(externalUrl = process.env.REDIS_URL): Promi
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
   await waitForPing(url, Date.now() + 10_000);
-  let closing: Promise<void> | undefined;
   return {
     url,
-    close: () => {
-      closing ??= (async () => {
-        child.kill("SIGTERM");
-        await exited;
-      })();
-      return closing;
-    },
+    close: once(async () => {
+      child.kill("SIGTERM");
+      await exited;
+    }),
   };
 }

@@ -1,16 +1,15 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
+  cvmIds,
   freePort,
-  type ServiceProcess,
+  type ProcessStack,
+  sampleBatch,
   simAdmin,
-  startApp,
-  startTestRedis,
-  type TestRedis,
+  startProcessStack,
 } from "@tat-bulk/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -40,9 +39,7 @@ interface Rules {
   groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }>;
 }
 
-let tmp: string;
-let redis: TestRedis;
-const services: ServiceProcess[] = [];
+let stack: ProcessStack;
 let prometheus: ReturnType<typeof spawn> | undefined;
 let prometheusUrl = "";
 const urls = { intake: "", worker: "", sim: "" };
@@ -76,43 +73,29 @@ async function intake(path: string, body?: unknown) {
   return (await res.json()) as Record<string, unknown>;
 }
 
-const ids = (n: number, offset = 0) =>
-  Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
-
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "tat-bulk-obs-"));
-  redis = await startTestRedis();
-  const world = join(tmp, "world.json");
-  await writeFile(
-    world,
-    JSON.stringify({
+  stack = await startProcessStack({
+    name: "observability",
+    world: {
       commands: [{ CommandId: "cmd-m7uma92n", EnableParameter: true }],
       instances: [
-        ...ids(400).map((InstanceId) => ({ InstanceId })),
+        ...cvmIds(400).map((InstanceId) => ({ InstanceId })),
         { InstanceId: "ins-offline1", AgentStatus: "Offline" },
       ],
-    }),
-  );
-  const sim = await startApp("tat-sim", {
-    TAT_SIM_WORLD: world,
-    TAT_SIM_CREDENTIALS: `${SECRET.id}:${SECRET.key}`,
+    },
+    simEnv: { TAT_SIM_CREDENTIALS: `${SECRET.id}:${SECRET.key}` },
+    workerEnv: {
+      TENCENTCLOUD_SECRET_ID: SECRET.id,
+      TENCENTCLOUD_SECRET_KEY: SECRET.key,
+      TAT_RETRY_BASE_MS: "50",
+      TAT_RETRY_MAX_MS: "200",
+    },
+    intakeEnv: { INTAKE_API_KEYS: API_KEY },
   });
-  services.push(sim);
-  urls.sim = sim.ready;
-  const queue = { REDIS_URL: redis.url, QUEUE_NAME: "observability" };
-  const worker = await startApp("worker", {
-    ...queue,
-    TENCENTCLOUD_SECRET_ID: SECRET.id,
-    TENCENTCLOUD_SECRET_KEY: SECRET.key,
-    TAT_ENDPOINT: sim.ready,
-    TAT_RETRY_BASE_MS: "50",
-    TAT_RETRY_MAX_MS: "200",
-  });
-  services.push(worker);
-  urls.worker = worker.ready;
-  const intakeProcess = await startApp("intake", { ...queue, INTAKE_API_KEYS: API_KEY });
-  services.push(intakeProcess);
-  urls.intake = intakeProcess.ready;
+  const tmp = stack.tmp;
+  urls.sim = stack.sim.ready;
+  urls.worker = stack.worker?.ready ?? "";
+  urls.intake = stack.intake.ready;
 
   // The shipped rules, with the shipped job names, scraping this test's processes every second.
   const shipped = parse(await readFile(join(DEPLOY, "prometheus/prometheus.yml"), "utf8")) as {
@@ -153,15 +136,9 @@ beforeAll(async () => {
     fault: "request-limit-exceeded",
     count: 1,
   });
-  const request = {
-    Name: "obs",
-    Type: "SCHEDULE",
-    CommandId: "cmd-m7uma92n",
-    ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
-  };
-  const good = await intake("/v1/invoker-batches", { ...request, InstanceIds: ids(400) });
-  const bad = await intake("/v1/invoker-batches", { ...request, InstanceIds: ["ins-offline1"] });
-  await intake("/v1/invoker-batches", { ...request, InstanceIds: ["nope"] });
+  const good = await intake("/v1/invoker-batches", sampleBatch(cvmIds(400)));
+  const bad = await intake("/v1/invoker-batches", sampleBatch(["ins-offline1"]));
+  await intake("/v1/invoker-batches", sampleBatch(["nope"]));
   for (const id of [good.BatchId, bad.BatchId]) {
     for (let i = 0; i < 300 && !(await intake(`/v1/invoker-batches/${id}`)).FinishedAt; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -181,9 +158,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   prometheus?.kill("SIGTERM");
-  await Promise.all(services.map((s) => s.stop()));
-  await redis?.close();
-  await rm(tmp, { recursive: true, force: true });
+  await stack?.close();
 });
 
 describe("shipped Prometheus files", () => {

@@ -1,0 +1,36 @@
+/**
+ * `fn` run at most once: every call after the first answers the first call's promise. What makes
+ * each `close()` idempotent, so that SIGTERM, a test's cleanup and an error path can all call it.
+ */
+export function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => {
+    running ??= fn();
+    return running;
+  };
+}
+
+/** Where `closeOnSignals` says what it does (pino's logger fits). */
+export interface SignalLog {
+  info(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/**
+ * SIGTERM and SIGINT close the process's app (idempotently), then exit 0, or 1 when closing
+ * failed: every main.ts ends with this.
+ */
+export function closeOnSignals(name: string, close: () => Promise<void>, log: SignalLog): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.on(signal, () => {
+      log.info({ signal }, `${name} stopping`);
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, `${name} stop failed`);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}

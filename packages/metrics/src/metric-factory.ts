@@ -1,0 +1,28 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+/** Collects a gauge's value at scrape time. */
+type Collect = (this: Gauge) => void | Promise<void>;
+
+/**
+ * Declares metrics on one registry, one line each: name, help, label names (a bounded set: never an
+ * ID), and buckets or a collect function where they apply.
+ */
+export function metricFactory(registry: Registry) {
+  const registers = [registry];
+  return {
+    counter: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name, help, labelNames, registers }),
+    gauge: <L extends string = never>(
+      name: string,
+      help: string,
+      labelNames: readonly L[] = [],
+      collect?: Collect,
+    ) => new Gauge<L>({ name, help, labelNames, registers, ...(collect ? { collect } : {}) }),
+    histogram: <L extends string = never>(
+      name: string,
+      help: string,
+      labelNames: readonly L[],
+      buckets: number[],
+    ) => new Histogram<L>({ name, help, labelNames, buckets, registers }),
+  };
+}

@@ -1,0 +1,65 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "@tat-bulk/config";
+import { simulatorWorkerEnv } from "./fixtures.js";
+import { startTestRedis, type TestRedis } from "./redis-server.js";
+import type { ServiceProcess } from "./spawn-service.js";
+import { startApp } from "./start-app.js";
+
+export interface ProcessStackOptions {
+  /** Names the temporary folder and the queue. */
+  name: string;
+  /** The simulator's world file, written into the temporary folder. */
+  world: { commands: unknown[]; instances: unknown[] };
+  intakeEnv: Record<string, string>;
+  simEnv?: Record<string, string>;
+  /** Extra settings for the one worker; false: start no worker (an idle queue). */
+  workerEnv?: Record<string, string> | false;
+}
+
+export interface ProcessStack {
+  /** A temporary folder removed on close. */
+  tmp: string;
+  redis: TestRedis;
+  sim: ServiceProcess;
+  worker: ServiceProcess | undefined;
+  intake: ServiceProcess;
+  /** Starts another intake on the same Redis, for another queue; stopped on close. */
+  startIntake(env: Record<string, string>): Promise<ServiceProcess>;
+  close(): Promise<void>;
+}
+
+/** The service as processes, built apps started as `npm start` does: Redis, the simulator, a worker, the intake. */
+export async function startProcessStack(options: ProcessStackOptions): Promise<ProcessStack> {
+  const tmp = await mkdtemp(join(tmpdir(), `tat-bulk-${options.name}-`));
+  const redis = await startTestRedis();
+  const services: ServiceProcess[] = [];
+  const start = async (app: Parameters<typeof startApp>[0], env: Record<string, string>) => {
+    const service = await startApp(app, env);
+    services.push(service);
+    return service;
+  };
+  const world = join(tmp, "world.json");
+  await writeFile(world, JSON.stringify(options.world));
+  const sim = await start("tat-sim", { TAT_SIM_WORLD: world, ...options.simEnv });
+  const queue = { REDIS_URL: redis.url, QUEUE_NAME: options.name };
+  const worker =
+    options.workerEnv === false
+      ? undefined
+      : await start("worker", { ...queue, ...simulatorWorkerEnv(sim.ready), ...options.workerEnv });
+  const intake = await start("intake", { ...queue, ...options.intakeEnv });
+  return {
+    tmp,
+    redis,
+    sim,
+    worker,
+    intake,
+    startIntake: (env) => start("intake", { REDIS_URL: redis.url, ...env }),
+    close: once(async () => {
+      await Promise.all(services.map((s) => s.stop()));
+      await redis.close();
+      await rm(tmp, { recursive: true, force: true });
+    }),
+  };
+}
