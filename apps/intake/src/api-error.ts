@@ -12,7 +12,7 @@ export class ApiError extends Error {
 }
 
 /** The HTTP status a TAT-style code is answered with. */
-export function statusForCode(code: string): number {
+function statusForCode(code: string): number {
   if (code.startsWith("AuthFailure")) return 401;
   if (code.startsWith("ResourceNotFound")) return 404;
   if (code === "InvalidParameter.IdempotencyKeyReused") return 409;

@@ -9,7 +9,7 @@ import { z } from "zod";
  * - slow: the call succeeds after `delayMs` (scripts only).
  * - service-unavailable, request-limit-exceeded: those error answers, nothing created (scripts only).
  */
-export const FAULT_NAMES = [
+const FAULT_NAMES = [
   "service-unavailable",
   "request-limit-exceeded",
   "internal-error-before",
@@ -25,7 +25,7 @@ type ProbabilisticFault = Exclude<FaultName, "slow" | "service-unavailable" | "r
 
 const probability = z.number().min(0).max(1);
 
-export const faultSettingsSchema = z.strictObject({
+const faultSettingsSchema = z.strictObject({
   arrivalJitterMs: z.number().min(0).max(60_000),
   latencyMs: z.number().min(0).max(600_000),
   latencyJitterMs: z.number().min(0).max(600_000),

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { COMMAND_ID_PATTERN, INSTANCE_ID_PATTERN } from "@tat-bulk/tat-api";
 import { z } from "zod";
 
-export const AGENT_STATUSES = ["Online", "Offline", "NotInstalled"] as const;
+const AGENT_STATUSES = ["Online", "Offline", "NotInstalled"] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 export interface Command {
@@ -20,7 +20,7 @@ export interface World {
 }
 
 /** Everything well-formed exists, every command takes parameters, every agent is online: `npm start` just works. */
-export const openWorld: World = {
+const openWorld: World = {
   command: (id) =>
     COMMAND_ID_PATTERN.test(id)
       ? { CommandId: id, CommandName: `command-${id}`, EnableParameter: true }
@@ -29,7 +29,7 @@ export const openWorld: World = {
   commands: () => [],
 };
 
-export const worldFileSchema = z.strictObject({
+const worldFileSchema = z.strictObject({
   commands: z.array(
     z.strictObject({
       CommandId: z.string().regex(COMMAND_ID_PATTERN),

@@ -14,7 +14,7 @@ export type CallOutcome =
   /** Goes again after a backoff; `mayExist`: look for the invoker first. */
   | { kind: "retry"; error: ChunkError; mayExist: boolean };
 
-export function chunkError(result: { code: string; message: string; requestId?: string }): ChunkError {
+function chunkError(result: { code: string; message: string; requestId?: string }): ChunkError {
   return {
     Code: result.code,
     Message: result.message.slice(0, 1000),

@@ -28,8 +28,8 @@ export const listenEnv = (port: number, host = "0.0.0.0") => ({
   HOST: z.string().default(host),
 });
 
-export const DEFAULT_QUEUE_NAME = "tat-bulk-chunks";
-export const DEFAULT_TAT_REGION = "ap-guangzhou";
+const DEFAULT_QUEUE_NAME = "tat-bulk-chunks";
+const DEFAULT_TAT_REGION = "ap-guangzhou";
 
 /**
  * The variables the intake and the workers both read, defined once so that their names, types and

@@ -2,7 +2,7 @@ import { asNumber, asNumbers, LuaScript, type RedisClient } from "@tat-bulk/redi
 import pLimit from "p-limit";
 
 /**
- * GCRA with no burst, in Redis (lua/acquire.lua): one "theoretical arrival time" per bucket, timed
+ * GCRA with no burst, in Redis (lua/rate-acquire.lua): one "theoretical arrival time" per bucket, timed
  * by Redis's own clock. A slot is granted only once that time has come, and each grant pushes it
  * one interval (window / limit) on. Consecutive sends are therefore at least one interval apart,
  * so any `limit + 1` of them span at least `windowMs`: no span of `windowMs` ever holds more than
@@ -24,7 +24,7 @@ const PENALIZE = LuaScript.fromFile(new URL("../lua/rate-penalize.lua", import.m
 );
 
 /** How late a waiter may be served without its lateness slowing the schedule; see ACQUIRE. */
-export const LATENESS_CREDIT_US = 2000;
+const LATENESS_CREDIT_US = 2000;
 
 export class LimiterClosedError extends Error {
   override name = "LimiterClosedError";

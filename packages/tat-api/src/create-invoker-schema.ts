@@ -17,7 +17,7 @@ export function tatIssue(code: TatErrorCode, message: string, path: PropertyKey[
 }
 
 export const MAX_TAGS = 10;
-export const RESERVED_TAG_KEY_PREFIXES = ["qcloud", "tencent", "project"] as const;
+const RESERVED_TAG_KEY_PREFIXES = ["qcloud", "tencent", "project"] as const;
 export const MAX_INSTANCES_PER_BATCH = 100_000;
 export const REGION_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 
@@ -30,7 +30,7 @@ function isJsonObject(text: string): boolean {
   }
 }
 
-export const tagSchema = z
+const tagSchema = z
   .strictObject({
     Key: z
       .string()
@@ -44,7 +44,7 @@ export const tagSchema = z
   })
   .meta({ description: "A tag for the invoker: `{Key, Value}`." });
 
-export const scheduleSettingsSchema = z
+const scheduleSettingsSchema = z
   .strictObject({
     Policy: z.enum(["ONCE", "RECURRENCE"], "Policy must be ONCE or RECURRENCE"),
     Recurrence: z
@@ -129,7 +129,7 @@ function instanceIdsSchema(max: number) {
  * The CreateInvoker request, as TAT validates it; one definition feeds validation and the OpenAPI
  * document. `maxInstances`: 100 for a TAT call; 100,000 for a tat-bulk batch.
  */
-export function createInvokerSchema(maxInstances: number) {
+function createInvokerSchema(maxInstances: number) {
   return z.strictObject({
     Name: z.string().min(1, "Name must be 1 to 120 characters").max(120, "Name must be 1 to 120 characters"),
     Type: z.literal("SCHEDULE", "Type must be SCHEDULE"),

@@ -1,5 +1,5 @@
 /**
- * The validation rules that rest on a guess (see shared/tat-api-notes.md): each lives here, once,
+ * The validation rules that rest on a guess (see docs/tat-api-notes.md): each lives here, once,
  * so relaxing one is a one-line change that every process (intake, simulator) picks up.
  */
 
@@ -13,7 +13,7 @@ export const CRON_FIELD_COUNT = 5;
  * Guess: an InvokeTime at or before "now" is expired. A small grace keeps a request written a moment
  * ago from failing on clock skew between its author and us.
  */
-export const INVOKE_TIME_GRACE_MS = 0;
+const INVOKE_TIME_GRACE_MS = 0;
 
 export function isInvokeTimeExpired(invokeTime: Date, now: Date): boolean {
   return invokeTime.getTime() <= now.getTime() - INVOKE_TIME_GRACE_MS;

@@ -1,5 +1,5 @@
 /** ISO 8601 as TAT takes it: `YYYY-MM-DDThh:mm:ss`, optional fraction, `Z` or a `±hh:mm` offset. */
-export const INVOKE_TIME_PATTERN =
+const INVOKE_TIME_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /** The instant an InvokeTime names, or undefined when it is not a real ISO 8601 time with a zone. */

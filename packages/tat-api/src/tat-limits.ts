@@ -1,4 +1,4 @@
-/** TAT's documented limits (shared/tat-api-notes.md): the one statement of each. */
+/** TAT's documented limits (docs/tat-api-notes.md): the one statement of each. */
 
 /** Instances one CreateInvoker call takes, all of one instance type. */
 export const TAT_MAX_INSTANCES_PER_CALL = 100;

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
-/** TC3-HMAC-SHA256, API 3.0's request signature (see shared/tat-api-notes.md). */
-export const TC3_ALGORITHM = "TC3-HMAC-SHA256";
+/** TC3-HMAC-SHA256, API 3.0's request signature (see docs/tat-api-notes.md). */
+const TC3_ALGORITHM = "TC3-HMAC-SHA256";
 
 export interface Tc3Authorization {
   secretId: string;

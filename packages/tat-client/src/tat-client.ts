@@ -3,7 +3,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { TatErrorCode, TransportErrorCode } from "@tat-bulk/tat-api";
 import { CommonClient } from "tencentcloud-sdk-nodejs-common";
 
-export const TAT_API_VERSION = "2020-10-28";
+const TAT_API_VERSION = "2020-10-28";
 
 export interface TatClientOptions {
   /** A bare host (https) such as `tat.intl.tencentcloudapi.com`, or a URL such as `http://127.0.0.1:4600`. */
