@@ -16,7 +16,7 @@ function statusForCode(code: string): number {
   if (code.startsWith("AuthFailure")) return 401;
   if (code.startsWith("ResourceNotFound")) return 404;
   if (code === "InvalidParameter.IdempotencyKeyReused") return 409;
-  if (code === "FailedOperation.IdempotencyKeyInProgress") return 409;
+  if (code.startsWith("FailedOperation")) return 409;
   if (code === "RequestSizeLimitExceeded") return 413;
   return 400;
 }

@@ -7,8 +7,8 @@ import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { IntakeConfig } from "./env.js";
 import { createHttpApp } from "./http-app.js";
-import type { BatchServices } from "./invoker-batches-routes.js";
 import { createIntakeMetrics, type IntakeMetrics } from "./metrics.js";
+import type { BatchServices } from "./routes/index.js";
 
 /** start: listens on the configured port. close: stops taking requests, lets those in flight finish, closes the queue and Redis. */
 export type IntakeApp = ServiceApp<IntakeMetrics>;
@@ -46,6 +46,7 @@ export function createIntakeApp(
     reads: store.reads,
     writer: store.writer,
     cancel: store.cancel,
+    retry: store.retry,
     backlog: async () => {
       const counts = await store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
       return Object.values(counts).reduce((a, b) => a + b, 0);

@@ -3,10 +3,10 @@ import express from "express";
 import type { Logger } from "pino";
 import { bearerAuth } from "./bearer-auth.js";
 import { errorMiddleware, notFound } from "./error-middleware.js";
-import { type BatchServices, invokerBatchesRouter } from "./invoker-batches-routes.js";
 import type { IntakeMetrics } from "./metrics.js";
-import { buildOpenApiDocument } from "./openapi.js";
+import { buildOpenApiDocument } from "./openapi/document.js";
 import { requestContext } from "./request-context.js";
+import { type BatchServices, invokerBatchesRouter } from "./routes/index.js";
 
 export interface HttpAppDeps {
   batches: BatchServices;

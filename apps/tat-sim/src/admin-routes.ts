@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { AGENT_OVERRIDES } from "./agents.js";
 import { faultScriptSchema, faultSettingsPatchSchema } from "./faults.js";
 import { readBody, sendJson } from "./http-io.js";
 import type { SimulatorState } from "./simulator-state.js";
@@ -40,7 +41,19 @@ export async function handleAdmin(
           duplicates: state.invokers.duplicates,
           rate: { limit: state.rate.limit, mode: state.rate.mode },
         });
+      case "POST /__admin/agents": {
+        const change = await jsonBody(
+          req,
+          z.strictObject({
+            InstanceIds: z.array(z.string()).min(1).max(100_000),
+            AgentStatus: z.enum(AGENT_OVERRIDES),
+          }),
+        );
+        state.agents.override(change.InstanceIds, change.AgentStatus);
+        return sendJson(res, 200, { ok: true });
+      }
       case "POST /__admin/reset":
+        state.agents.clear();
         state.invokers.clear();
         state.stats.reset();
         state.rate.reset();

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { REGION_PATTERN } from "@tat-bulk/tat-api";
-import { ACTIONS } from "./actions.js";
+import { ACTIONS } from "./actions/index.js";
 import { BodyTooLarge, readBody, sendJson, sleep } from "./http-io.js";
 import type { SimulatorState } from "./simulator-state.js";
 import { TatError } from "./tat-error.js";
@@ -64,8 +64,9 @@ export async function handleApiCall(
       throw new TatError("UnsupportedRegion", `Region ${region.slice(0, 64)} is not supported`);
     const rateKey = `${action}|${secretId}`;
     state.stats.arrival(rateKey, arrivedAt);
-    if (!state.rate.tryAcquire(rateKey, arrivedAt)) {
-      throw new TatError("RequestLimitExceeded", `More than ${state.rate.limit} ${action} calls per second`);
+    const limit = state.rate.limitOf(action);
+    if (!state.rate.tryAcquire(rateKey, arrivedAt, limit)) {
+      throw new TatError("RequestLimitExceeded", `More than ${limit} ${action} calls per second`);
     }
     state.stats.accept(rateKey, arrivedAt);
     let parsed: unknown;
@@ -105,8 +106,13 @@ export async function handleApiCall(
       body: parsed as Record<string, unknown>,
       region,
       world: state.world,
+      agents: state.agents,
       invokers: state.invokers,
+      missingInCheck: state.config.TAT_SIM_AGENT_CHECK_MISSING,
     });
+    if (decision.fault === "agents-change-after" && decision.agents) {
+      state.agents.override(decision.agents.instanceIds, decision.agents.status);
+    }
     if (decision.fault === "internal-error-after") {
       throw new TatError("InternalError", "Injected internal error (the call took effect)");
     }

@@ -1,5 +1,5 @@
 import { envField, listenEnv, parseEnv, SIMULATOR_CREDENTIALS, z } from "@tat-bulk/config";
-import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND, TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 
 /** The documented local credential pair: what `npm start` and the tests sign with. */
 export const DEFAULT_SIM_CREDENTIALS = `${SIMULATOR_CREDENTIALS.secretId}:${SIMULATOR_CREDENTIALS.secretKey}`;
@@ -34,6 +34,10 @@ export const simEnvSchema = z.object({
   TAT_SIM_WORLD: z.string().optional(),
   /** Calls per second per action + SecretId. */
   TAT_SIM_RATE_LIMIT: envField.positiveInt(TAT_CALLS_PER_SECOND),
+  /** Actions with a budget of their own, as `Action=calls,…` (TAT documents 60/s for the agent check). */
+  TAT_SIM_RATE_LIMITS: envField
+    .actionRates()
+    .default(new Map([[AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND]])),
   /** `sliding`: at most N in any 1000 ms. `fixed`: at most N per aligned wall-clock second. */
   TAT_SIM_RATE_WINDOW: z.enum(["sliding", "fixed"]).default("sliding"),
   /** Random delay (0..N ms) before a call is counted: network transit. */
@@ -48,6 +52,12 @@ export const simEnvSchema = z.object({
   TAT_SIM_P_HANG_AFTER: envField.probability(0),
   TAT_SIM_P_BAD_GATEWAY: envField.probability(0),
   TAT_SIM_P_NON_JSON: envField.probability(0),
+  /** Share of the open world's instances with an offline agent, picked by a hash of the ID (same on every run). */
+  TAT_SIM_OFFLINE_RATE: envField.probability(0),
+  /** Share of the open world's instances that do not exist, picked the same way. */
+  TAT_SIM_MISSING_RATE: envField.probability(0),
+  /** DescribeAutomationAgentStatus on an instance that does not exist: leave it out, or fail the call. */
+  TAT_SIM_AGENT_CHECK_MISSING: z.enum(["omit", "error"]).default("omit"),
   /** Which actions the probabilities apply to. */
   TAT_SIM_FAULT_ACTIONS: envField.list().default(["CreateInvoker"]),
   /** Allow /__admin from any address (it has no auth: only on a private network). */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_OVERRIDES, type AgentOverride } from "./agents.js";
 
 /**
  * - internal-error-before: InternalError, nothing created.
@@ -8,6 +9,8 @@ import { z } from "zod";
  * - non-json: HTTP 200 with a body that is not JSON, nothing created.
  * - slow: the call succeeds after `delayMs` (scripts only).
  * - service-unavailable, request-limit-exceeded: those error answers, nothing created (scripts only).
+ * - agents-change-after: the call is answered as usual, then the script's instances' agents become
+ *   its `agentStatus` (scripts only): an agent that goes offline between the check and the create.
  */
 const FAULT_NAMES = [
   "service-unavailable",
@@ -19,9 +22,13 @@ const FAULT_NAMES = [
   "bad-gateway",
   "non-json",
   "slow",
+  "agents-change-after",
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
-type ProbabilisticFault = Exclude<FaultName, "slow" | "service-unavailable" | "request-limit-exceeded">;
+type ProbabilisticFault = Exclude<
+  FaultName,
+  "slow" | "service-unavailable" | "request-limit-exceeded" | "agents-change-after"
+>;
 
 const probability = z.number().min(0).max(1);
 
@@ -49,12 +56,16 @@ export const faultScriptSchema = z.strictObject({
   fault: z.enum(FAULT_NAMES),
   count: z.number().int().min(1).default(1),
   delayMs: z.number().min(0).max(600_000).default(0),
+  /** agents-change-after: whose agents change, and to what. */
+  instanceIds: z.array(z.string()).max(10_000).default([]),
+  agentStatus: z.enum(AGENT_OVERRIDES).default("Offline"),
 });
 export type FaultScript = z.infer<typeof faultScriptSchema>;
 
 export interface FaultDecision {
   fault: FaultName | undefined;
   delayMs: number;
+  agents?: { instanceIds: string[]; status: AgentOverride };
 }
 
 /** Scripted faults first ("the next N calls of action A get fault F"), then the probabilities. */
@@ -96,7 +107,11 @@ export class FaultPlan {
     if (script) {
       script.count--;
       if (script.count <= 0) this.scripts.splice(this.scripts.indexOf(script), 1);
-      return { fault: script.fault, delayMs: script.delayMs };
+      return {
+        fault: script.fault,
+        delayMs: script.delayMs,
+        agents: { instanceIds: script.instanceIds, status: script.agentStatus },
+      };
     }
     if (!this.settings.actions.includes(action)) return { fault: undefined, delayMs: 0 };
     // One draw across all faults, so their probabilities add up rather than shadow each other.

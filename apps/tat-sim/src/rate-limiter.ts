@@ -13,9 +13,16 @@ export class RateLimiter {
   constructor(
     public limit: number,
     public mode: RateWindowMode,
+    /** Actions with a budget of their own (TAT documents 60/s for DescribeAutomationAgentStatus). */
+    private readonly limits: ReadonlyMap<string, number> = new Map(),
   ) {}
 
-  tryAcquire(key: string, now: number): boolean {
+  /** The calls per second an action allows. */
+  limitOf(action: string): number {
+    return this.limits.get(action) ?? this.limit;
+  }
+
+  tryAcquire(key: string, now: number, limit = this.limit): boolean {
     if (this.mode === "fixed") {
       const second = Math.floor(now / 1000);
       const bucket = this.fixed.get(key);
@@ -23,7 +30,7 @@ export class RateLimiter {
         this.fixed.set(key, { second, count: 1 });
         return true;
       }
-      if (bucket.count >= this.limit) return false;
+      if (bucket.count >= limit) return false;
       bucket.count++;
       return true;
     }
@@ -33,7 +40,7 @@ export class RateLimiter {
       this.accepted.set(key, times);
     }
     while (times.length > 0 && (times[0] ?? now) <= now - 1000) times.shift();
-    if (times.length >= this.limit) return false;
+    if (times.length >= limit) return false;
     times.push(now);
     return true;
   }

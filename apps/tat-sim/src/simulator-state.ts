@@ -1,6 +1,7 @@
 import { createServiceRegistry, metricFactory } from "@tat-bulk/metrics";
 import type { Logger } from "pino";
 import type { Counter, Registry } from "prom-client";
+import { Agents } from "./agents.js";
 import type { SimConfig } from "./env.js";
 import { FaultPlan } from "./faults.js";
 import { InvokerStore } from "./invoker-store.js";
@@ -13,6 +14,7 @@ export interface SimulatorState {
   config: SimConfig;
   logger: Logger;
   world: World;
+  agents: Agents;
   invokers: InvokerStore;
   rate: RateLimiter;
   faults: FaultPlan;
@@ -36,12 +38,17 @@ export function createSimulatorState(config: SimConfig, logger: Logger, world?: 
       this.set(invokers.duplicates);
     },
   );
+  const theWorld = world ?? loadWorld(config.TAT_SIM_WORLD);
   return {
     config,
     logger,
-    world: world ?? loadWorld(config.TAT_SIM_WORLD),
+    world: theWorld,
+    agents: new Agents(theWorld, {
+      offline: config.TAT_SIM_OFFLINE_RATE,
+      missing: config.TAT_SIM_MISSING_RATE,
+    }),
     invokers,
-    rate: new RateLimiter(config.TAT_SIM_RATE_LIMIT, config.TAT_SIM_RATE_WINDOW),
+    rate: new RateLimiter(config.TAT_SIM_RATE_LIMIT, config.TAT_SIM_RATE_WINDOW, config.TAT_SIM_RATE_LIMITS),
     faults: new FaultPlan({
       arrivalJitterMs: config.TAT_SIM_ARRIVAL_JITTER_MS,
       latencyMs: config.TAT_SIM_LATENCY_MS,

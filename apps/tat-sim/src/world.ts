@@ -12,6 +12,8 @@ export interface Command {
 }
 
 export interface World {
+  /** The open world: everything well-formed exists (the unhealthy rates apply to it). */
+  open: boolean;
   command(id: string): Command | undefined;
   /** The agent status of an instance, or undefined when it does not exist. */
   agent(id: string): AgentStatus | undefined;
@@ -21,6 +23,7 @@ export interface World {
 
 /** Everything well-formed exists, every command takes parameters, every agent is online: `npm start` just works. */
 const openWorld: World = {
+  open: true,
   command: (id) =>
     COMMAND_ID_PATTERN.test(id)
       ? { CommandId: id, CommandName: `command-${id}`, EnableParameter: true }
@@ -60,6 +63,7 @@ export function worldFrom(definition: WorldFile): World {
   );
   const agents = new Map(parsed.instances.map((i) => [i.InstanceId, i.AgentStatus]));
   return {
+    open: false,
     command: (id) => commands.get(id),
     agent: (id) => agents.get(id),
     commands: () => [...commands.values()],

@@ -45,16 +45,15 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   });
   // Tencent Cloud counts per action + access region (the endpoint) + account; never the secret itself.
   const account = config.TAT_ACCOUNT ?? config.TENCENTCLOUD_SECRET_ID;
-  const tat = new RateLimitedTat(
-    client,
-    limiter,
-    metrics,
-    `${parseEndpoint(config.TAT_ENDPOINT).host}|${account}`,
-  );
+  const limitOf = (action: string) => config.TAT_RATE_LIMITS.get(action) ?? config.TAT_RATE_LIMIT;
+  const bucketSuffix = `${parseEndpoint(config.TAT_ENDPOINT).host}|${account}`;
+  const tat = new RateLimitedTat(client, limiter, metrics, bucketSuffix, limitOf);
   const chunkJob = new ChunkJob({
     reads: new BatchReads(redis, keys),
     recorder: new ChunkRecorder(new ChunkTransitions(redis, keys), metrics, logger),
     tat,
+    metrics,
+    preflight: config.TAT_PREFLIGHT === "agent-status",
     maxAttempts: config.TAT_MAX_ATTEMPTS,
     retryBaseMs: config.TAT_RETRY_BASE_MS,
     retryMaxMs: config.TAT_RETRY_MAX_MS,

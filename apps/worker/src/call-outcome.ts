@@ -3,13 +3,15 @@ import { classifyError } from "@tat-bulk/tat-api";
 import type { TatCallResult } from "@tat-bulk/tat-client";
 
 /**
- * What a CreateInvoker answer means for its chunk, decided in one place from the error table
- * (packages/tat-api/src/error-codes.ts) and the chunk's attempts.
+ * What a CreateInvoker answer means for the part it sent, decided in one place from the error table
+ * (packages/tat-api/src/error-codes.ts) and the part's attempts.
  */
 export type CallOutcome =
   | { kind: "created"; invokerId: string }
   /** RequestLimitExceeded: refused before anything happened; goes again, costing no attempt. */
   | { kind: "rate-limited"; code: string }
+  /** One of the part's instances is unusable, TAT does not say which; nothing was created. */
+  | { kind: "instance"; error: ChunkError }
   | { kind: "final"; error: ChunkError }
   /** Goes again after a backoff; `mayExist`: look for the invoker first. */
   | { kind: "retry"; error: ChunkError; mayExist: boolean };
@@ -34,6 +36,7 @@ export function callOutcome(
   const error = chunkError(result);
   const { disposition, mayHaveCreated } = classifyError(result.code);
   if (disposition === "rate-limited") return { kind: "rate-limited", code: result.code };
+  if (disposition === "instance") return { kind: "instance", error };
   if (disposition === "final") return { kind: "final", error };
   const mayExist = mayHaveCreated || context.mayExistBefore;
   if (context.attempts >= context.maxAttempts && !mayExist) return { kind: "final", error };

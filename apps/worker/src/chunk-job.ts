@@ -1,17 +1,25 @@
-import type { BatchCallFields, BatchReads, ChunkJobData } from "@tat-bulk/batches";
+import {
+  type BatchCallFields,
+  type BatchReads,
+  type ChunkJobData,
+  FINAL_CHUNK_STATUSES,
+} from "@tat-bulk/batches";
 import { LimiterClosedError } from "@tat-bulk/rate-limit";
 import { classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
+import { checkAgents } from "./agent-check.js";
 import { backoffMs } from "./backoff.js";
-import { callOutcome } from "./call-outcome.js";
-import { tagsForChunk } from "./chunk-identity.js";
+import { afterLostCall, allFailed, checked, created, failed, withFirstPart } from "./chunk-parts.js";
 import { type ChunkOutcome, type ChunkRecorder, DONE, type HeldChunk } from "./chunk-recorder.js";
-import { findChunkInvoker } from "./invoker-finder.js";
+import { findPartInvoker } from "./invoker-finder.js";
+import { PartSender } from "./part-sender.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
 
 export interface ChunkJobDeps {
   reads: BatchReads;
   recorder: ChunkRecorder;
   tat: RateLimitedTat;
+  metrics: WorkerMetrics;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -19,24 +27,37 @@ export interface ChunkJobDeps {
   rateLimitedDelayMs: number;
   /** For a batch record without a Region (the intake always sets one). */
   defaultRegion: string;
+  /** Check agents before each part's first CreateInvoker (TAT_PREFLIGHT=agent-status). */
+  preflight: boolean;
 }
 
 export type { ChunkOutcome } from "./chunk-recorder.js";
 
-const FINAL = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+/** The job's chunk and what every call of its batch repeats. */
+export interface ChunkWork {
+  held: HeldChunk;
+  request: BatchCallFields;
+}
+
 const STAGING_RECHECK_MS = 500;
+type Step = ChunkOutcome | "next";
 
 /**
- * One chunk job, start to end, as explicit steps:
- *   1. load the batch and the chunk (skip what is final, wait for a batch still being written);
- *   2. a cancelled batch: settle the chunk (adopting an invoker an earlier call may have made);
- *   3. look up: an earlier call may have created the invoker; adopt it instead of creating another;
- *   4. check expiry: a ONCE whose InvokeTime passed while it waited fails without a call;
- *   5. send CreateInvoker under the shared rate limit, marking the chunk RUNNING right before;
- *   6. classify the answer and record it.
+ * One chunk job, start to end. It loads the batch and the chunk (skipping what is final, waiting for
+ * a batch still being written), settles a cancelled batch's chunk, then works through the chunk's
+ * parts one step at a time, each step stored before the next:
+ *   1. look up: an earlier call may have created the part's invoker; adopt it instead of another;
+ *   2. check expiry: a ONCE whose InvokeTime passed while it waited fails without a call;
+ *   3. check agents: offline and unreported instances are set aside before the call;
+ *   4. send CreateInvoker under the shared rate limit, classify the answer and record it
+ *      (part-sender.ts: a per-instance failure re-checks or splits the part).
  */
 export class ChunkJob {
-  constructor(private readonly deps: ChunkJobDeps) {}
+  private readonly sender: PartSender;
+
+  constructor(private readonly deps: ChunkJobDeps) {
+    this.sender = new PartSender(deps, (attempt) => this.backoff(attempt));
+  }
 
   async process(job: ChunkJobData): Promise<ChunkOutcome> {
     try {
@@ -55,144 +76,138 @@ export class ChunkJob {
     if (!batch) return DONE;
     if (batch.status === "STAGING") return { kind: "retry", delayMs: STAGING_RECHECK_MS };
     const record = await reads.chunk(job.batchId, job.index);
-    if (!record || FINAL.has(record.status)) return DONE;
-    const held: HeldChunk = { job, record };
-    const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
-    // A chunk still RUNNING when a job picks it up lost its call with its worker: that call counts.
-    if (record.status === "RUNNING") held.record = { ...record, attempts: record.attempts + 1 };
-
-    if (batch.cancelRequested) {
-      const found = held.record.mayExist ? await this.lookUp(held, request) : undefined;
-      if (found?.kind === "found") return this.adopt(held, found.invokerId);
-      return recorder.cancelled(held);
-    }
-    if (held.record.mayExist) {
-      const looked = await this.lookFirst(held, request);
-      if (looked) return looked;
-    }
-    if (this.expired(request)) {
-      return recorder.failed(
-        held,
-        {
-          Code: "InvalidParameterValue.InvokeTimeExpired",
-          Message: `InvokeTime ${request.ScheduleSettings.InvokeTime} passed while the chunk waited`,
-        },
-        false,
-      );
-    }
-    if (held.record.attempts >= this.deps.maxAttempts) {
-      return recorder.failed(
-        held,
-        held.record.error ?? { Code: "InternalError", Message: "No attempts left" },
-        false,
-      );
-    }
-    return this.send(held, request);
-  }
-
-  private lookUp(held: HeldChunk, request: BatchCallFields) {
-    return findChunkInvoker(this.deps.tat, request, {
-      batchId: held.job.batchId,
-      index: held.job.index,
-      instanceIds: held.record.instanceIds,
-      firstSentMs: held.record.firstSentAt ?? 0,
-    });
-  }
-
-  private async adopt(held: HeldChunk, invokerId: string): Promise<ChunkOutcome> {
-    await this.deps.recorder.succeeded(held, invokerId, { adopted: true, callCounts: false });
-    return DONE;
-  }
-
-  /** Step 3: answers the job's outcome when the look settles it, undefined to go on and send. */
-  private async lookFirst(held: HeldChunk, request: BatchCallFields): Promise<ChunkOutcome | undefined> {
-    const found = await this.lookUp(held, request);
-    if (found.kind === "found") return this.adopt(held, found.invokerId);
-    if (found.kind === "absent") return undefined;
-    const { disposition } = classifyError(found.code);
-    if (disposition === "rate-limited") {
-      await this.deps.tat.penalize("DescribeInvokers");
-      return this.deps.recorder.requeue(held, {
-        mayExist: true,
-        countsAttempt: false,
-        delayMs: this.deps.rateLimitedDelayMs,
-        reason: found.code,
-      });
-    }
-    const error = {
-      Code: found.code,
-      Message: "Could not look for an invoker created by an earlier attempt",
+    if (!record || FINAL_CHUNK_STATUSES.has(record.status)) return DONE;
+    const work: ChunkWork = {
+      held: { job, record },
+      request: { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion },
     };
-    const attempts = held.record.attempts + 1;
-    if (disposition === "final" || attempts >= this.deps.maxAttempts)
-      return this.deps.recorder.failed(held, error, true);
-    return this.deps.recorder.requeue(held, {
-      error,
-      mayExist: true,
-      countsAttempt: true,
-      delayMs: this.backoff(attempts),
-      reason: found.code,
+    if (record.status === "RUNNING" && (await recorder.save(work.held, afterLostCall(record))) !== "ok")
+      return DONE;
+    if (batch.cancelRequested) return this.cancelled(work);
+    for (;;) {
+      const step = await this.step(work);
+      if (step !== "next") return step;
+    }
+  }
+
+  /** The batch's cancel was asked: parts whose invoker may exist are looked up, the rest cancelled. */
+  private async cancelled(work: ChunkWork): Promise<ChunkOutcome> {
+    let chunk = work.held.record;
+    const kept = [];
+    for (const part of chunk.parts) {
+      const found = part.mayExist ? await this.lookUp(work, part) : undefined;
+      if (found?.kind === "found") {
+        this.deps.metrics.invokersAdopted.inc();
+        chunk = created(withFirstPart(chunk, part), found.invokerId, found.instanceIds);
+      } else kept.push(part);
+    }
+    const pending = kept.flatMap((part) => part.instanceIds);
+    const cancelled = {
+      instanceIds: pending,
+      code: "Cancelled",
+      message: "The batch was cancelled before these instances were sent",
+    };
+    return this.deps.recorder.finish(work.held, {
+      ...chunk,
+      parts: [],
+      cancelled: pending.length ? cancelled : undefined,
     });
   }
 
-  /** Step 4. */
+  private async step(work: ChunkWork): Promise<Step> {
+    const { recorder } = this.deps;
+    const chunk = work.held.record;
+    const part = chunk.parts[0];
+    if (!part) return recorder.finish(work.held, chunk);
+    if (part.mayExist) return this.lookFirst(work);
+    if (this.expired(work.request)) {
+      const error = {
+        Code: "InvalidParameterValue.InvokeTimeExpired",
+        Message: `InvokeTime ${work.request.ScheduleSettings.InvokeTime} passed while the chunk waited`,
+      };
+      return recorder.finish(work.held, allFailed(chunk, error));
+    }
+    if (this.deps.preflight && !part.checked) return this.check(work);
+    if (part.attempts >= this.deps.maxAttempts) {
+      const error = chunk.error ?? { Code: "InternalError", Message: "No attempts left" };
+      return (await recorder.save(work.held, failed(chunk, error))) === "ok" ? "next" : DONE;
+    }
+    const sent = await this.sender.send(work);
+    return sent === "cancelled" ? this.cancelled(work) : sent;
+  }
+
+  private lookUp(work: ChunkWork, part = work.held.record.parts[0]) {
+    if (!part) throw new Error("no part to look up");
+    return findPartInvoker(this.deps.tat, work.request, {
+      batchId: work.held.job.batchId,
+      index: work.held.job.index,
+      key: part.key,
+      instanceIds: part.instanceIds,
+      firstSentMs: part.firstSentAt ?? 0,
+    });
+  }
+
+  /** Step 1. */
+  private async lookFirst(work: ChunkWork): Promise<Step> {
+    const { recorder, maxAttempts } = this.deps;
+    const chunk = work.held.record;
+    const part = chunk.parts[0];
+    if (!part) return "next";
+    const found = await this.lookUp(work);
+    let next = chunk;
+    if (found.kind === "found") {
+      this.deps.metrics.invokersAdopted.inc();
+      next = created(chunk, found.invokerId, found.instanceIds);
+    } else if (found.kind === "absent") {
+      // Nothing was created: a part out of attempts fails for sure; any other goes again.
+      next = withFirstPart(chunk, { ...part, mayExist: false });
+    } else {
+      const { disposition } = classifyError(found.code);
+      if (disposition === "rate-limited") {
+        await this.deps.tat.penalize("DescribeInvokers");
+        return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, found.code);
+      }
+      const error = {
+        Code: found.code,
+        Message: "Could not look for an invoker created by an earlier attempt",
+      };
+      const attempts = part.attempts + 1;
+      if (disposition === "final" || attempts >= maxAttempts) next = failed(chunk, error, true);
+      else {
+        const retried = withFirstPart({ ...chunk, error }, { ...part, attempts });
+        return recorder.requeue(work.held, retried, this.backoff(attempts), found.code);
+      }
+    }
+    return (await recorder.save(work.held, next)) === "ok" ? "next" : DONE;
+  }
+
+  /** Step 2. */
   private expired(request: BatchCallFields): boolean {
     const { Policy, InvokeTime } = request.ScheduleSettings;
     const invokeTime = Policy === "ONCE" && InvokeTime ? parseInvokeTime(InvokeTime) : undefined;
     return invokeTime !== undefined && isInvokeTimeExpired(invokeTime, new Date());
   }
 
-  /** Steps 5 and 6. */
-  private async send(held: HeldChunk, request: BatchCallFields): Promise<ChunkOutcome> {
-    const { tat, recorder, maxAttempts } = this.deps;
-    const mayExistBefore = held.record.mayExist;
-    const marked: { as: "ok" | "cancelled" | "lost" } = { as: "lost" };
-    const params = {
-      Name: request.Name,
-      Type: request.Type,
-      CommandId: request.CommandId,
-      InstanceIds: held.record.instanceIds,
-      ScheduleSettings: request.ScheduleSettings,
-      Tags: tagsForChunk(request, held.job.batchId, held.job.index),
-      ...(request.Username !== undefined ? { Username: request.Username } : {}),
-      ...(request.Parameters !== undefined ? { Parameters: request.Parameters } : {}),
-    };
-    // From the RUNNING mark on, until TAT answers, the invoker may exist: a crash now means a look next time.
-    const result = await tat.call<{ InvokerId: string }>(
-      "CreateInvoker",
-      request.Region,
-      params,
-      async () => {
-        marked.as = await recorder.sending(held);
-        return marked.as === "ok";
-      },
-    );
-    if (!result) return marked.as === "cancelled" ? recorder.cancelled(held) : DONE;
-    const attempts = held.record.attempts + 1;
-    const outcome = callOutcome(result, { mayExistBefore, attempts, maxAttempts });
-    switch (outcome.kind) {
-      case "created":
-        await recorder.succeeded(held, outcome.invokerId, { adopted: false, callCounts: true });
-        return DONE;
-      case "rate-limited":
-        await tat.penalize("CreateInvoker");
-        return recorder.requeue(held, {
-          mayExist: mayExistBefore,
-          countsAttempt: false,
-          delayMs: this.deps.rateLimitedDelayMs,
-          reason: outcome.code,
-        });
-      case "final":
-        return recorder.failed(held, outcome.error, true);
-      case "retry":
-        return recorder.requeue(held, {
-          error: outcome.error,
-          mayExist: outcome.mayExist,
-          countsAttempt: true,
-          delayMs: this.backoff(attempts),
-          reason: outcome.error.Code,
-        });
+  /** Step 3. */
+  private async check(work: ChunkWork): Promise<Step> {
+    const { recorder, metrics } = this.deps;
+    const chunk = work.held.record;
+    const part = chunk.parts[0];
+    if (!part) return "next";
+    const result = await checkAgents(this.deps.tat, work.request.Region, part.instanceIds);
+    metrics.agentChecks.inc({ outcome: result.kind });
+    let next = chunk;
+    if (result.kind === "checked") next = checked(chunk, result.online, result.setAside, "checked");
+    else if (result.kind === "unavailable" || part.attempts + 1 >= this.deps.maxAttempts) {
+      // Without the check the part still goes: a per-instance failure is then isolated by splitting.
+      next = withFirstPart(chunk, { ...part, checked: true });
+    } else {
+      if (result.rateLimited) await this.deps.tat.penalize("DescribeAutomationAgentStatus");
+      const delayMs = result.rateLimited ? this.deps.rateLimitedDelayMs : this.backoff(part.attempts + 1);
+      const attempts = part.attempts + (result.rateLimited ? 0 : 1);
+      return recorder.requeue(work.held, withFirstPart(chunk, { ...part, attempts }), delayMs, result.code);
     }
+    return (await recorder.save(work.held, next)) === "ok" ? "next" : DONE;
   }
 
   private backoff(attempt: number): number {

@@ -1,4 +1,10 @@
-import type { ChunkError, ChunkJobData, ChunkRecord, ChunkTransitions } from "@tat-bulk/batches";
+import {
+  type ChunkJobData,
+  type ChunkRecord,
+  type ChunkTransitions,
+  FINAL_CHUNK_STATUSES,
+  finalStatusOf,
+} from "@tat-bulk/batches";
 import type { Logger } from "pino";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -8,26 +14,16 @@ export interface HeldChunk {
   record: ChunkRecord;
 }
 
-/** Put the chunk back in the queue: what changed, and when it goes again. */
-export interface Requeue {
-  /** The error that made it go again (kept for the record when attempts run out later). */
-  error?: ChunkError;
-  /** Whether the next worker must look for an invoker before creating one. */
-  mayExist: boolean;
-  /** Whether the call this follows counts against the attempt limit. */
-  countsAttempt: boolean;
-  delayMs: number;
-  /** The metric label: the code or class that caused it. */
-  reason: string;
-}
-
 export type ChunkOutcome = { kind: "done" } | { kind: "retry"; delayMs: number };
 export const DONE: ChunkOutcome = { kind: "done" };
+
+/** Why a write did not happen: the batch's cancel was asked (before a send), or another writer won. */
+export type SaveResult = "ok" | "cancelled" | "lost";
 
 /**
  * Every change the worker makes to a chunk, each one atomic step in Redis (ChunkTransitions), with
  * the metrics and logs that go with it. A write that loses to another writer (a version conflict)
- * changes nothing; the job ends and the chunk's state is whatever the winner wrote.
+ * changes nothing, and the job ends: the chunk's state is whatever the winner wrote.
  */
 export class ChunkRecorder {
   constructor(
@@ -36,72 +32,21 @@ export class ChunkRecorder {
     private readonly logger: Logger,
   ) {}
 
-  /** Right before a call leaves: RUNNING, "look first", unless the batch's cancel was asked. */
-  async sending(held: HeldChunk): Promise<"ok" | "cancelled" | "lost"> {
-    const next: ChunkRecord = {
-      ...held.record,
-      status: "RUNNING",
-      mayExist: true,
-      firstSentAt: held.record.firstSentAt ?? Date.now(),
-    };
-    const result = await this.write(held, next, true);
-    return result === "ok" ? "ok" : result === "cancelled" ? "cancelled" : "lost";
-  }
-
-  async succeeded(held: HeldChunk, invokerId: string, how: { adopted: boolean; callCounts: boolean }) {
-    if (how.adopted) {
-      this.metrics.invokersAdopted.inc();
-      this.logger.info({ batchId: held.job.batchId, chunk: held.job.index, invokerId }, "adopted");
+  /** Stores `next` in place of what the job holds. */
+  async save(
+    held: HeldChunk,
+    next: ChunkRecord,
+    options: { abortIfCancelled?: boolean } = {},
+  ): Promise<SaveResult> {
+    const before = held.record;
+    const result = await this.transitions.write(held.job.batchId, held.job.index, before, next, options);
+    if (result.kind === "cancelled") return "cancelled";
+    if (result.kind !== "ok") {
+      this.logger.warn({ ...held.job, result: result.kind }, "chunk changed under this job; leaving it");
+      return "lost";
     }
-    const { error: _e, ...rest } = held.record;
-    const next: ChunkRecord = {
-      ...rest,
-      status: "SUCCEEDED",
-      attempts: rest.attempts + (how.callCounts ? 1 : 0),
-      invokerId,
-      mayExist: false,
-      doneAt: Date.now(),
-    };
-    await this.finish(held, next, "Success");
-  }
-
-  async failed(held: HeldChunk, error: ChunkError, callCounts: boolean): Promise<ChunkOutcome> {
-    const next: ChunkRecord = {
-      ...held.record,
-      status: "FAILED",
-      attempts: held.record.attempts + (callCounts ? 1 : 0),
-      error,
-      mayExist: false,
-    };
-    await this.finish(held, next, error.Code);
-    return DONE;
-  }
-
-  async cancelled(held: HeldChunk): Promise<ChunkOutcome> {
-    const { error: _e, ...rest } = held.record;
-    await this.finish(held, { ...rest, status: "CANCELLED", mayExist: false }, "Cancelled");
-    return DONE;
-  }
-
-  async requeue(held: HeldChunk, requeue: Requeue): Promise<ChunkOutcome> {
-    const { error: _e, ...rest } = held.record;
-    await this.write(held, {
-      ...rest,
-      status: "QUEUED",
-      attempts: rest.attempts + (requeue.countsAttempt ? 1 : 0),
-      mayExist: requeue.mayExist,
-      ...(requeue.error ? { error: requeue.error } : {}),
-    });
-    this.metrics.chunkRetries.inc({ reason: requeue.reason });
-    return { kind: "retry", delayMs: requeue.delayMs };
-  }
-
-  /** A final status, counted by `code` (Success, Cancelled, or the error's code). */
-  private async finish(held: HeldChunk, next: ChunkRecord, code: string): Promise<void> {
-    const result = await this.transitions.write(held.job.batchId, held.job.index, held.record, next);
-    if (result.kind !== "ok") return;
     held.record = result.record;
-    this.metrics.chunksFinished.inc({ status: next.status, code });
+    this.count(before, result.record);
     if (result.finished) {
       const seconds = (Date.now() - result.finished.createdAtMs) / 1000;
       this.metrics.batchDuration.observe({ status: result.finished.status }, seconds);
@@ -110,13 +55,47 @@ export class ChunkRecorder {
         "batch finished",
       );
     }
+    return "ok";
   }
 
-  private async write(held: HeldChunk, next: ChunkRecord, abortIfCancelled = false) {
-    const result = await this.transitions.write(held.job.batchId, held.job.index, held.record, next, {
-      abortIfCancelled,
-    });
-    if (result.kind === "ok") held.record = result.record;
-    return result.kind;
+  /** Nothing left to send: the chunk's final status from its instances. */
+  async finish(held: HeldChunk, next: ChunkRecord): Promise<ChunkOutcome> {
+    const { error, ...rest } = next;
+    const status = finalStatusOf(next);
+    // A chunk that ended well keeps no error from the retries on its way.
+    const kept = status === "SUCCEEDED" || !error ? {} : { error };
+    await this.save(held, { ...rest, ...kept, parts: [], status, doneAt: Date.now() });
+    return DONE;
+  }
+
+  /** Back to the queue, to go again after `delayMs`. */
+  async requeue(held: HeldChunk, next: ChunkRecord, delayMs: number, reason: string): Promise<ChunkOutcome> {
+    const saved = await this.save(held, { ...next, status: "QUEUED" });
+    if (saved !== "ok") return DONE;
+    this.metrics.chunkRetries.inc({ reason });
+    return { kind: "retry", delayMs };
+  }
+
+  /** The instances this write settled, by outcome and code; and the chunk, when it became final. */
+  private count(before: ChunkRecord, after: ChunkRecord): void {
+    const created = after.invokers
+      .slice(before.invokers.length)
+      .reduce((n, v) => n + v.instanceIds.length, 0);
+    if (created > 0) this.metrics.instancesFinished.inc({ status: "SUCCEEDED", code: "Success" }, created);
+    for (const failed of after.failed.slice(before.failed.length)) {
+      this.metrics.instancesFinished.inc({ status: "FAILED", code: failed.code });
+    }
+    const cancelled =
+      (after.cancelled?.instanceIds.length ?? 0) - (before.cancelled?.instanceIds.length ?? 0);
+    if (cancelled > 0 && after.cancelled) {
+      this.metrics.instancesFinished.inc({ status: "CANCELLED", code: after.cancelled.code }, cancelled);
+    }
+    if (FINAL_CHUNK_STATUSES.has(after.status) && !FINAL_CHUNK_STATUSES.has(before.status)) {
+      const code =
+        after.status === "SUCCEEDED"
+          ? "Success"
+          : (after.error?.Code ?? after.failed[0]?.code ?? after.cancelled?.code ?? "");
+      this.metrics.chunksFinished.inc({ status: after.status, code });
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { envField, listenEnv, parseEnv, sharedEnv, tatRateLimitField, z } from "@tat-bulk/config";
+import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 
 /** Every variable the worker reads; the README's configuration table mirrors this. */
 export const workerEnvSchema = z.object({
@@ -14,6 +15,12 @@ export const workerEnvSchema = z.object({
   TAT_ACCOUNT: z.string().optional(),
   /** Calls per second per action, shared by every replica. */
   TAT_RATE_LIMIT: tatRateLimitField(),
+  /** Actions whose budget differs from TAT_RATE_LIMIT, as `Action=calls,…` (TAT documents 60/s for the agent check). */
+  TAT_RATE_LIMITS: envField
+    .actionRates()
+    .default(new Map([[AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND]])),
+  /** Check agents with DescribeAutomationAgentStatus before CreateInvoker (`off`: send and isolate failures by splitting). */
+  TAT_PREFLIGHT: z.enum(["agent-status", "off"]).default("agent-status"),
   /** Extra window length that absorbs jitter between our send time and TAT's arrival clock. */
   TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(35),
   /** How long all senders pause after a RequestLimitExceeded. */

@@ -1,23 +1,23 @@
 import type { BatchCallFields } from "@tat-bulk/batches";
-import { type DescribedInvoker, matchesChunk } from "./chunk-identity.js";
+import { type DescribedInvoker, matchesPart, type PartRef } from "./chunk-identity.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
 
 const PAGE = 100;
 
 export type FindResult =
-  | { kind: "found"; invokerId: string }
+  | { kind: "found"; invokerId: string; instanceIds: string[] }
   | { kind: "absent" }
   | { kind: "unknown"; code: string };
 
 /**
- * Looks for the invoker an earlier attempt of this chunk may have created: DescribeInvokers by
+ * Looks for the invoker an earlier call of this part may have created: DescribeInvokers by
  * command-id, every page (TAT lists newest first, so invokers created while we page push older
  * ones to later pages: some are read twice, none is missed), under DescribeInvokers' own limit.
  */
-export async function findChunkInvoker(
+export async function findPartInvoker(
   tat: RateLimitedTat,
   request: BatchCallFields,
-  chunk: { batchId: string; index: number; instanceIds: readonly string[]; firstSentMs: number },
+  part: PartRef & { instanceIds: readonly string[]; firstSentMs: number },
 ): Promise<FindResult> {
   let total = Number.POSITIVE_INFINITY;
   for (let offset = 0; offset < total; offset += PAGE) {
@@ -28,10 +28,8 @@ export async function findChunkInvoker(
     );
     if (!page?.ok) return { kind: "unknown", code: page?.code ?? "NetworkError" };
     total = page.response.TotalCount;
-    const match = page.response.InvokerSet.find((invoker) =>
-      matchesChunk(invoker, request, chunk.batchId, chunk.index, chunk.instanceIds, chunk.firstSentMs),
-    );
-    if (match) return { kind: "found", invokerId: match.InvokerId };
+    const match = page.response.InvokerSet.find((invoker) => matchesPart(invoker, request, part));
+    if (match) return { kind: "found", invokerId: match.InvokerId, instanceIds: match.InstanceIds ?? [] };
     if (page.response.InvokerSet.length === 0) break;
   }
   return { kind: "absent" };

@@ -13,6 +13,8 @@ export class RateLimitedTat {
     private readonly limiter: SharedRateLimiter,
     private readonly metrics: WorkerMetrics,
     private readonly bucketSuffix: string,
+    /** Calls per second each action allows (TAT budgets them separately). */
+    private readonly limitOf: (action: string) => number,
   ) {}
 
   bucket(action: string): string {
@@ -29,7 +31,7 @@ export class RateLimitedTat {
     params: Record<string, unknown>,
     beforeSend?: () => Promise<boolean>,
   ): Promise<TatCallResult<T> | undefined> {
-    const waitedMs = await this.limiter.acquire(this.bucket(action));
+    const waitedMs = await this.limiter.acquire(this.bucket(action), this.limitOf(action));
     this.metrics.rateLimitWait.observe({ action }, waitedMs / 1000);
     if (beforeSend && !(await beforeSend())) return undefined;
     const end = this.metrics.apiDuration.startTimer({ action });

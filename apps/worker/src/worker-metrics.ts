@@ -40,6 +40,21 @@ export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; ra
       "Chunks that reached a final status, by status and error code (Success when succeeded).",
       ["status", "code"],
     ),
+    instancesFinished: metric.counter(
+      "tat_bulk_instances_finished_total",
+      "Instances that reached a final outcome, by status and code (Success when in an invoker).",
+      ["status", "code"],
+    ),
+    agentChecks: metric.counter(
+      "tat_bulk_agent_checks_total",
+      "Agent checks before CreateInvoker, by outcome: checked, unavailable (went on without), retried.",
+      ["outcome"],
+    ),
+    splits: metric.counter(
+      "tat_bulk_part_splits_total",
+      "Parts split in two after a per-instance failure TAT did not pin down, by code.",
+      ["code"],
+    ),
     chunkRetries: metric.counter(
       "tat_bulk_chunk_retries_total",
       "Chunk calls sent again, by reason (the error code or class that caused it).",

@@ -117,9 +117,6 @@ describe("worker: retries", () => {
 describe("worker: final errors are not retried", () => {
   it.each([
     ["ResourceNotFound.CommandNotFound", { CommandId: "cmd-zzzzzzzz" }, cvmIds(2)],
-    ["ResourceNotFound.InstanceNotFound", {}, ["ins-zzzzzzzz"]],
-    ["ResourceUnavailable.AgentNotInstalled", {}, ["ins-noagent1"]],
-    ["ResourceUnavailable.AgentStatusNotOnline", {}, ["ins-offline1"]],
     [
       "InvalidParameterValue.ParameterDisabled",
       { CommandId: "cmd-noparams", Parameters: '{"a":"b"}' },
@@ -238,12 +235,14 @@ describe("worker: schedule and cancel", () => {
     // Chunk 1 as an ambiguous attempt leaves it: sent, back in the queue, "look first"; its invoker exists at TAT.
     const one = await store.reads.chunk(batchId, 1);
     if (!one) throw new Error("no chunk 1");
-    await store.transitions.write(batchId, 1, one, {
-      ...one,
+    const parts = one.parts.map((part) => ({
+      ...part,
+      checked: true,
       mayExist: true,
       firstSentAt: Date.now(),
       attempts: 1,
-    });
+    }));
+    await store.transitions.write(batchId, 1, one, { ...one, parts, attempts: 1 });
     const client = new TatClient({
       endpoint: stack.simUrl,
       secretId: SECRET_ID,
@@ -254,7 +253,7 @@ describe("worker: schedule and cancel", () => {
       ...baseRequest,
       Region: undefined,
       InstanceIds: cvmIds(300).slice(100, 200),
-      Tags: [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue(batchId, 1) }],
+      Tags: [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue({ batchId, index: 1, key: "" }) }],
     });
     client.close();
 

@@ -3,7 +3,7 @@ import { TatClient } from "@tat-bulk/tat-client";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHUNK_TAG_KEY, chunkTagValue } from "../src/chunk-identity.js";
-import { findChunkInvoker } from "../src/invoker-finder.js";
+import { findPartInvoker } from "../src/invoker-finder.js";
 import { RateLimitedTat } from "../src/rate-limited-tat.js";
 import { createWorkerMetrics } from "../src/worker-metrics.js";
 import { baseRequest, cvmIds, SECRET_ID, SECRET_KEY, type Stack, startStack } from "./worker-harness.js";
@@ -29,7 +29,7 @@ beforeAll(async () => {
     windowMs: 1000,
     penaltyMs: 0,
   });
-  tat = new RateLimitedTat(client, limiter, createWorkerMetrics(), "test");
+  tat = new RateLimitedTat(client, limiter, createWorkerMetrics(), "test", () => 1000);
 });
 afterAll(async () => {
   limiter.close();
@@ -46,35 +46,46 @@ const create = (ids: string[], tags: Array<{ Key: string; Value: string }>) =>
     Tags: tags,
   });
 
-describe("findChunkInvoker", () => {
+const part = (index: number, key = "", firstSentMs = Date.now() - 60_000) => ({
+  batchId: "bat-0000000000000001",
+  index,
+  key,
+  instanceIds: cvmIds(3),
+  firstSentMs,
+});
+
+describe("findPartInvoker", () => {
   it("reads every page: finds the oldest invoker behind 250 newer ones of the same command", async () => {
     await stack.admin("POST", "/reset");
-    const target = await create(cvmIds(3), [
-      { Key: CHUNK_TAG_KEY, Value: chunkTagValue("bat-0000000000000001", 7) },
-    ]);
+    const target = await create(cvmIds(3), [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue(part(7)) }]);
     for (let i = 0; i < 250; i++) {
       await create(cvmIds(1, 100 + i), [
-        { Key: CHUNK_TAG_KEY, Value: chunkTagValue("bat-0000000000000002", i) },
+        { Key: CHUNK_TAG_KEY, Value: chunkTagValue({ batchId: "bat-0000000000000002", index: i, key: "" }) },
       ]);
     }
-    const found = await findChunkInvoker(tat, baseRequest, {
-      batchId: "bat-0000000000000001",
-      index: 7,
+    const found = await findPartInvoker(tat, baseRequest, part(7));
+    expect(found).toEqual({
+      kind: "found",
+      invokerId: target.ok ? target.response.InvokerId : "",
       instanceIds: cvmIds(3),
-      firstSentMs: Date.now() - 60_000,
     });
-    expect(found).toEqual({ kind: "found", invokerId: target.ok ? target.response.InvokerId : "" });
     expect((await stack.admin("GET", "/stats")).calls.DescribeInvokers).toEqual({ Success: 3 });
   });
 
-  it("answers absent after reading every page when no invoker carries the chunk's tag", async () => {
-    const found = await findChunkInvoker(tat, baseRequest, {
-      batchId: "bat-0000000000000001",
-      index: 8,
-      instanceIds: cvmIds(3),
-      firstSentMs: Date.now() - 60_000,
+  it("tells a split part's invoker from its chunk's and its sibling's", async () => {
+    await stack.admin("POST", "/reset");
+    await create(cvmIds(3), [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue(part(9, "0")) }]);
+    const sibling = await create(cvmIds(3), [{ Key: CHUNK_TAG_KEY, Value: chunkTagValue(part(9, "1")) }]);
+    expect(chunkTagValue(part(9, "1"))).toBe("bat-0000000000000001/9/1");
+    expect(await findPartInvoker(tat, baseRequest, part(9, "1"))).toMatchObject({
+      kind: "found",
+      invokerId: sibling.ok ? sibling.response.InvokerId : "",
     });
-    expect(found).toEqual({ kind: "absent" });
+    expect(await findPartInvoker(tat, baseRequest, part(9))).toEqual({ kind: "absent" });
+  });
+
+  it("answers absent after reading every page when no invoker carries the part's tag", async () => {
+    expect(await findPartInvoker(tat, baseRequest, part(8))).toEqual({ kind: "absent" });
   });
 
   it("answers unknown with the code when DescribeInvokers fails", async () => {
@@ -82,12 +93,9 @@ describe("findChunkInvoker", () => {
       action: "DescribeInvokers",
       fault: "internal-error-before",
     });
-    const found = await findChunkInvoker(tat, baseRequest, {
-      batchId: "bat-0000000000000001",
-      index: 7,
-      instanceIds: cvmIds(3),
-      firstSentMs: 0,
+    expect(await findPartInvoker(tat, baseRequest, part(7, "", 0))).toEqual({
+      kind: "unknown",
+      code: "InternalError",
     });
-    expect(found).toEqual({ kind: "unknown", code: "InternalError" });
   });
 });

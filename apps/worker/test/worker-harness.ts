@@ -4,6 +4,7 @@ import {
   type Batches,
   type BatchSummary,
   type ChunkView,
+  type InstanceView,
   openBatches,
 } from "@tat-bulk/batches";
 import { once, SIMULATOR_CREDENTIALS } from "@tat-bulk/config";
@@ -49,6 +50,10 @@ export interface Stack {
   /** Polls until the batch is final; `on` reads it from another queue's store. */
   waitForBatch(batchId: string, timeoutMs?: number, on?: Batches): Promise<BatchSummary>;
   chunks(batchId: string): Promise<ChunkView[]>;
+  /** Every instance of the batch with its outcome (the instances route's rows). */
+  instances(batchId: string, on?: Batches): Promise<InstanceView[]>;
+  /** A queue of its own with a worker of its own (with these settings) draining it. */
+  lane(workerOverrides?: Record<string, string>): Promise<{ store: Batches; worker: WorkerApp }>;
   admin<T = SimStats>(method: string, path: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
 }
@@ -133,6 +138,15 @@ export async function startStack(
     },
     async chunks(batchId) {
       return (await store.reads.chunkPage(batchId, { offset: 0, limit: 10_000 })).items;
+    },
+    async instances(batchId, on = store) {
+      return (await on.reads.instancePage(batchId, { offset: 0, limit: 100_000 })).items;
+    },
+    async lane(workerOverrides = {}) {
+      const name = `${queueName}-${randomBytes(3).toString("hex")}`;
+      const laneStore = storeFor(name);
+      const worker = await stack.startWorker({ ...workerOverrides, QUEUE_NAME: name });
+      return { store: laneStore, worker };
     },
     admin<T>(method: string, path: string, body?: unknown) {
       return callAdmin<T>(method, path, body);

@@ -73,6 +73,31 @@ describe("worker process signals", () => {
     expect((await s.admin("GET", "/stats")).invokers).toBe(1);
   }, 30_000);
 
+  it("SIGKILL in the middle of splitting a chunk: the rescuer adopts the hung part's invoker and isolates the rest", async () => {
+    stack = await startStack();
+    const s = stack;
+    const ids = cvmIds(16);
+    await s.admin("POST", "/agents", { InstanceIds: [ids[3]], AgentStatus: "Vanished" });
+    // Calls 1-3 fail on the vanished instance (16, its 8, its 4); call 4, the pair without it, is
+    // created at TAT and never answered.
+    await s.admin("POST", "/faults/script", { action: "CreateInvoker", fault: "slow", count: 3 });
+    await s.admin("POST", "/faults/script", { action: "CreateInvoker", fault: "hang-after" });
+    const doomed = await spawn(s);
+    const batchId = await s.submit(ids);
+    await waitFor(
+      "the hung call",
+      async () => (await s.admin("GET", "/stats")).calls.CreateInvoker?.Timeout === 1,
+    );
+    await doomed.stop("SIGKILL");
+    const rescuer = await spawn(s);
+    expect(await s.waitForBatch(batchId, 30_000)).toMatchObject({ Instances: { Succeeded: 15, Failed: 1 } });
+    const stats = await s.admin("GET", "/stats");
+    expect(stats.duplicates).toBe(0);
+    const held = (await s.admin<{ invokers: Array<{ InstanceIds: string[] }> }>("GET", "/invokers")).invokers;
+    expect(held.flatMap((i) => i.InstanceIds).sort()).toEqual(ids.filter((id) => id !== ids[3]).sort());
+    expect(await scrapeCounter(rescuer.ready, "tat_bulk_invokers_adopted_total")).toBe(1);
+  }, 45_000);
+
   it("SIGKILL while TAT holds an already-created call loses no chunk, duplicates none, and counts an adoption", async () => {
     stack = await startStack();
     const s = stack;

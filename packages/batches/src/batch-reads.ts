@@ -1,12 +1,29 @@
 import type { RedisClient } from "@tat-bulk/redis";
-import type { BatchCallFields, BatchStatus, BatchSummary, ChunkStatus, ChunkView } from "./batch-types.js";
-import { CHUNK_COUNTER_FIELDS, type ChunkRecord, chunkView, decodeChunk } from "./chunk-record.js";
+import type {
+  BatchCallFields,
+  BatchStatus,
+  BatchSummary,
+  ChunkStatus,
+  ChunkView,
+  InstanceStatus,
+  InstanceView,
+} from "./batch-types.js";
+import { decodeChunk } from "./chunk-codec.js";
+import type { ChunkRecord } from "./chunk-record.js";
+import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS } from "./chunk-tally.js";
+import { chunkView, instanceViews } from "./chunk-view.js";
 import type { RedisKeys } from "./keys.js";
 
 export interface ChunkPageQuery {
   offset: number;
   limit: number;
   status?: ChunkStatus;
+}
+
+export interface InstancePageQuery {
+  offset: number;
+  limit: number;
+  status?: InstanceStatus;
 }
 
 /** What a worker needs of a batch, STAGING included: status, cancel flag and the call's fields. */
@@ -24,6 +41,11 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
   const status = h.status as BatchStatus | undefined;
   if (!status || status === "STAGING" || !h.request) return undefined;
   const count = (s: ChunkStatus) => int(h[CHUNK_COUNTER_FIELDS[s]]);
+  const instances = {
+    Succeeded: int(h[INSTANCE_COUNTER_FIELDS.SUCCEEDED]),
+    Failed: int(h[INSTANCE_COUNTER_FIELDS.FAILED]),
+    Cancelled: int(h[INSTANCE_COUNTER_FIELDS.CANCELLED]),
+  };
   return {
     BatchId: batchId,
     Status: status,
@@ -34,8 +56,13 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
       Queued: count("QUEUED"),
       Running: count("RUNNING"),
       Succeeded: count("SUCCEEDED"),
+      PartiallyFailed: count("PARTIALLY_FAILED"),
       Failed: count("FAILED"),
       Cancelled: count("CANCELLED"),
+    },
+    Instances: {
+      ...instances,
+      Pending: int(h.instanceCount) - instances.Succeeded - instances.Failed - instances.Cancelled,
     },
     CreatedAt: iso(h.createdAt) ?? "",
     UpdatedAt: iso(h.updatedAt) ?? "",
@@ -89,6 +116,21 @@ export class BatchReads {
       if (chunk.status === query.status) matching.push(chunkView(index, chunk));
     }
     matching.sort((a, b) => a.Index - b.Index);
+    return { total: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
+  }
+
+  /** The batch's instances with their outcomes, in chunk order, filtered and paged. */
+  async instancePage(
+    batchId: string,
+    query: InstancePageQuery,
+  ): Promise<{ total: number; items: InstanceView[] }> {
+    const chunks = [...(await this.allChunks(batchId))].sort(([a], [b]) => a - b);
+    const matching: InstanceView[] = [];
+    for (const [, chunk] of chunks) {
+      for (const view of instanceViews(chunk)) {
+        if (query.status === undefined || view.Status === query.status) matching.push(view);
+      }
+    }
     return { total: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
   }
 

@@ -1,7 +1,25 @@
 import type { InstanceType, InvokerBatchRequest } from "@tat-bulk/tat-api";
 
-export const CHUNK_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"] as const;
+/**
+ * A chunk is QUEUED (waiting, also between retries), RUNNING (a call in flight), or final:
+ * SUCCEEDED (every instance has its invoker), PARTIALLY_FAILED (some do, others failed), FAILED
+ * (none does), CANCELLED (the batch stopped before its instances were all sent).
+ */
+export const CHUNK_STATUSES = [
+  "QUEUED",
+  "RUNNING",
+  "SUCCEEDED",
+  "PARTIALLY_FAILED",
+  "FAILED",
+  "CANCELLED",
+] as const;
 export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
+export const FINAL_CHUNK_STATUSES: ReadonlySet<ChunkStatus> = new Set([
+  "SUCCEEDED",
+  "PARTIALLY_FAILED",
+  "FAILED",
+  "CANCELLED",
+]);
 
 /** STAGING is internal: a batch being written is invisible until its jobs are all in the queue. */
 export const BATCH_STATUSES = [
@@ -14,6 +32,10 @@ export const BATCH_STATUSES = [
   "CANCELLED",
 ] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** An instance's outcome: SUCCEEDED when it is in an invoker, FAILED or CANCELLED with a reason, else PENDING. */
+export const INSTANCE_STATUSES = ["SUCCEEDED", "FAILED", "PENDING", "CANCELLED"] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
 export interface ChunkError {
   Code: string;
@@ -28,7 +50,15 @@ export interface BatchCounts {
   Queued: number;
   Running: number;
   Succeeded: number;
+  PartiallyFailed: number;
   Failed: number;
+  Cancelled: number;
+}
+
+export interface InstanceCounts {
+  Succeeded: number;
+  Failed: number;
+  Pending: number;
   Cancelled: number;
 }
 
@@ -39,6 +69,7 @@ export interface BatchSummary {
   ChunkCount: number;
   DuplicatesRemoved: number;
   Counts: BatchCounts;
+  Instances: InstanceCounts;
   CreatedAt: string;
   UpdatedAt: string;
   StartedAt: string | null;
@@ -52,9 +83,20 @@ export interface ChunkView {
   InstanceType: InstanceType;
   InstanceIds: string[];
   Status: ChunkStatus;
+  /** The chunk's first invoker (several after a split: see Invokers). */
   InvokerId: string | null;
+  Invokers: Array<{ InvokerId: string; InstanceIds: string[] }>;
+  FailedInstances: Array<{ InstanceId: string; Code: string; Message: string }>;
   Attempts: number;
   Error: ChunkError | null;
+}
+
+/** One instance of a batch as the instances route shows it. */
+export interface InstanceView {
+  InstanceId: string;
+  Status: InstanceStatus;
+  InvokerId: string | null;
+  Error: { Code: string; Message: string } | null;
 }
 
 export interface ChunkJobData {

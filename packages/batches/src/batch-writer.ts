@@ -4,8 +4,10 @@ import type { InstanceChunk } from "@tat-bulk/tat-api";
 import { summaryFromHash } from "./batch-reads.js";
 import type { BatchCallFields, BatchSummary } from "./batch-types.js";
 import type { JobSink } from "./bulk-job-writer.js";
-import { CHUNK_JOB_OPTIONS, chunkJobId } from "./chunk-queue.js";
-import { CHUNK_COUNTER_FIELDS, encodeChunk, newChunkRecord } from "./chunk-record.js";
+import { encodeChunk } from "./chunk-codec.js";
+import { chunkJob } from "./chunk-queue.js";
+import { newChunkRecord } from "./chunk-record.js";
+import { CHUNK_COUNTER_FIELDS } from "./chunk-tally.js";
 import type { Idempotency, IdempotencyKeys } from "./idempotency-keys.js";
 import type { RedisKeys } from "./keys.js";
 
@@ -141,13 +143,9 @@ export class BatchWriter {
     ];
     for (let start = 0; start < batch.chunks.length; start += this.jobSlice) {
       const slice = batch.chunks.slice(start, start + this.jobSlice).map((chunk) => {
-        const jobId = chunkJobId(batchId, chunk.index);
-        jobIds.push(jobId);
-        return {
-          name: "chunk",
-          data: { batchId, index: chunk.index },
-          opts: { ...CHUNK_JOB_OPTIONS, jobId },
-        };
+        const job = chunkJob(batchId, chunk.index);
+        jobIds.push(job.opts.jobId);
+        return job;
       });
       writes.push(jobs.add(slice));
     }

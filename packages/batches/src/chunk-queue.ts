@@ -1,9 +1,14 @@
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { ChunkJobData } from "./batch-types.js";
+import type { ChunkJob } from "./bulk-job-writer.js";
 
-/** Job IDs are derived, so a chunk is enqueued at most once and can be found to cancel it. */
-export function chunkJobId(batchId: string, index: number): string {
-  return `${batchId}-${index}`;
+/**
+ * Job IDs are derived, so a chunk is enqueued at most once per round and can be found to cancel it.
+ * Round 0 is the batch's first pass; each retry of its failed instances is another round (BullMQ
+ * keeps finished jobs a while, and would refuse the same ID twice).
+ */
+export function chunkJobId(batchId: string, index: number, round = 0): string {
+  return round === 0 ? `${batchId}-${index}` : `${batchId}-${index}-r${round}`;
 }
 
 /**
@@ -16,6 +21,14 @@ export const CHUNK_JOB_OPTIONS = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 } as const;
+
+export function chunkJob(batchId: string, index: number, round = 0): ChunkJob {
+  return {
+    name: "chunk",
+    data: { batchId, index },
+    opts: { ...CHUNK_JOB_OPTIONS, jobId: chunkJobId(batchId, index, round) },
+  };
+}
 
 export function createChunkQueue(name: string, connection: ConnectionOptions): Queue<ChunkJobData> {
   return new Queue<ChunkJobData>(name, { connection, defaultJobOptions: CHUNK_JOB_OPTIONS });

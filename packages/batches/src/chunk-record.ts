@@ -1,99 +1,91 @@
 import type { InstanceType } from "@tat-bulk/tat-api";
-import type { ChunkError, ChunkStatus, ChunkView } from "./batch-types.js";
+import type { ChunkError, ChunkStatus } from "./batch-types.js";
 
-/** A chunk as the code reads it; `encodeChunk` is the one place that knows how it is stored. */
+/**
+ * Instances of a chunk still to be sent, as one CreateInvoker call. A chunk starts as one part of
+ * all its instances; the agent check narrows a part to its online instances, and a per-instance
+ * failure TAT does not pin down splits it in two.
+ */
+export interface ChunkPart {
+  /**
+   * Names the part's invoker (its tag is `<batch>/<index>` for "", else `<batch>/<index>/<key>`):
+   * how a retry finds an invoker this part's earlier call may have created. Unique in the chunk.
+   */
+  key: string;
+  instanceIds: string[];
+  /** The agents were checked before sending (pre-flight). */
+  checked: boolean;
+  /** A per-instance failure was answered once already: the next one splits the part. */
+  rechecked: boolean;
+  /** Calls of this part that counted against the attempt limit. */
+  attempts: number;
+  /** A call may have reached TAT without an answer: look for its invoker before creating again. */
+  mayExist: boolean;
+  /** Epoch ms its first call was sent (matching by content accepts invokers created since). */
+  firstSentAt?: number;
+}
+
+/** An invoker a chunk created (or adopted), and its state at TAT as tat-bulk last set it. */
+export interface ChunkInvoker {
+  invokerId: string;
+  instanceIds: string[];
+  state: "ENABLED" | "DISABLED" | "DELETED";
+}
+
+export interface FailedInstance {
+  instanceId: string;
+  code: string;
+  message: string;
+  /** The part it was in when a call of uncertain outcome failed: its invoker may exist after all. */
+  uncertainPart?: string;
+}
+
+/** A chunk as the code reads it; the codec (chunk-codec.ts) is the one place that knows how it is stored. */
 export interface ChunkRecord {
   /** Bumped by every write; a write names the version it read (compare-and-set). */
   version: number;
   instanceType: InstanceType;
+  /** Every instance of the chunk, as enqueued. */
   instanceIds: string[];
   status: ChunkStatus;
-  /** CreateInvoker calls that counted against the attempt limit. */
+  /** CreateInvoker calls that counted against attempt limits, over all parts (shown as Attempts). */
   attempts: number;
-  invokerId?: string;
-  /** The error that finished it, or the last one before a retry. */
+  /** The error that finished the chunk, or the last one before a retry. */
   error?: ChunkError;
-  /** A call may have reached TAT without an answer: look for its invoker before creating again. */
-  mayExist: boolean;
-  /** Epoch ms the first CreateInvoker call of this chunk was sent. */
-  firstSentAt?: number;
-  /** Epoch ms its invoker was created or adopted. */
+  /** Still to send, in order. */
+  parts: ChunkPart[];
+  invokers: ChunkInvoker[];
+  failed: FailedInstance[];
+  /** Instances not sent because the batch stopped, with why. */
+  cancelled: { instanceIds: string[]; code: string; message: string } | undefined;
+  /** Retry rounds (POST …/retry): names the chunk's job and its new parts' keys. */
+  round: number;
+  /** Epoch ms the chunk reached its final status. */
   doneAt?: number;
 }
 
-/** The stored form: short keys, since a 100,000-instance batch stores 1,000 of them. */
-interface StoredChunk {
-  t: InstanceType;
-  ids: string[];
-  s: ChunkStatus;
-  a: number;
-  ivk?: string;
-  err?: ChunkError;
-  chk?: 1;
-  sent?: number;
-  done?: number;
+export function newPart(key: string, instanceIds: string[], fields: Partial<ChunkPart> = {}): ChunkPart {
+  return { key, instanceIds, checked: false, rechecked: false, attempts: 0, mayExist: false, ...fields };
 }
-
-/**
- * The batch hash field that counts the chunks in each status. The Lua scripts get this map as an
- * argument (they never derive a field name from a status), so it is the only statement of it.
- */
-export const CHUNK_COUNTER_FIELDS: Readonly<Record<ChunkStatus, string>> = {
-  QUEUED: "queued",
-  RUNNING: "running",
-  SUCCEEDED: "succeeded",
-  FAILED: "failed",
-  CANCELLED: "cancelled",
-};
-export const CHUNK_COUNTER_FIELDS_JSON = JSON.stringify(CHUNK_COUNTER_FIELDS);
 
 export function newChunkRecord(instanceType: InstanceType, instanceIds: string[]): ChunkRecord {
-  return { version: 0, instanceType, instanceIds, status: "QUEUED", attempts: 0, mayExist: false };
-}
-
-/** `<version>|<json>`: the scripts read the version without decoding the rest. */
-export function encodeChunk(record: ChunkRecord): string {
-  const stored: StoredChunk = {
-    t: record.instanceType,
-    ids: record.instanceIds,
-    s: record.status,
-    a: record.attempts,
-    ...(record.invokerId ? { ivk: record.invokerId } : {}),
-    ...(record.error ? { err: record.error } : {}),
-    ...(record.mayExist ? { chk: 1 as const } : {}),
-    ...(record.firstSentAt !== undefined ? { sent: record.firstSentAt } : {}),
-    ...(record.doneAt !== undefined ? { done: record.doneAt } : {}),
-  };
-  return `${record.version}|${JSON.stringify(stored)}`;
-}
-
-export function decodeChunk(raw: string): ChunkRecord {
-  const bar = raw.indexOf("|");
-  const version = Number(raw.slice(0, bar));
-  if (bar < 1 || !Number.isInteger(version)) throw new Error(`not a stored chunk: ${raw.slice(0, 40)}`);
-  const stored = JSON.parse(raw.slice(bar + 1)) as StoredChunk;
   return {
-    version,
-    instanceType: stored.t,
-    instanceIds: stored.ids,
-    status: stored.s,
-    attempts: stored.a,
-    mayExist: stored.chk === 1,
-    ...(stored.ivk ? { invokerId: stored.ivk } : {}),
-    ...(stored.err ? { error: stored.err } : {}),
-    ...(stored.sent !== undefined ? { firstSentAt: stored.sent } : {}),
-    ...(stored.done !== undefined ? { doneAt: stored.done } : {}),
+    version: 0,
+    instanceType,
+    instanceIds,
+    status: "QUEUED",
+    attempts: 0,
+    parts: [newPart("", instanceIds)],
+    invokers: [],
+    failed: [],
+    cancelled: undefined,
+    round: 0,
   };
 }
 
-export function chunkView(index: number, chunk: ChunkRecord): ChunkView {
-  return {
-    Index: index,
-    InstanceType: chunk.instanceType,
-    InstanceIds: chunk.instanceIds,
-    Status: chunk.status,
-    InvokerId: chunk.invokerId ?? null,
-    Attempts: chunk.attempts,
-    Error: chunk.error ?? null,
-  };
+/** The status a chunk with nothing left to send ends with. */
+export function finalStatusOf(chunk: ChunkRecord): ChunkStatus {
+  if (chunk.cancelled && chunk.cancelled.instanceIds.length > 0) return "CANCELLED";
+  if (chunk.failed.length === 0) return "SUCCEEDED";
+  return chunk.invokers.length === 0 ? "FAILED" : "PARTIALLY_FAILED";
 }

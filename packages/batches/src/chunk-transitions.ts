@@ -1,12 +1,9 @@
 import type { RedisClient } from "@tat-bulk/redis";
-import type { BatchStatus } from "./batch-types.js";
-import {
-  CHUNK_COUNTER_FIELDS,
-  CHUNK_COUNTER_FIELDS_JSON,
-  type ChunkRecord,
-  encodeChunk,
-} from "./chunk-record.js";
+import { type BatchStatus, FINAL_CHUNK_STATUSES } from "./batch-types.js";
+import { encodeChunk } from "./chunk-codec.js";
+import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK } from "./chunk-scripts.js";
+import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
 
 export interface ChunkWriteOptions {
@@ -22,9 +19,10 @@ export type ChunkWriteResult =
 
 /**
  * Chunk state changes. The caller computes the next record from the one it read; the write is one
- * Lua step that checks the version it read, stores the record, moves the batch's counters from the
- * old status to the new one and, when no chunk is left to run, settles the batch's final status.
- * So a status read is always consistent, and two writers can never both win.
+ * Lua step that checks the version it read, stores the record, moves the batch's counters by the
+ * difference between the two records' tallies (chunk-tally.ts) and, when no chunk is left to run,
+ * settles the batch's final status. So a status read is always consistent, and of two writers from
+ * the same read only one wins.
  */
 export class ChunkTransitions {
   constructor(
@@ -40,6 +38,7 @@ export class ChunkTransitions {
     options: ChunkWriteOptions = {},
   ): Promise<ChunkWriteResult> {
     const record = { ...to, version: from.version + 1 };
+    const reopens = FINAL_CHUNK_STATUSES.has(from.status) && !FINAL_CHUNK_STATUSES.has(record.status);
     const reply = await APPLY_CHUNK.run(
       this.redis,
       [this.keys.batch(batchId), this.keys.chunks(batchId)],
@@ -47,11 +46,11 @@ export class ChunkTransitions {
         String(index),
         String(from.version),
         encodeChunk(record),
-        CHUNK_COUNTER_FIELDS[from.status],
-        CHUNK_COUNTER_FIELDS[record.status],
+        counterDeltas(from, record),
         String(Date.now()),
         options.abortIfCancelled ? "1" : "0",
-        CHUNK_COUNTER_FIELDS_JSON,
+        SETTLE_FIELDS_JSON,
+        reopens ? "1" : "0",
       ],
     );
     if (reply.kind !== "ok") return reply;

@@ -1,12 +1,16 @@
 export * from "./batch-cancel.js";
 export * from "./batch-reads.js";
+export * from "./batch-retry.js";
 export * from "./batch-types.js";
 export * from "./batch-writer.js";
 export * from "./bulk-job-writer.js";
 export { installedBullmqVersion } from "./bullmq-internals.js";
+export * from "./chunk-codec.js";
 export * from "./chunk-queue.js";
 export * from "./chunk-record.js";
+export * from "./chunk-tally.js";
 export * from "./chunk-transitions.js";
+export * from "./chunk-view.js";
 export * from "./idempotency-keys.js";
 export * from "./keys.js";
 export * from "./open-batches.js";

@@ -3,6 +3,7 @@ import type { RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
 import { cancelBatch } from "./batch-cancel.js";
 import { BatchReads } from "./batch-reads.js";
+import { type RetryResult, retryFailed } from "./batch-retry.js";
 import type { BatchSummary, ChunkJobData } from "./batch-types.js";
 import { BatchWriter, type ErrorLog } from "./batch-writer.js";
 import { BulkJobWriter, type BulkJobWriterOptions, type JobSink } from "./bulk-job-writer.js";
@@ -23,6 +24,8 @@ export interface Batches {
   /** Chunk state changes (the workers). */
   transitions: ChunkTransitions;
   cancel(batchId: string): Promise<BatchSummary | undefined>;
+  /** Sends the batch's failed instances again. */
+  retry(batchId: string): Promise<RetryResult>;
   /** Closes the queue; the Redis connection is the caller's. Idempotent. */
   close(): Promise<void>;
 }
@@ -53,14 +56,16 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     log: options.log,
     ...(options.jobSlice ? { jobSlice: options.jobSlice } : {}),
   });
+  const transitions = new ChunkTransitions(redis, keys);
   return {
     keys,
     queue,
     jobs,
     reads,
     writer,
-    transitions: new ChunkTransitions(redis, keys),
+    transitions,
     cancel: (batchId) => cancelBatch({ redis, keys, queue, reads }, batchId),
+    retry: (batchId) => retryFailed({ reads, transitions, jobs }, batchId),
     close: once(() => queue.close()),
   };
 }

@@ -15,14 +15,16 @@ describe("cancelBatch", () => {
     const one = await reads.chunk(batchId, 1);
     const two = await reads.chunk(batchId, 2);
     if (!one || !two) throw new Error("chunks missing");
-    await transitions.write(batchId, 1, one, { ...one, status: "RUNNING", mayExist: true });
-    await transitions.write(batchId, 2, two, { ...two, mayExist: true, attempts: 1 });
+    const mayExist = (chunk: typeof one) => chunk.parts.map((part) => ({ ...part, mayExist: true }));
+    await transitions.write(batchId, 1, one, { ...one, status: "RUNNING", parts: mayExist(one) });
+    await transitions.write(batchId, 2, two, { ...two, parts: mayExist(two), attempts: 1 });
 
     const summary = await pieces.cancel(batchId);
     expect(summary).toMatchObject({
       CancelRequested: true,
       Status: "RUNNING",
       Counts: { Queued: 1, Running: 1, Cancelled: 2 },
+      Instances: { Cancelled: 200, Pending: 200 },
     });
     // Only the chunks cancel took over lose their jobs (a worker holds a running chunk's job).
     const waiting = (await queue.getJobs(["waiting"])).map((job) => job.id).sort();

@@ -1,6 +1,6 @@
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
-import type { ChunkRecord } from "../src/chunk-record.js";
+import { type ChunkRecord, finalStatusOf } from "../src/chunk-record.js";
 import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
@@ -20,7 +20,21 @@ async function batchOf(chunks: number) {
     const from = await read(index);
     return pieces.transitions.write(batchId, index, from, { ...from, status }, options);
   };
-  return { ...pieces, batchId, read, move };
+  /** Ends chunk `index` with every instance in one invoker, or every instance failed, or cancelled. */
+  const end = async (index: number, outcome: "created" | "failed" | "cancelled") => {
+    const from = await read(index);
+    const ids = from.instanceIds;
+    const next: ChunkRecord = {
+      ...from,
+      parts: [],
+      invokers:
+        outcome === "created" ? [{ invokerId: `ivk-${index}`, instanceIds: ids, state: "ENABLED" }] : [],
+      failed: outcome === "failed" ? ids.map((instanceId) => ({ instanceId, code: "X", message: "m" })) : [],
+      cancelled: outcome === "cancelled" ? { instanceIds: ids, code: "Cancelled", message: "m" } : undefined,
+    };
+    return pieces.transitions.write(batchId, index, from, { ...next, status: finalStatusOf(next) });
+  };
+  return { ...pieces, batchId, read, move, end };
 }
 
 describe("ChunkTransitions", () => {
@@ -56,15 +70,15 @@ describe("ChunkTransitions", () => {
   });
 
   it.each([
-    [["SUCCEEDED", "SUCCEEDED"], "SUCCEEDED"],
-    [["FAILED", "FAILED"], "FAILED"],
-    [["SUCCEEDED", "FAILED"], "PARTIALLY_FAILED"],
-    [["SUCCEEDED", "CANCELLED"], "PARTIALLY_FAILED"],
-  ] as const)("settles %j as %s, once, on the last chunk", async (finals, expected) => {
+    [["created", "created"], "SUCCEEDED"],
+    [["failed", "failed"], "FAILED"],
+    [["created", "failed"], "PARTIALLY_FAILED"],
+    [["created", "cancelled"], "PARTIALLY_FAILED"],
+  ] as const)("settles %j by its instances as %s, once, on the last chunk", async (finals, expected) => {
     const b = await batchOf(2);
-    const first = await b.move(0, finals[0]);
+    const first = await b.end(0, finals[0]);
     expect(first.kind === "ok" && first.finished).toBeUndefined();
-    const last = await b.move(1, finals[1]);
+    const last = await b.end(1, finals[1]);
     expect(last).toMatchObject({
       kind: "ok",
       finished: { status: expected, createdAtMs: expect.any(Number) },
@@ -78,6 +92,6 @@ describe("ChunkTransitions", () => {
   it("settles CANCELLED when cancel was asked, whatever the chunks' outcomes", async () => {
     const b = await batchOf(1);
     await db().redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
-    expect(await b.move(0, "SUCCEEDED")).toMatchObject({ finished: { status: "CANCELLED" } });
+    expect(await b.end(0, "created")).toMatchObject({ finished: { status: "CANCELLED" } });
   });
 });

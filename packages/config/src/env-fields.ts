@@ -13,6 +13,26 @@ export const envField = {
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
       .default("redis://127.0.0.1:6379"),
+  /** `Action=calls,…`: a calls-per-second budget for each named action. */
+  actionRates: () =>
+    z.string().transform((text, ctx) => {
+      const rates = new Map<string, number>();
+      for (const entry of text
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const match = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(entry);
+        if (!match?.[1] || !(Number(match[2]) > 0)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `"${entry.slice(0, 40)}" is not Action=calls (a positive number)`,
+          });
+          return z.NEVER;
+        }
+        rates.set(match[1], Number(match[2]));
+      }
+      return rates;
+    }),
   list: () =>
     z.string().transform((text) =>
       text

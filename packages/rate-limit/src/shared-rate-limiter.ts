@@ -66,8 +66,11 @@ export class SharedRateLimiter {
     return [`${this.options.keyPrefix}${bucket}:tat`, `${this.options.keyPrefix}${bucket}:penalty`] as const;
   }
 
-  /** Waits for a slot of `bucket` and takes it; answers the milliseconds waited. */
-  acquire(bucket: string): Promise<number> {
+  /**
+   * Waits for a slot of `bucket` and takes it; answers the milliseconds waited. `limit` is the
+   * bucket's calls per window (each action has its own), the configured one unless given.
+   */
+  acquire(bucket: string, limit = this.options.limit): Promise<number> {
     let queue = this.local.get(bucket);
     if (!queue) {
       queue = pLimit(1);
@@ -76,7 +79,7 @@ export class SharedRateLimiter {
     const started = performance.now();
     return queue(async () => {
       const [tat, penalty] = this.keys(bucket);
-      const intervalUs = Math.round((this.options.windowMs * 1000) / this.options.limit);
+      const intervalUs = Math.round((this.options.windowMs * 1000) / limit);
       for (;;) {
         if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
         const { granted, waitUs } = await ACQUIRE.run(

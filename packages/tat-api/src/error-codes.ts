@@ -35,6 +35,7 @@ export const TAT_ERROR_CODES = [
   "InvalidParameterValue.InvalidCommandId",
   "InvalidParameterValue.InvalidCronExpression",
   "InvalidParameterValue.InvalidInstanceId",
+  "InvalidParameterValue.InvalidInvokerId",
   "InvalidParameterValue.InvalidTimeFormat",
   "InvalidParameterValue.InvokeTimeExpired",
   "InvalidParameterValue.ParameterDisabled",
@@ -64,9 +65,11 @@ export type TransportErrorCode = (typeof TRANSPORT_ERROR_CODES)[number];
 /**
  * - `rate-limited`: the call was refused before anything happened; go again without spending an attempt.
  * - `retryable`: spend an attempt and go again after a backoff.
+ * - `instance`: one of the call's instances is unusable (TAT does not say which) and nothing was
+ *   done: set it aside, by checking agents again or splitting the call, and send the rest.
  * - `final`: record and stop.
  */
-export type ErrorDisposition = "rate-limited" | "retryable" | "final";
+export type ErrorDisposition = "rate-limited" | "retryable" | "instance" | "final";
 
 export interface ErrorClassification {
   disposition: ErrorDisposition;
@@ -78,6 +81,7 @@ const RATE_LIMITED: ErrorClassification = { disposition: "rate-limited", mayHave
 const FINAL: ErrorClassification = { disposition: "final", mayHaveCreated: false };
 const RETRY_AMBIGUOUS: ErrorClassification = { disposition: "retryable", mayHaveCreated: true };
 const RETRY_CLEAN: ErrorClassification = { disposition: "retryable", mayHaveCreated: false };
+const INSTANCE: ErrorClassification = { disposition: "instance", mayHaveCreated: false };
 
 const EXACT: Readonly<Record<string, ErrorClassification>> = {
   InternalError: RETRY_AMBIGUOUS,
@@ -88,7 +92,16 @@ const EXACT: Readonly<Record<string, ErrorClassification>> = {
   InvalidResponse: RETRY_AMBIGUOUS,
   // A refused connection never reached anything.
   ConnectionRefused: RETRY_CLEAN,
+  "ResourceNotFound.InstanceNotFound": INSTANCE,
+  "ResourceUnavailable.AgentNotInstalled": INSTANCE,
+  "ResourceUnavailable.AgentStatusNotOnline": INSTANCE,
 };
+
+/**
+ * tat-bulk's code for an instance the agent check did not report at all: it has no agent, or it
+ * does not exist (DescribeAutomationAgentStatus does not say which).
+ */
+export const AGENT_NOT_REPORTED = "ResourceUnavailable.AgentNotReported";
 
 /** Sub-codes inherit their family's meaning (`RequestLimitExceeded.UinLimitExceeded`, `InternalError.X`). */
 const FAMILIES: ReadonlyArray<readonly [string, ErrorClassification]> = [

@@ -1,0 +1,121 @@
+import { CHUNK_STATUSES, INSTANCE_STATUSES } from "@tat-bulk/batches";
+import { invokerBatchSchema } from "@tat-bulk/tat-api";
+import { z } from "zod";
+import { responseSchemas } from "./schemas.js";
+
+const json = (schema: string, description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } },
+});
+const errors = (statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), json("Error", "An error, as TAT answers one")]));
+const query = (name: string, schema: object) => ({ name, in: "query", schema });
+const batchIdParam = { name: "batchId", in: "path", required: true, schema: { type: "string" } };
+
+/** The OpenAPI 3.1 document; the request schema is generated from the zod schema that validates it. */
+export function buildOpenApiDocument() {
+  const request = z.toJSONSchema(invokerBatchSchema, { unrepresentable: "any", io: "input" });
+  // The request's own fields as a batch's status repeats them, beside the status fields: open.
+  const { additionalProperties: _closed, ...fields } = z.toJSONSchema(
+    invokerBatchSchema.omit({ InstanceIds: true }),
+    {
+      unrepresentable: "any",
+      io: "output",
+    },
+  );
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "tat-bulk intake",
+      version: "1.0.0",
+      description: "Bulk Tencent Cloud TAT CreateInvoker requests, chunked and rate-limited.",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: { InvokerBatchRequest: request, InvokerBatchFields: fields, ...responseSchemas },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/v1/invoker-batches": {
+        post: {
+          operationId: "submitBatch",
+          summary: "Submit a bulk CreateInvoker request",
+          parameters: [
+            { name: "Idempotency-Key", in: "header", required: false, schema: { type: "string" } },
+          ],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: "#/components/schemas/InvokerBatchRequest" } } },
+          },
+          responses: { "202": json("Accepted", "Accepted"), ...errors([400, 401, 409, 413]) },
+        },
+        get: {
+          operationId: "listBatches",
+          summary: "List recent batches, newest first",
+          parameters: [
+            query("offset", { type: "integer", minimum: 0 }),
+            query("limit", { type: "integer", minimum: 1, maximum: 100 }),
+          ],
+          responses: { "200": json("BatchList", "Batches"), ...errors([400, 401]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}": {
+        get: {
+          operationId: "getBatch",
+          summary: "Batch status with a page of chunks",
+          parameters: [
+            batchIdParam,
+            query("chunkOffset", { type: "integer", minimum: 0 }),
+            query("chunkLimit", { type: "integer", minimum: 0, maximum: 1000 }),
+            query("status", { enum: [...CHUNK_STATUSES] }),
+          ],
+          responses: { "200": json("Batch", "Status"), ...errors([400, 401, 404]) },
+        },
+        delete: {
+          operationId: "cancelBatch",
+          summary: "Cancel the chunks not yet started",
+          parameters: [batchIdParam],
+          responses: { "200": json("Cancelled", "Status after cancelling"), ...errors([401, 404]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/instances": {
+        get: {
+          operationId: "listInstances",
+          summary: "The batch's instances with their outcomes, in chunk order",
+          parameters: [
+            batchIdParam,
+            query("status", { enum: [...INSTANCE_STATUSES] }),
+            query("offset", { type: "integer", minimum: 0 }),
+            query("limit", { type: "integer", minimum: 1, maximum: 10_000 }),
+          ],
+          responses: { "200": json("InstancePage", "Instances"), ...errors([400, 401, 404]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/retry": {
+        post: {
+          operationId: "retryBatch",
+          summary: "Send the batch's failed instances again (agents back online); safe to call twice",
+          parameters: [batchIdParam],
+          responses: { "202": json("RetryAccepted", "Requeued"), ...errors([401, 404, 409]) },
+        },
+      },
+      "/healthz": {
+        get: { security: [], summary: "Process alive", responses: { "200": { description: "OK" } } },
+      },
+      "/readyz": {
+        get: {
+          security: [],
+          summary: "Redis reachable",
+          responses: { "200": { description: "Ready" }, "503": { description: "Not ready" } },
+        },
+      },
+      "/metrics": {
+        get: {
+          security: [],
+          summary: "Prometheus metrics",
+          responses: { "200": { description: "Metrics" } },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { CHUNK_STATUSES, INSTANCE_STATUSES } from "@tat-bulk/batches";
+
+/** JSON Schema builders for the response bodies (the request's schema comes from zod). */
+const str = { type: "string" } as const;
+const int = { type: "integer", minimum: 0 } as const;
+const nullable = (schema: object) => ({ anyOf: [schema, { type: "null" }] });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const arrayOf = (items: object) => ({ type: "array", items });
+const obj = (properties: Record<string, object>, required: string[] = Object.keys(properties)) => ({
+  type: "object",
+  required,
+  properties,
+});
+const counts = (names: string[]) => obj(Object.fromEntries(names.map((n) => [n, int])));
+const BATCH_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "PARTIALLY_FAILED", "CANCELLED"];
+
+export const responseSchemas = {
+  Error: obj({ Error: obj({ Code: str, Message: str }), RequestId: str }),
+  ChunkError: obj({ Code: str, Message: str, RequestId: str }, ["Code", "Message"]),
+  Accepted: obj({
+    BatchId: str,
+    InstanceCount: int,
+    ChunkCount: int,
+    DuplicatesRemoved: int,
+    StatusUrl: str,
+    RequestId: str,
+  }),
+  BatchStatus: {
+    allOf: [
+      obj({
+        BatchId: str,
+        Status: { enum: BATCH_STATUSES },
+        InstanceCount: int,
+        ChunkCount: int,
+        DuplicatesRemoved: int,
+        Counts: counts(["Queued", "Running", "Succeeded", "PartiallyFailed", "Failed", "Cancelled"]),
+        Instances: counts(["Succeeded", "Failed", "Pending", "Cancelled"]),
+        CreatedAt: str,
+        UpdatedAt: str,
+        FinishedAt: nullable(str),
+      }),
+      ref("InvokerBatchFields"),
+    ],
+  },
+  Chunk: obj({
+    Index: int,
+    InstanceType: { enum: ["CVM", "LIGHTHOUSE", "MANAGED"] },
+    InstanceIds: arrayOf(str),
+    Status: { enum: [...CHUNK_STATUSES] },
+    InvokerId: nullable(str),
+    Invokers: arrayOf(obj({ InvokerId: str, InstanceIds: arrayOf(str) })),
+    FailedInstances: arrayOf(obj({ InstanceId: str, Code: str, Message: str })),
+    Attempts: int,
+    Error: nullable(ref("ChunkError")),
+  }),
+  Batch: {
+    allOf: [
+      ref("BatchStatus"),
+      obj({
+        EstimatedCompletionAt: nullable(str),
+        ChunkTotal: int,
+        Chunks: arrayOf(ref("Chunk")),
+        RequestId: str,
+      }),
+    ],
+  },
+  BatchList: obj({ TotalCount: int, Batches: arrayOf(ref("BatchStatus")), RequestId: str }),
+  Instance: obj({
+    InstanceId: str,
+    Status: { enum: [...INSTANCE_STATUSES] },
+    InvokerId: nullable(str),
+    Error: nullable(obj({ Code: str, Message: str })),
+  }),
+  InstancePage: obj({ TotalCount: int, Instances: arrayOf(ref("Instance")), RequestId: str }),
+  RetryAccepted: obj({
+    BatchId: str,
+    InstancesRequeued: int,
+    ChunksRequeued: int,
+    StatusUrl: str,
+    RequestId: str,
+  }),
+  Cancelled: { allOf: [ref("BatchStatus"), obj({ RequestId: str })] },
+};

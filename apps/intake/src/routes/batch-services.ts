@@ -1,0 +1,17 @@
+import type { Batches } from "@tat-bulk/batches";
+import type { IntakeMetrics } from "../metrics.js";
+
+/** What the routes need of the batch store, wired in app.ts. */
+export interface BatchServices extends Pick<Batches, "reads" | "writer" | "cancel" | "retry"> {
+  /** Chunk jobs not yet finished, across every batch (the queue is FIFO). */
+  backlog(): Promise<number>;
+  /** CreateInvoker calls per second the workers run at. */
+  callRate(): Promise<number>;
+}
+
+export interface BatchRoutesDeps {
+  batches: BatchServices;
+  metrics: IntakeMetrics;
+  defaultRegion: string;
+  now: () => Date;
+}

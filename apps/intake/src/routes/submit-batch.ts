@@ -1,0 +1,85 @@
+import { createHash } from "node:crypto";
+import {
+  chunkInstances,
+  invokerBatchSchema,
+  MAX_INSTANCES_PER_BATCH,
+  TAT_MAX_INSTANCES_PER_CALL,
+  validateInvokerRequest,
+} from "@tat-bulk/tat-api";
+import { Router } from "express";
+import { apiError } from "../api-error.js";
+import type { BatchRoutesDeps } from "./batch-services.js";
+
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** POST /invoker-batches: validate as TAT would, chunk, and enqueue; 202 with where to follow it. */
+export function submitBatchRouter(deps: BatchRoutesDeps): Router {
+  const router = Router();
+  const { batches, now } = deps;
+
+  router.post("/invoker-batches", async (req, res) => {
+    const idempotencyKey = req.get("idempotency-key");
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw apiError("InvalidParameterValue", "Idempotency-Key must be 1 to 255 printable ASCII characters");
+    }
+    if (!req.body || Number(req.get("content-length") ?? "1") === 0) {
+      throw apiError("InvalidParameter", "The body must be a JSON object");
+    }
+    const validation = validateInvokerRequest(invokerBatchSchema, req.body, now(), MAX_INSTANCES_PER_BATCH);
+    if (!validation.ok) {
+      deps.metrics.batches.inc({ outcome: "rejected" });
+      throw apiError(validation.error.code, validation.error.message);
+    }
+    const { InstanceIds, ...fields } = validation.value;
+    const request = { ...fields, Region: fields.Region ?? deps.defaultRegion };
+    const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
+    const idempotency = idempotencyKey
+      ? {
+          key: idempotencyKey,
+          fingerprint: createHash("sha256").update(JSON.stringify({ request, InstanceIds })).digest("hex"),
+        }
+      : undefined;
+    const result = await batches.writer.create({
+      request,
+      chunks: chunked.chunks,
+      instanceCount: chunked.uniqueCount,
+      duplicatesRemoved: chunked.duplicatesRemoved,
+      ...(idempotency ? { idempotency } : {}),
+    });
+    if (result.kind === "idempotency-conflict") {
+      deps.metrics.batches.inc({ outcome: "rejected" });
+      throw apiError(
+        "InvalidParameter.IdempotencyKeyReused",
+        "This Idempotency-Key was used with a different body",
+      );
+    }
+    if (result.kind === "idempotency-in-progress") {
+      throw apiError(
+        "FailedOperation.IdempotencyKeyInProgress",
+        "The first request with this Idempotency-Key is still being written; try again shortly",
+        { "Retry-After": "1" },
+      );
+    }
+    const { summary } = result;
+    if (result.kind === "created") {
+      deps.metrics.batches.inc({ outcome: "accepted" });
+      deps.metrics.instancesReceived.inc(summary.InstanceCount);
+      deps.metrics.chunksEnqueued.inc(summary.ChunkCount);
+      req.log.info({ batchId: summary.BatchId, chunks: summary.ChunkCount }, "batch accepted");
+    } else {
+      deps.metrics.batches.inc({ outcome: "replayed" });
+      res.setHeader("Idempotent-Replayed", "true");
+    }
+    const statusUrl = `/v1/invoker-batches/${summary.BatchId}`;
+    res.status(202).location(statusUrl).json({
+      BatchId: summary.BatchId,
+      InstanceCount: summary.InstanceCount,
+      ChunkCount: summary.ChunkCount,
+      DuplicatesRemoved: summary.DuplicatesRemoved,
+      StatusUrl: statusUrl,
+      RequestId: req.id,
+    });
+  });
+
+  return router;
+}

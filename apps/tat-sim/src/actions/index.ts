@@ -1,0 +1,15 @@
+import type { Action } from "./action.js";
+import { describeAutomationAgentStatus } from "./agent-status.js";
+import { createInvoker } from "./create-invoker.js";
+import { describeCommands } from "./describe-commands.js";
+import { deleteInvoker, describeInvokers } from "./invoker-actions.js";
+
+export type { Action, ActionContext } from "./action.js";
+
+export const ACTIONS: Readonly<Record<string, Action>> = {
+  CreateInvoker: createInvoker,
+  DescribeInvokers: describeInvokers,
+  DeleteInvoker: deleteInvoker,
+  DescribeCommands: describeCommands,
+  DescribeAutomationAgentStatus: describeAutomationAgentStatus,
+};
