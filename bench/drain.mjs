@@ -35,8 +35,11 @@ function simFigures(stats) {
     maxArrivals: window.maxArrivalsIn1000ms,
     duplicates: stats.duplicates,
     calls: Object.values(stats.calls.CreateInvoker ?? {}).reduce((a, b) => a + b, 0),
+    checks: Object.values(stats.calls.DescribeAutomationAgentStatus ?? {}).reduce((a, b) => a + b, 0),
   };
 }
+
+const figureCells = (f) => [f.ratio, f.checks, f.rejected, f.maxArrivals, f.duplicates];
 
 async function runService(workers) {
   await admin("POST", "/reset");
@@ -81,10 +84,7 @@ async function runService(workers) {
   await Promise.all([...procs.map((p) => p.stop()), intake.stop()]);
   return [
     `tat-bulk, ${workers} worker${workers > 1 ? "s" : ""}`,
-    figures.ratio,
-    figures.rejected,
-    figures.maxArrivals,
-    figures.duplicates,
+    ...figureCells(figures),
     adopted.reduce((a, b) => a + b, 0),
     `${status.Status} (${status.Counts.Succeeded}/${status.ChunkCount})`,
     percentile(latencies, 50).toFixed(1),
@@ -140,10 +140,7 @@ async function runPlainBullmq(workers) {
   await queue.close();
   return [
     `plain BullMQ limiter, ${workers} workers`,
-    figures.ratio,
-    figures.rejected,
-    figures.maxArrivals,
-    figures.duplicates,
+    ...figureCells(figures),
     "-",
     `${counts.completed}/${counts.completed + counts.failed} ok`,
     percentile(latencies, 50).toFixed(1),
@@ -162,6 +159,7 @@ printTable(
   [
     "run",
     "accepted/s ÷ 20",
+    "agent checks",
     "RequestLimitExceeded",
     "max arrivals in 1000 ms",
     "duplicates",

@@ -7,31 +7,38 @@ export interface Connection {
   apiKey?: string;
 }
 
+/** What every command that talks to the intake carries. */
+interface Common {
+  connection: Connection;
+  json: boolean;
+}
+
+export interface SubmitRequest {
+  Name: string;
+  CommandId: string;
+  /** ONCE without InvokeTime: submit picks one late enough for the whole batch to drain first. */
+  ScheduleSettings: { Policy: "RECURRENCE"; Recurrence: string } | { Policy: "ONCE"; InvokeTime?: string };
+  Username?: string;
+  Parameters?: string;
+  Tags?: Array<{ Key: string; Value: string }>;
+  Region?: string;
+}
+
+/** The commands that act on one batch, named by its ID. */
+export const BATCH_COMMANDS = ["status", "cancel", "failed", "retry"] as const;
+export type BatchCommandName = (typeof BATCH_COMMANDS)[number];
+
 export type Command =
-  | {
+  | (Common & {
       name: "submit";
-      connection: Connection;
-      json: boolean;
       wait: boolean;
       instances: string;
-      request: {
-        Name: string;
-        CommandId: string;
-        /** ONCE without InvokeTime: submit picks one late enough for the whole batch to drain first. */
-        ScheduleSettings:
-          | { Policy: "RECURRENCE"; Recurrence: string }
-          | { Policy: "ONCE"; InvokeTime?: string };
-        Username?: string;
-        Parameters?: string;
-        Tags?: Array<{ Key: string; Value: string }>;
-        Region?: string;
-      };
+      request: SubmitRequest;
       idempotencyKey?: string;
-    }
-  | { name: "status"; connection: Connection; json: boolean; batchId: string; wait: boolean }
-  | { name: "list"; connection: Connection; json: boolean; limit: number; offset: number }
-  | { name: "cancel"; connection: Connection; json: boolean; batchId: string }
-  | { name: "demo"; connection: Connection; json: boolean; count: number }
+    })
+  | (Common & { name: BatchCommandName; batchId: string; wait: boolean })
+  | (Common & { name: "list"; limit: number; offset: number })
+  | (Common & { name: "demo"; count: number })
   | { name: "help" };
 
 export const USAGE = `Usage: tat-bulk <command> [options]
@@ -47,6 +54,9 @@ Commands:
   status BATCH_ID [--wait]   Show a batch (with --wait: follow it to the end).
   list [--limit N] [--offset N]
   cancel BATCH_ID
+  failed BATCH_ID      Print the batch's failed instance IDs, one per line
+                       (pipe them into: submit --instances -).
+  retry BATCH_ID [--wait]    Send the batch's failed instances again.
   demo [--count N]     Submit N generated instances (default 3000) and follow them.
 
 Options:
@@ -55,7 +65,32 @@ Options:
   --json               Machine-readable output
   -h, --help
 
-Exit codes: 0 ok, 1 the batch ended with failed or cancelled chunks, 2 usage, 3 API error.`;
+Exit codes: 0 ok, 1 the batch ended with instances failed or cancelled, 2 usage, 3 API error.`;
+
+const OPTIONS = {
+  url: { type: "string" },
+  "api-key": { type: "string" },
+  json: { type: "boolean", default: false },
+  wait: { type: "boolean", default: false },
+  command: { type: "string" },
+  instances: { type: "string" },
+  cron: { type: "string" },
+  at: { type: "string" },
+  name: { type: "string" },
+  username: { type: "string" },
+  parameters: { type: "string" },
+  tag: { type: "string", multiple: true },
+  region: { type: "string" },
+  "idempotency-key": { type: "string" },
+  limit: { type: "string" },
+  offset: { type: "string" },
+  count: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
+>["values"];
 
 function positiveInt(text: string | undefined, name: string, fallback: number): number {
   if (text === undefined) return fallback;
@@ -63,100 +98,75 @@ function positiveInt(text: string | undefined, name: string, fallback: number): 
   return Number(text);
 }
 
+function submitRequest(values: Values, now: () => Date): SubmitRequest {
+  if (!values.command) throw new UsageError("submit needs --command cmd-xxxxxxxx");
+  if (values.cron && values.at) throw new UsageError("--cron and --at cannot both be given");
+  const tags = (values.tag ?? []).map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--tag takes key=value, got "${pair}"`);
+    return { Key: pair.slice(0, eq), Value: pair.slice(eq + 1) };
+  });
+  return {
+    Name: values.name ?? `tat-bulk-${now().toISOString().slice(0, 19).replace(/[-:T]/g, "")}`,
+    CommandId: values.command,
+    ScheduleSettings: values.cron
+      ? { Policy: "RECURRENCE", Recurrence: values.cron }
+      : { Policy: "ONCE", ...(values.at ? { InvokeTime: values.at } : {}) },
+    ...(values.username !== undefined ? { Username: values.username } : {}),
+    ...(values.parameters !== undefined ? { Parameters: values.parameters } : {}),
+    ...(tags.length ? { Tags: tags } : {}),
+    ...(values.region !== undefined ? { Region: values.region } : {}),
+  };
+}
+
 /** Parses argv (without node and the script) into a command; throws UsageError with the reason. */
 export function parseCommand(argv: readonly string[], now: () => Date = () => new Date()): Command {
   const [name, ...rest] = argv;
   if (!name || name === "help" || name === "-h" || name === "--help") return { name: "help" };
-  let parsed: ReturnType<typeof parse>;
-  function parse() {
-    return parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: "string" },
-        "api-key": { type: "string" },
-        json: { type: "boolean", default: false },
-        wait: { type: "boolean", default: false },
-        command: { type: "string" },
-        instances: { type: "string" },
-        cron: { type: "string" },
-        at: { type: "string" },
-        name: { type: "string" },
-        username: { type: "string" },
-        parameters: { type: "string" },
-        tag: { type: "string", multiple: true },
-        region: { type: "string" },
-        "idempotency-key": { type: "string" },
-        limit: { type: "string" },
-        offset: { type: "string" },
-        count: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  }
+  let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parse();
+    parsed = parseArgs({ args: rest, allowPositionals: true, strict: true, options: OPTIONS });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) return { name: "help" };
-  const connection: Connection = {
-    ...(values.url ? { url: values.url } : {}),
-    ...(values["api-key"] ? { apiKey: values["api-key"] } : {}),
+  const common: Common = {
+    connection: {
+      ...(values.url ? { url: values.url } : {}),
+      ...(values["api-key"] ? { apiKey: values["api-key"] } : {}),
+    },
+    json: values.json ?? false,
   };
-  const json = values.json ?? false;
-  const batchId = () => {
-    const id = positionals[0];
-    if (!id || positionals.length > 1) throw new UsageError(`${name} takes exactly one BATCH_ID`);
-    return id;
-  };
+  const wait = values.wait ?? false;
+  if ((BATCH_COMMANDS as readonly string[]).includes(name)) {
+    const [batchId] = positionals;
+    if (!batchId || positionals.length > 1) throw new UsageError(`${name} takes exactly one BATCH_ID`);
+    return { name: name as BatchCommandName, ...common, batchId, wait };
+  }
   switch (name) {
     case "submit": {
-      if (!values.command) throw new UsageError("submit needs --command cmd-xxxxxxxx");
+      const request = submitRequest(values, now);
       if (!values.instances) throw new UsageError("submit needs --instances FILE (or - for standard input)");
-      if (values.cron && values.at) throw new UsageError("--cron and --at cannot both be given");
-      const schedule = values.cron
-        ? { Policy: "RECURRENCE" as const, Recurrence: values.cron }
-        : { Policy: "ONCE" as const, ...(values.at ? { InvokeTime: values.at } : {}) };
-      const tags = (values.tag ?? []).map((pair) => {
-        const eq = pair.indexOf("=");
-        if (eq <= 0) throw new UsageError(`--tag takes key=value, got "${pair}"`);
-        return { Key: pair.slice(0, eq), Value: pair.slice(eq + 1) };
-      });
+      const key = values["idempotency-key"];
       return {
         name,
-        connection,
-        json,
-        wait: values.wait ?? false,
+        ...common,
+        wait,
         instances: values.instances,
-        request: {
-          Name: values.name ?? `tat-bulk-${now().toISOString().slice(0, 19).replace(/[-:T]/g, "")}`,
-          CommandId: values.command,
-          ScheduleSettings: schedule,
-          ...(values.username !== undefined ? { Username: values.username } : {}),
-          ...(values.parameters !== undefined ? { Parameters: values.parameters } : {}),
-          ...(tags.length ? { Tags: tags } : {}),
-          ...(values.region !== undefined ? { Region: values.region } : {}),
-        },
-        ...(values["idempotency-key"] ? { idempotencyKey: values["idempotency-key"] } : {}),
+        request,
+        ...(key ? { idempotencyKey: key } : {}),
       };
     }
-    case "status":
-      return { name, connection, json, batchId: batchId(), wait: values.wait ?? false };
-    case "cancel":
-      return { name, connection, json, batchId: batchId() };
     case "list":
       return {
         name,
-        connection,
-        json,
+        ...common,
         limit: positiveInt(values.limit, "--limit", 20),
         offset: positiveInt(values.offset, "--offset", 0),
       };
     case "demo":
-      return { name, connection, json, count: positiveInt(values.count, "--count", 3000) };
+      return { name, ...common, count: positiveInt(values.count, "--count", 3000) };
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

@@ -4,7 +4,15 @@ export interface BatchStatus {
   InstanceCount: number;
   ChunkCount: number;
   DuplicatesRemoved: number;
-  Counts: { Queued: number; Running: number; Succeeded: number; Failed: number; Cancelled: number };
+  Counts: {
+    Queued: number;
+    Running: number;
+    Succeeded: number;
+    PartiallyFailed: number;
+    Failed: number;
+    Cancelled: number;
+  };
+  Instances: { Succeeded: number; Failed: number; Pending: number; Cancelled: number };
   CreatedAt: string;
   FinishedAt: string | null;
   EstimatedCompletionAt?: string | null;
@@ -17,6 +25,13 @@ export interface BatchStatus {
     InvokerId: string | null;
     Error: { Code: string; Message: string } | null;
   }>;
+}
+
+export interface InstanceRow {
+  InstanceId: string;
+  Status: "SUCCEEDED" | "FAILED" | "PENDING" | "CANCELLED";
+  InvokerId: string | null;
+  Error: { Code: string; Message: string } | null;
 }
 
 export interface Accepted {
@@ -108,5 +123,22 @@ export class IntakeClient {
 
   cancel(batchId: string): Promise<BatchStatus> {
     return this.request("DELETE", `/v1/invoker-batches/${encodeURIComponent(batchId)}`);
+  }
+
+  retry(batchId: string): Promise<{ InstancesRequeued: number; ChunksRequeued: number }> {
+    return this.request("POST", `/v1/invoker-batches/${encodeURIComponent(batchId)}/retry`);
+  }
+
+  /** Every instance of the batch with this status, page by page (10,000 a page). */
+  async instances(batchId: string, status: InstanceRow["Status"]): Promise<InstanceRow[]> {
+    const rows: InstanceRow[] = [];
+    for (let offset = 0; ; offset += 10_000) {
+      const page = await this.request<{ TotalCount: number; Instances: InstanceRow[] }>(
+        "GET",
+        `/v1/invoker-batches/${encodeURIComponent(batchId)}/instances?status=${status}&offset=${offset}&limit=10000`,
+      );
+      rows.push(...page.Instances);
+      if (page.Instances.length === 0 || rows.length >= page.TotalCount) return rows;
+    }
   }
 }

@@ -11,31 +11,42 @@ function duration(seconds: number): string {
     : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
-/** One line: bar, chunks done and failed, calls per second, ETA. Pure, so it is tested as text. */
+/** One line: bar, chunks done, instances by outcome, calls per second, ETA. Pure, so it is tested as text. */
 export function progressLine(status: BatchStatus, callsPerSecond: number, width = 30): string {
-  const { Succeeded, Failed, Cancelled, Running } = status.Counts;
-  const finished = Succeeded + Failed + Cancelled;
+  const { Queued, Running } = status.Counts;
+  const finished = status.ChunkCount - Queued - Running;
   const total = Math.max(1, status.ChunkCount);
   const filled = Math.round((finished / total) * width);
   const bar = `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-  const remaining = status.ChunkCount - finished;
+  const remaining = Queued + Running;
   const eta =
     callsPerSecond > 0
       ? duration(remaining / callsPerSecond)
       : status.EstimatedCompletionAt
         ? duration((Date.parse(status.EstimatedCompletionAt) - Date.now()) / 1000)
         : "--";
+  const { Succeeded, Failed, Cancelled } = status.Instances;
   return (
-    `${bar} ${finished}/${status.ChunkCount} chunks  ✓ ${Succeeded}  ✗ ${Failed}` +
+    `${bar} ${finished}/${status.ChunkCount} chunks  instances ✓ ${Succeeded}  ✗ ${Failed}` +
     `${Cancelled ? `  ⊘ ${Cancelled}` : ""}  ⟳ ${Running}  ${callsPerSecond.toFixed(1)} calls/s  ETA ${eta}`
   );
 }
 
-export function summaryLines(status: BatchStatus, seconds: number): string[] {
-  const { Succeeded, Failed, Cancelled } = status.Counts;
+/** The end of a followed batch: its outcome, instance and chunk counts, and the top failure codes. */
+export function summaryLines(
+  status: BatchStatus,
+  seconds: number,
+  topCodes: Array<[string, number]> = [],
+): string[] {
+  const { Succeeded, Failed, Cancelled, Pending } = status.Instances;
+  const chunks = status.Counts;
   return [
     `${status.BatchId} ${status.Status} in ${duration(seconds)}: ${status.InstanceCount} instances in ${status.ChunkCount} chunks`,
-    `  succeeded ${Succeeded}, failed ${Failed}, cancelled ${Cancelled}`,
+    `  instances: succeeded ${Succeeded}, failed ${Failed}, cancelled ${Cancelled}${Pending ? `, pending ${Pending}` : ""}`,
+    `  chunks: succeeded ${chunks.Succeeded}, partially failed ${chunks.PartiallyFailed}, failed ${chunks.Failed}, cancelled ${chunks.Cancelled}`,
+    ...(topCodes.length
+      ? [`  top failure codes: ${topCodes.map(([code, n]) => `${code} ${n}`).join(", ")}`]
+      : []),
   ];
 }
 

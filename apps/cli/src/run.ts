@@ -1,57 +1,33 @@
 import { type Command, parseCommand, USAGE } from "./args.js";
-import {
-  cancel,
-  demoInstances,
-  follow,
-  type Io,
-  list,
-  readInstances,
-  showStatus,
-  submit,
-} from "./commands.js";
+import { batchCommand, list } from "./batch-commands.js";
 import { resolveConnection } from "./connection.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { IntakeClient, IntakeError } from "./intake-client.js";
+import type { Io } from "./io.js";
+import { demo, readInstances, submit } from "./submit.js";
 
-async function dispatch(
+export type { Io } from "./io.js";
+
+function dispatch(
   command: Exclude<Command, { name: "help" }>,
   client: IntakeClient,
   io: Io,
 ): Promise<number> {
   switch (command.name) {
     case "submit":
-      return submit(
-        command,
-        client,
-        io,
-        readInstances(command.instances, io),
-        { Type: "SCHEDULE", ...command.request, ScheduleSettings: { ...command.request.ScheduleSettings } },
-        command.wait,
-        command.idempotencyKey,
-      );
-    case "status":
-      return command.wait
-        ? follow(client, command.batchId, io, command.json)
-        : showStatus(client, command.batchId, io, command.json);
+      return submit(client, io, {
+        request: command.request,
+        instanceIds: readInstances(command.instances, io),
+        wait: command.wait,
+        json: command.json,
+        ...(command.idempotencyKey ? { idempotencyKey: command.idempotencyKey } : {}),
+      });
     case "list":
-      return list(client, command.offset, command.limit, io, command.json);
-    case "cancel":
-      return cancel(client, command.batchId, io, command.json);
+      return list(client, io, command, command.json);
     case "demo":
-      return submit(
-        command,
-        client,
-        io,
-        demoInstances(command.count),
-        {
-          Name: "tat-bulk-demo",
-          Type: "SCHEDULE",
-          CommandId: "cmd-m7uma92n",
-          ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 3 * * *" },
-          Tags: [{ Key: "demo", Value: "true" }],
-        },
-        true,
-      );
+      return demo(client, io, command.count, command.json);
+    default:
+      return batchCommand(client, io, command);
   }
 }
 

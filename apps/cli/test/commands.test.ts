@@ -2,8 +2,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort, type ProcessStack, startProcessStack } from "@tat-bulk/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Io } from "../src/commands.js";
 import { EXIT } from "../src/exit-codes.js";
+import type { Io } from "../src/io.js";
 import { run } from "../src/run.js";
 
 const KEY = "cli-test-key-0123456789abcdef";
@@ -100,16 +100,30 @@ describe("tat-bulk against a running intake", () => {
     });
     expect(result.code).toBe(EXIT.OK);
     expect(result.out).toMatch(/SUCCEEDED in .*: 300 instances in 3 chunks/);
-    expect(result.out).toContain("succeeded 3, failed 0");
+    expect(result.out).toContain("instances: succeeded 300, failed 0, cancelled 0");
+    expect(result.out).toContain("chunks: succeeded 3, partially failed 0, failed 0");
   }, 30_000);
 
-  it("submit --wait exits 1 when a chunk fails, and names its error", async () => {
+  it("submit --wait exits 1 when an instance fails and names the top failure codes; failed lists it; retry --wait sends it again", async () => {
     const result = await cli(["submit", "--command", "cmd-m7uma92n", "--instances", "-", "--wait"], {
       stdin: `${ids(100)}\nins-offline1\n`,
     });
     expect(result.code).toBe(EXIT.BATCH_FAILED);
     expect(result.out).toMatch(/PARTIALLY_FAILED/);
-    expect(result.out).toContain("ResourceUnavailable.AgentStatusNotOnline");
+    expect(result.out).toContain("instances: succeeded 100, failed 1, cancelled 0");
+    expect(result.out).toContain("top failure codes: ResourceUnavailable.AgentStatusNotOnline 1");
+    const batchId = /^accepted (bat-[0-9a-f]+)/.exec(result.out)?.[1] ?? "";
+    expect((await cli(["failed", batchId])).out).toBe("ins-offline1");
+    await fetch(`${stack.sim.ready}/__admin/agents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ InstanceIds: ["ins-offline1"], AgentStatus: "Online" }),
+    });
+    const retried = await cli(["retry", batchId, "--wait"]);
+    expect(retried.code).toBe(EXIT.OK);
+    expect(retried.out).toContain(`${batchId}: 1 failed instances sent again`);
+    expect(retried.out).toMatch(/SUCCEEDED .* 101 instances/);
+    expect((await cli(["failed", batchId])).out).toBe("");
   }, 30_000);
 
   it("shows an API error with its code and message, no stack trace, and exits 3", async () => {

@@ -79,6 +79,19 @@ describe("parseCommand", () => {
     });
   });
 
+  it("reads the commands that take one batch", () => {
+    for (const name of ["failed", "retry"]) {
+      expect(parseCommand([name, "bat-3"])).toEqual({
+        name,
+        connection: {},
+        json: false,
+        batchId: "bat-3",
+        wait: false,
+      });
+    }
+    expect(parseCommand(["retry", "bat-3", "--wait"])).toMatchObject({ name: "retry", wait: true });
+  });
+
   it("reads status, list, cancel, demo and help", () => {
     expect(parseCommand(["status", "bat-1", "--wait"])).toEqual({
       name: "status",
@@ -99,6 +112,7 @@ describe("parseCommand", () => {
       connection: {},
       json: false,
       batchId: "bat-2",
+      wait: false,
     });
     expect(parseCommand(["demo"])).toEqual({ name: "demo", connection: {}, json: false, count: 3000 });
     expect(parseCommand([])).toEqual({ name: "help" });
@@ -151,10 +165,11 @@ describe("progressLine", () => {
       BatchId: "bat-1",
       Status: "RUNNING",
       ChunkCount: 200,
-      Counts: { Queued: 98, Running: 2, Succeeded: 95, Failed: 5, Cancelled: 0 },
+      Counts: { Queued: 98, Running: 2, Succeeded: 90, PartiallyFailed: 5, Failed: 5, Cancelled: 0 },
+      Instances: { Succeeded: 9495, Failed: 505, Pending: 10_000, Cancelled: 0 },
     } as BatchStatus;
     expect(progressLine(status, 20, 10)).toBe(
-      "█████░░░░░ 100/200 chunks  ✓ 95  ✗ 5  ⟳ 2  20.0 calls/s  ETA 5s",
+      "█████░░░░░ 100/200 chunks  instances ✓ 9495  ✗ 505  ⟳ 2  20.0 calls/s  ETA 5s",
     );
   });
 });

@@ -23,6 +23,9 @@ export const stackEnvSchema = z.object({
   TENCENTCLOUD_SECRET_ID: z.string().optional(),
   TENCENTCLOUD_SECRET_KEY: z.string().optional(),
   TAT_ENDPOINT: z.string().optional(),
+  /** The simulator's fleet: a realistic share of offline agents and vanished instances, so the demo shows per-instance outcomes. */
+  TAT_SIM_OFFLINE_RATE: z.string().default("0.01"),
+  TAT_SIM_MISSING_RATE: z.string().default("0.002"),
   /** Where Redis keeps its data and the stack writes stack.json (URL and key for the CLI). */
   STACK_DATA_DIR: z.string().default(".data"),
   /** `pretty` prefixed lines for people, or the processes' own JSON lines. */

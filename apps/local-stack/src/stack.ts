@@ -132,7 +132,10 @@ export async function startStack(
     let simUrl: string | null = null;
     let credentials = { id: config.TENCENTCLOUD_SECRET_ID ?? "", key: config.TENCENTCLOUD_SECRET_KEY ?? "" };
     if (useSimulator) {
-      simUrl = await startApp("tat-sim", "tat-sim", config.TAT_SIM_PORT, {});
+      simUrl = await startApp("tat-sim", "tat-sim", config.TAT_SIM_PORT, {
+        TAT_SIM_OFFLINE_RATE: config.TAT_SIM_OFFLINE_RATE,
+        TAT_SIM_MISSING_RATE: config.TAT_SIM_MISSING_RATE,
+      });
       credentials = { id: SIMULATOR_CREDENTIALS.secretId, key: SIMULATOR_CREDENTIALS.secretKey };
     }
 

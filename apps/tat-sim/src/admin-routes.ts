@@ -52,6 +52,17 @@ export async function handleAdmin(
         state.agents.override(change.InstanceIds, change.AgentStatus);
         return sendJson(res, 200, { ok: true });
       }
+      case "POST /__admin/agents/status": {
+        // The truth behind what the API shows: how each instance's agent really is (tests compare).
+        const { InstanceIds } = await jsonBody(
+          req,
+          z.strictObject({ InstanceIds: z.array(z.string()).max(100_000) }),
+        );
+        const statuses = Object.fromEntries(
+          InstanceIds.map((id) => [id, state.agents.status(id) ?? "Missing"]),
+        );
+        return sendJson(res, 200, { statuses });
+      }
       case "POST /__admin/reset":
         state.agents.clear();
         state.invokers.clear();

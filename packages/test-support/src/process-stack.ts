@@ -10,8 +10,8 @@ import { startApp } from "./start-app.js";
 export interface ProcessStackOptions {
   /** Names the temporary folder and the queue. */
   name: string;
-  /** The simulator's world file, written into the temporary folder. */
-  world: { commands: unknown[]; instances: unknown[] };
+  /** The simulator's world file, written into the temporary folder; none: the open world. */
+  world?: { commands: unknown[]; instances: unknown[] };
   intakeEnv: Record<string, string>;
   simEnv?: Record<string, string>;
   /** Extra settings for the one worker; false: start no worker (an idle queue). */
@@ -41,8 +41,11 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     return service;
   };
   const world = join(tmp, "world.json");
-  await writeFile(world, JSON.stringify(options.world));
-  const sim = await start("tat-sim", { TAT_SIM_WORLD: world, ...options.simEnv });
+  if (options.world) await writeFile(world, JSON.stringify(options.world));
+  const sim = await start("tat-sim", {
+    ...(options.world ? { TAT_SIM_WORLD: world } : {}),
+    ...options.simEnv,
+  });
   const queue = { REDIS_URL: redis.url, QUEUE_NAME: options.name };
   const worker =
     options.workerEnv === false

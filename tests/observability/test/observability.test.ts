@@ -64,6 +64,14 @@ async function promtoolCheckMetrics(text: string): Promise<string> {
   });
 }
 
+async function waitForBatches(...batchIds: unknown[]) {
+  for (const id of batchIds) {
+    for (let i = 0; i < 300 && !(await intake(`/v1/invoker-batches/${String(id)}`)).FinishedAt; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 async function intake(path: string, body?: unknown) {
   const res = await fetch(`${urls.intake}${path}`, {
     method: body === undefined ? "GET" : "POST",
@@ -79,7 +87,7 @@ beforeAll(async () => {
     world: {
       commands: [{ CommandId: "cmd-m7uma92n", EnableParameter: true }],
       instances: [
-        ...cvmIds(400).map((InstanceId) => ({ InstanceId })),
+        ...cvmIds(410).map((InstanceId) => ({ InstanceId })),
         { InstanceId: "ins-offline1", AgentStatus: "Offline" },
       ],
     },
@@ -139,11 +147,11 @@ beforeAll(async () => {
   const good = await intake("/v1/invoker-batches", sampleBatch(cvmIds(400)));
   const bad = await intake("/v1/invoker-batches", sampleBatch(["ins-offline1"]));
   await intake("/v1/invoker-batches", sampleBatch(["nope"]));
-  for (const id of [good.BatchId, bad.BatchId]) {
-    for (let i = 0; i < 300 && !(await intake(`/v1/invoker-batches/${id}`)).FinishedAt; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  await waitForBatches(good.BatchId, bad.BatchId);
+  // An instance gone while its agent still reports online: found by splitting its chunk.
+  await admin("POST", "/agents", { InstanceIds: [cvmIds(8, 400)[5]], AgentStatus: "Vanished" });
+  const split = await intake("/v1/invoker-batches", sampleBatch(cvmIds(8, 400)));
+  await waitForBatches(split.BatchId);
   // Let Prometheus scrape the end state a few times (rate() needs two samples).
   for (let i = 0; i < 100; i++) {
     const res = await fetch(

@@ -73,7 +73,9 @@ describe("npm start's stack, as a newcomer uses it", () => {
         cwd: tmp,
       },
     );
-    expect(demo.stdout).toMatch(/SUCCEEDED in .*: 2500 instances in \d+ chunks/);
+    // The local simulator's fleet has about 1% offline agents and 0.2% vanished instances.
+    expect(demo.stdout).toMatch(/PARTIALLY_FAILED in .*: 2500 instances in \d+ chunks/);
+    expect(demo.stdout).toMatch(/top failure codes: ResourceUnavailable\.AgentStatusNotOnline \d+/);
 
     stack.child.kill("SIGTERM");
     expect(await stack.exited).toBe(0);

@@ -1,0 +1,57 @@
+import { EXIT } from "./exit-codes.js";
+import type { BatchStatus, IntakeClient } from "./intake-client.js";
+import type { Io } from "./io.js";
+import { FINAL_STATUSES, progressLine, RateMeter, summaryLines } from "./progress.js";
+
+/** The most frequent failure codes among a batch's failed instances, most first. */
+export async function topFailureCodes(
+  client: IntakeClient,
+  batchId: string,
+  top = 5,
+): Promise<Array<[string, number]>> {
+  const counts = new Map<string, number>();
+  for (const row of await client.instances(batchId, "FAILED")) {
+    const code = row.Error?.Code ?? "Unknown";
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).slice(0, top);
+}
+
+/**
+ * Follows a batch to its end, with a progress line, then a summary with its instance counts and top
+ * failure codes; answers the exit code (0 only when every instance has its invoker).
+ */
+export async function follow(client: IntakeClient, batchId: string, io: Io, json: boolean): Promise<number> {
+  const started = Date.now();
+  const meter = new RateMeter();
+  let status: BatchStatus;
+  let lastPrinted = 0;
+  for (;;) {
+    status = await client.status(batchId);
+    const rate = meter.add(Date.now(), finishedChunks(status));
+    if (FINAL_STATUSES.has(status.Status)) break;
+    if (!json) {
+      if (io.status) io.status(progressLine(status, rate));
+      else if (Date.now() - lastPrinted >= 5000) {
+        io.out(progressLine(status, rate));
+        lastPrinted = Date.now();
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, io.pollMs));
+  }
+  if (json) io.out(JSON.stringify(status));
+  else {
+    const seconds = (Date.now() - started) / 1000;
+    // The last bar shows the average rate of the whole run.
+    io.status?.(progressLine(status, finishedChunks(status) / Math.max(0.001, seconds)));
+    io.status?.("\n");
+    const codes = status.Instances.Failed > 0 ? await topFailureCodes(client, batchId) : [];
+    for (const line of summaryLines(status, seconds, codes)) io.out(line);
+  }
+  return status.Status === "SUCCEEDED" ? EXIT.OK : EXIT.BATCH_FAILED;
+}
+
+function finishedChunks(status: BatchStatus): number {
+  const { Succeeded, PartiallyFailed, Failed, Cancelled } = status.Counts;
+  return Succeeded + PartiallyFailed + Failed + Cancelled;
+}
