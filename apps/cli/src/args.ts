@@ -13,6 +13,8 @@ interface Common {
   json: boolean;
 }
 
+export type CancelInvokers = "disable" | "delete" | "keep";
+
 export interface SubmitRequest {
   Name: string;
   CommandId: string;
@@ -25,7 +27,15 @@ export interface SubmitRequest {
 }
 
 /** The commands that act on one batch, named by its ID. */
-export const BATCH_COMMANDS = ["status", "cancel", "failed", "retry"] as const;
+export const BATCH_COMMANDS = [
+  "status",
+  "cancel",
+  "failed",
+  "retry",
+  "disable",
+  "enable",
+  "delete-invokers",
+] as const;
 export type BatchCommandName = (typeof BATCH_COMMANDS)[number];
 
 export type Command =
@@ -36,7 +46,7 @@ export type Command =
       request: SubmitRequest;
       idempotencyKey?: string;
     })
-  | (Common & { name: BatchCommandName; batchId: string; wait: boolean })
+  | (Common & { name: BatchCommandName; batchId: string; wait: boolean; invokers?: CancelInvokers })
   | (Common & { name: "list"; limit: number; offset: number })
   | (Common & { name: "demo"; count: number })
   | { name: "help" };
@@ -53,10 +63,14 @@ Commands:
                        batch should have drained (at ${TAT_CALLS_PER_SECOND} calls/s).
   status BATCH_ID [--wait]   Show a batch (with --wait: follow it to the end).
   list [--limit N] [--offset N]
-  cancel BATCH_ID
+  cancel BATCH_ID [--invokers disable|delete|keep]
+                       Stop what is not sent; then disable (default), delete or keep
+                       the invokers the batch already created.
   failed BATCH_ID      Print the batch's failed instance IDs, one per line
                        (pipe them into: submit --instances -).
   retry BATCH_ID [--wait]    Send the batch's failed instances again.
+  disable | enable | delete-invokers BATCH_ID [--wait]
+                       Disable, enable or delete every invoker of the batch.
   demo [--count N]     Submit N generated instances (default 3000) and follow them.
 
 Options:
@@ -85,6 +99,7 @@ const OPTIONS = {
   limit: { type: "string" },
   offset: { type: "string" },
   count: { type: "string" },
+  invokers: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 
@@ -142,7 +157,11 @@ export function parseCommand(argv: readonly string[], now: () => Date = () => ne
   if ((BATCH_COMMANDS as readonly string[]).includes(name)) {
     const [batchId] = positionals;
     if (!batchId || positionals.length > 1) throw new UsageError(`${name} takes exactly one BATCH_ID`);
-    return { name: name as BatchCommandName, ...common, batchId, wait };
+    const invokers = values.invokers;
+    if (invokers !== undefined && invokers !== "disable" && invokers !== "delete" && invokers !== "keep") {
+      throw new UsageError("--invokers takes disable, delete or keep");
+    }
+    return { name: name as BatchCommandName, ...common, batchId, wait, ...(invokers ? { invokers } : {}) };
   }
   switch (name) {
     case "submit": {

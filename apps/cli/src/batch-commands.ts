@@ -1,6 +1,6 @@
-import type { BatchCommandName } from "./args.js";
+import type { BatchCommandName, CancelInvokers } from "./args.js";
 import { EXIT } from "./exit-codes.js";
-import { follow } from "./follow.js";
+import { follow, followInvokerAction } from "./follow.js";
 import type { BatchStatus, IntakeClient } from "./intake-client.js";
 import type { Io } from "./io.js";
 
@@ -69,16 +69,31 @@ export async function list(
 export async function batchCommand(
   client: IntakeClient,
   io: Io,
-  command: { name: BatchCommandName; batchId: string; wait: boolean; json: boolean },
+  command: {
+    name: BatchCommandName;
+    batchId: string;
+    wait: boolean;
+    json: boolean;
+    invokers?: CancelInvokers;
+  },
 ): Promise<number> {
   const { batchId, json, wait } = command;
   switch (command.name) {
     case "status":
       return wait ? follow(client, batchId, io, json) : showStatus(client, batchId, io, json);
     case "cancel": {
-      const status = await client.cancel(batchId);
+      const status = await client.cancel(batchId, command.invokers);
       io.out(json ? JSON.stringify(status) : describeBatch(status));
       return EXIT.OK;
+    }
+    case "disable":
+    case "enable":
+    case "delete-invokers": {
+      const accepted = await client.invokerAction(batchId, command.name);
+      if (json && !wait) io.out(JSON.stringify(accepted));
+      if (!json)
+        io.out(`${batchId}: ${command.name} asked for the invokers of ${accepted.ChunksQueued} chunks`);
+      return wait ? followInvokerAction(client, batchId, io, json) : EXIT.OK;
     }
     case "failed":
       return printFailed(client, batchId, io, json);

@@ -1,7 +1,7 @@
 import { EXIT } from "./exit-codes.js";
 import type { BatchStatus, IntakeClient } from "./intake-client.js";
 import type { Io } from "./io.js";
-import { FINAL_STATUSES, progressLine, RateMeter, summaryLines } from "./progress.js";
+import { FINAL_STATUSES, invokerActionLine, progressLine, RateMeter, summaryLines } from "./progress.js";
 
 /** The most frequent failure codes among a batch's failed instances, most first. */
 export async function topFailureCodes(
@@ -49,6 +49,35 @@ export async function follow(client: IntakeClient, batchId: string, io: Io, json
     for (const line of summaryLines(status, seconds, codes)) io.out(line);
   }
   return status.Status === "SUCCEEDED" ? EXIT.OK : EXIT.BATCH_FAILED;
+}
+
+/**
+ * Follows a batch's invoker action (disable, enable, delete) to its end with a bar of invokers done;
+ * 0 once every invoker is in the target state, 1 when TAT refused the action for good.
+ */
+export async function followInvokerAction(
+  client: IntakeClient,
+  batchId: string,
+  io: Io,
+  json: boolean,
+): Promise<number> {
+  for (;;) {
+    const status = await client.status(batchId);
+    const action = status.InvokerAction;
+    const total = status.Invokers.Enabled + status.Invokers.Disabled + status.Invokers.Deleted;
+    if (!action || action.DoneAt || action.Error) {
+      if (json) io.out(JSON.stringify(status));
+      else {
+        io.status?.("\n");
+        const { Enabled, Disabled, Deleted } = status.Invokers;
+        io.out(`${batchId} invokers: enabled ${Enabled}, disabled ${Disabled}, deleted ${Deleted}`);
+        if (action?.Error) io.out(`  the action cannot finish: ${action.Error}`);
+      }
+      return action?.Error ? EXIT.BATCH_FAILED : EXIT.OK;
+    }
+    if (!json) io.status?.(invokerActionLine(action.Target, total - action.Pending, total));
+    await new Promise((resolve) => setTimeout(resolve, io.pollMs));
+  }
 }
 
 function finishedChunks(status: BatchStatus): number {

@@ -13,6 +13,9 @@ export interface BatchStatus {
     Cancelled: number;
   };
   Instances: { Succeeded: number; Failed: number; Pending: number; Cancelled: number };
+  Invokers: { Enabled: number; Disabled: number; Deleted: number };
+  InvokerAction: { Target: string; DoneAt: string | null; Pending: number; Error: string | null } | null;
+  StopReason: { Code: string; Message: string } | null;
   CreatedAt: string;
   FinishedAt: string | null;
   EstimatedCompletionAt?: string | null;
@@ -121,8 +124,17 @@ export class IntakeClient {
     return this.request("GET", `/v1/invoker-batches?offset=${offset}&limit=${limit}`);
   }
 
-  cancel(batchId: string): Promise<BatchStatus> {
-    return this.request("DELETE", `/v1/invoker-batches/${encodeURIComponent(batchId)}`);
+  cancel(batchId: string, invokers?: "disable" | "delete" | "keep"): Promise<BatchStatus> {
+    const query = invokers ? `?invokers=${invokers}` : "";
+    return this.request("DELETE", `/v1/invoker-batches/${encodeURIComponent(batchId)}${query}`);
+  }
+
+  /** POST …/disable, …/enable or …/delete-invokers. */
+  invokerAction(
+    batchId: string,
+    path: "disable" | "enable" | "delete-invokers",
+  ): Promise<{ ChunksQueued: number }> {
+    return this.request("POST", `/v1/invoker-batches/${encodeURIComponent(batchId)}/${path}`);
   }
 
   retry(batchId: string): Promise<{ InstancesRequeued: number; ChunksRequeued: number }> {

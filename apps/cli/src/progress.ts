@@ -50,6 +50,12 @@ export function summaryLines(
   ];
 }
 
+/** One line for an invoker action: bar, invokers in the target state, of all. */
+export function invokerActionLine(target: string, done: number, total: number, width = 30): string {
+  const filled = Math.round((done / Math.max(1, total)) * width);
+  return `${"█".repeat(filled)}${"░".repeat(width - filled)} ${done}/${total} invokers ${target.toLowerCase()}`;
+}
+
 /** Chunks finished per second over a sliding set of recent samples. */
 export class RateMeter {
   private samples: Array<{ at: number; done: number }> = [];

@@ -102,6 +102,16 @@ describe("tat-bulk against a running intake", () => {
     expect(result.out).toMatch(/SUCCEEDED in .*: 300 instances in 3 chunks/);
     expect(result.out).toContain("instances: succeeded 300, failed 0, cancelled 0");
     expect(result.out).toContain("chunks: succeeded 3, partially failed 0, failed 0");
+    const batchId = /^accepted (bat-[0-9a-f]+)/.exec(result.out)?.[1] ?? "";
+    for (const [action, counts] of [
+      ["disable", "enabled 0, disabled 3, deleted 0"],
+      ["enable", "enabled 3, disabled 0, deleted 0"],
+      ["delete-invokers", "enabled 0, disabled 0, deleted 3"],
+    ]) {
+      const done = await cli([action ?? "", batchId, "--wait"]);
+      expect(done.code).toBe(EXIT.OK);
+      expect(done.out).toContain(`${batchId} invokers: ${counts}`);
+    }
   }, 30_000);
 
   it("submit --wait exits 1 when an instance fails and names the top failure codes; failed lists it; retry --wait sends it again", async () => {

@@ -90,6 +90,15 @@ describe("parseCommand", () => {
       });
     }
     expect(parseCommand(["retry", "bat-3", "--wait"])).toMatchObject({ name: "retry", wait: true });
+    expect(parseCommand(["delete-invokers", "bat-3"])).toMatchObject({
+      name: "delete-invokers",
+      batchId: "bat-3",
+    });
+    expect(parseCommand(["cancel", "bat-3", "--invokers", "keep"])).toMatchObject({
+      name: "cancel",
+      invokers: "keep",
+    });
+    expect(() => parseCommand(["cancel", "bat-3", "--invokers", "burn"])).toThrow(/disable, delete or keep/);
   });
 
   it("reads status, list, cancel, demo and help", () => {

@@ -47,6 +47,7 @@ export function createIntakeApp(
     writer: store.writer,
     cancel: store.cancel,
     retry: store.retry,
+    invokerAction: store.invokerAction,
     backlog: async () => {
       const counts = await store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
       return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -65,6 +66,7 @@ export function createIntakeApp(
     logger,
     apiKeys: config.INTAKE_API_KEYS,
     defaultRegion: config.TAT_REGION,
+    webhookHosts: config.WEBHOOK_ALLOWED_HOSTS,
     bodyLimit: config.INTAKE_BODY_LIMIT,
     now: options.now ?? (() => new Date()),
   });

@@ -1,9 +1,10 @@
-import { envField, listenEnv, parseEnv, sharedEnv, z } from "@tat-bulk/config";
+import { envField, listenEnv, parseEnv, sharedEnv, webhookHostsEnv, z } from "@tat-bulk/config";
 
 /** Every variable the intake reads; the README's configuration table mirrors this. */
 export const intakeEnvSchema = z.object({
   ...sharedEnv,
   ...listenEnv(8080),
+  ...webhookHostsEnv,
   /** Comma-separated bearer keys for /v1; the intake refuses to start without one. */
   INTAKE_API_KEYS: envField
     .list()

@@ -15,6 +15,7 @@ export interface HttpAppDeps {
   logger: Logger;
   apiKeys: readonly string[];
   defaultRegion: string;
+  webhookHosts: readonly string[];
   bodyLimit: string;
   now: () => Date;
 }
@@ -44,6 +45,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
       batches: deps.batches,
       metrics: deps.metrics,
       defaultRegion: deps.defaultRegion,
+      webhookHosts: deps.webhookHosts,
       now: deps.now,
     }),
   );

@@ -24,7 +24,7 @@ export interface IntakeHarness {
 
 /** The intake as main.ts runs it (createIntakeApp), on a free port, with a queue of its own. */
 export async function startIntake(
-  options: { now?: () => Date; redis?: TestRedis } = {},
+  options: { now?: () => Date; redis?: TestRedis; env?: Record<string, string> } = {},
 ): Promise<IntakeHarness> {
   const testRedis = options.redis ?? (await startTestRedis());
   const queueName = `intake-test-${randomBytes(4).toString("hex")}`;
@@ -34,6 +34,7 @@ export async function startIntake(
     PORT: "0",
     HOST: "127.0.0.1",
     INTAKE_API_KEYS: `${API_KEY},second-key-0123456789abcdef`,
+    ...options.env,
   });
   const app = createIntakeApp(config, pino({ level: "silent" }), options.now ? { now: options.now } : {});
   const baseUrl = await app.start();

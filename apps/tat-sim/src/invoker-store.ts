@@ -77,6 +77,15 @@ export class InvokerStore {
     return true;
   }
 
+  /** Enables or disables an invoker; false when there is none. Doing it twice is fine, as at TAT. */
+  setEnabled(id: string, enabled: boolean): boolean {
+    const invoker = this.invokers.get(id);
+    if (!invoker) return false;
+    invoker.Enable = enabled;
+    invoker.UpdatedTime = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    return true;
+  }
+
   get(id: string): Invoker | undefined {
     return this.invokers.get(id);
   }

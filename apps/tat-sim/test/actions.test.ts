@@ -159,6 +159,30 @@ describe("the other actions", () => {
     });
   });
 
+  it("DisableInvoker and EnableInvoker switch it (twice is fine), and answer InvokerNotFound for none", async () => {
+    const client = h.client();
+    const created = await client.call<{ InvokerId: string }>("CreateInvoker", "ap-guangzhou", createParams());
+    const id = created.ok ? created.response.InvokerId : "";
+    const enabled = async () =>
+      (await h.admin<{ invokers: Array<{ Enable: boolean }> }>("GET", "/invokers")).invokers[0]?.Enable;
+    for (const [action, state] of [
+      ["DisableInvoker", false],
+      ["DisableInvoker", false],
+      ["EnableInvoker", true],
+    ] as const) {
+      expect(await client.call(action, "ap-guangzhou", { InvokerId: id })).toMatchObject({ ok: true });
+      expect(await enabled()).toBe(state);
+    }
+    expect(await client.call("EnableInvoker", "ap-guangzhou", { InvokerId: "ivk-zzzzzzzz" })).toMatchObject({
+      ok: false,
+      code: "ResourceNotFound.InvokerNotFound",
+    });
+    expect(await client.call("DisableInvoker", "ap-guangzhou", { InvokerId: "nope" })).toMatchObject({
+      ok: false,
+      code: "InvalidParameterValue.InvalidInvokerId",
+    });
+  });
+
   it("DescribeCommands shows EnableParameter", async () => {
     const r = await h.client().call<{ CommandSet: unknown[] }>("DescribeCommands", "ap-guangzhou", {
       CommandIds: ["cmd-noparams", "cmd-zzzzzzzz"],

@@ -1,21 +1,24 @@
 import {
-  BatchReads,
+  addInvokerJob,
   type ChunkJobData,
-  ChunkTransitions,
+  type InvokerJobData,
+  invokerQueueName,
+  openBatches,
   publishCallRate,
-  redisKeys,
 } from "@tat-bulk/batches";
 import { once } from "@tat-bulk/config";
 import { closeServer, createHealthServer, listen, type ServiceApp } from "@tat-bulk/metrics";
-import { RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
-import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
-import { DelayedError, Worker } from "bullmq";
+import { DelayedError } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { ChunkJob } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
+import { consumer } from "./consumer.js";
 import type { WorkerConfig } from "./env.js";
-import { RateLimitedTat } from "./rate-limited-tat.js";
+import { runInvokerJob } from "./invoker-job.js";
+import { startOutboxMover } from "./outbox-mover.js";
+import { createTatAccess } from "./tat-access.js";
+import { createWebhookQueue, webhookConsumer } from "./webhook-consumer.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
 
 /**
@@ -24,34 +27,32 @@ import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
  */
 export type WorkerApp = ServiceApp<WorkerMetrics>;
 
+/**
+ * A worker process: chunk jobs (CreateInvoker), invoker actions (disable, enable, delete) and
+ * webhook deliveries, each from its own queue, all under the shared rate limits.
+ */
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
-  const keys = redisKeys(config.QUEUE_NAME);
   const metrics = createWorkerMetrics({ ping: () => redis.ping(), rateLimit: config.TAT_RATE_LIMIT });
-  const client = new TatClient({
-    endpoint: config.TAT_ENDPOINT,
-    secretId: config.TENCENTCLOUD_SECRET_ID,
-    secretKey: config.TENCENTCLOUD_SECRET_KEY,
-    timeoutMs: config.TAT_TIMEOUT_MS,
-    ...(config.TENCENTCLOUD_SESSION_TOKEN ? { sessionToken: config.TENCENTCLOUD_SESSION_TOKEN } : {}),
-  });
-  const limiter = new SharedRateLimiter({
-    redis,
-    keyPrefix: RATE_LIMIT_KEY_PREFIX,
-    limit: config.TAT_RATE_LIMIT,
-    windowMs: 1000 + config.TAT_RATE_MARGIN_MS,
-    penaltyMs: config.TAT_RATE_PENALTY_MS,
-  });
-  // Tencent Cloud counts per action + access region (the endpoint) + account; never the secret itself.
-  const account = config.TAT_ACCOUNT ?? config.TENCENTCLOUD_SECRET_ID;
-  const limitOf = (action: string) => config.TAT_RATE_LIMITS.get(action) ?? config.TAT_RATE_LIMIT;
-  const bucketSuffix = `${parseEndpoint(config.TAT_ENDPOINT).host}|${account}`;
-  const tat = new RateLimitedTat(client, limiter, metrics, bucketSuffix, limitOf);
+  const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
+  const webhooks = createWebhookQueue(config.QUEUE_NAME, redis);
+  const access = createTatAccess(config, redis, metrics);
+  const recorder = new ChunkRecorder(
+    store.transitions,
+    {
+      sweep: store.sweep,
+      stop: store.stop,
+      addInvokerJob: (batchId, index, seq, version) =>
+        addInvokerJob(store.invokerQueue, batchId, index, seq, version),
+    },
+    metrics,
+    logger,
+  );
   const chunkJob = new ChunkJob({
-    reads: new BatchReads(redis, keys),
-    recorder: new ChunkRecorder(new ChunkTransitions(redis, keys), metrics, logger),
-    tat,
+    reads: store.reads,
+    recorder,
+    tat: access.tat,
     metrics,
     preflight: config.TAT_PREFLIGHT === "agent-status",
     maxAttempts: config.TAT_MAX_ATTEMPTS,
@@ -60,7 +61,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     rateLimitedDelayMs: config.TAT_RATE_PENALTY_MS,
     defaultRegion: config.TAT_REGION,
   });
-  const worker = new Worker<ChunkJobData>(
+  const connection = { url: config.REDIS_URL };
+  const chunks = consumer<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
       const outcome = await chunkJob.process(job.data);
@@ -70,45 +72,77 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       }
     },
     {
-      connection: { url: config.REDIS_URL },
+      connection,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
       // A chunk whose worker died goes back to the queue however often that happens; the
       // duplicate check makes each return safe.
       maxStalledCount: 1000,
-      autorun: false,
     },
+    logger,
   );
-  worker.on("error", (error) => logger.warn({ err: error.message }, "worker error"));
-  worker.on("failed", (job, error) =>
-    logger.error({ jobId: job?.id, err: error.message }, "chunk job failed"),
+  const invokers = consumer<InvokerJobData>(
+    invokerQueueName(config.QUEUE_NAME),
+    (job) =>
+      runInvokerJob(
+        {
+          redis,
+          keys: store.keys,
+          reads: store.reads,
+          transitions: store.transitions,
+          tat: access.tat,
+          metrics,
+          logger,
+        },
+        job.data,
+      ),
+    {
+      connection,
+      concurrency: config.INVOKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      maxStalledCount: 1000,
+    },
+    logger,
   );
+  const deliveries = config.WEBHOOK_SIGNING_SECRET
+    ? webhookConsumer(
+        config.QUEUE_NAME,
+        connection,
+        {
+          secret: config.WEBHOOK_SIGNING_SECRET,
+          allowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
+          timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+          retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+          retryMaxMs: config.WEBHOOK_RETRY_MAX_MS,
+          giveUpMs: config.WEBHOOK_GIVE_UP_MS,
+        },
+        metrics,
+        logger,
+      )
+    : undefined;
+  let mover: { close(): Promise<void> } | undefined;
   const health = createHealthServer({
     registry: metrics.registry,
     ready: () => redis.ping().then(() => true),
     notReadyReason: "redis unreachable",
   });
+
   return {
     metrics,
     async start() {
       const url = await listen(health, config.PORT, config.HOST);
-      await publishCallRate(redis, keys, "CreateInvoker", config.TAT_RATE_LIMIT);
-      void worker.run().catch((error: unknown) => logger.error({ err: error }, "worker stopped"));
+      await publishCallRate(redis, store.keys, "CreateInvoker", config.TAT_RATE_LIMIT);
+      for (const c of [chunks, invokers, deliveries]) c?.start();
+      mover = startOutboxMover({ redis, keys: store.keys, reads: store.reads, webhooks, logger });
       return url;
     },
     close: once(async () => {
-      // Waiters for a slot give their job back at once; calls already sent finish.
-      limiter.close();
-      const drained = worker.close();
-      const grace = new Promise<"timeout">((resolve) =>
-        setTimeout(() => resolve("timeout"), config.WORKER_GRACE_MS),
-      );
-      if ((await Promise.race([drained, grace])) === "timeout") {
-        logger.warn({ graceMs: config.WORKER_GRACE_MS }, "grace period over; closing with calls in flight");
-        await worker.close(true);
-      }
-      client.close();
+      access.stopWaiting();
+      await Promise.all([chunks, invokers, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));
+      await mover?.close();
+      await Promise.all([store.close(), webhooks.close()]);
+      access.close();
       await closeServer(health);
       redis.disconnect();
     }),

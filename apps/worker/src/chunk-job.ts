@@ -3,6 +3,8 @@ import {
   type BatchReads,
   type ChunkJobData,
   FINAL_CHUNK_STATUSES,
+  type StopOutcome,
+  withPendingEnded,
 } from "@tat-bulk/batches";
 import { LimiterClosedError } from "@tat-bulk/rate-limit";
 import { classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
@@ -83,15 +85,18 @@ export class ChunkJob {
     };
     if (record.status === "RUNNING" && (await recorder.save(work.held, afterLostCall(record))) !== "ok")
       return DONE;
-    if (batch.cancelRequested) return this.cancelled(work);
+    if (batch.stop) return this.stopped(work, batch.stop);
     for (;;) {
       const step = await this.step(work);
       if (step !== "next") return step;
     }
   }
 
-  /** The batch's cancel was asked: parts whose invoker may exist are looked up, the rest cancelled. */
-  private async cancelled(work: ChunkWork): Promise<ChunkOutcome> {
+  /**
+   * The batch was cancelled or stopped: parts whose invoker may exist are looked up, and the rest
+   * ends as the stop says (cancelled, or failed with the error that stopped the batch).
+   */
+  private async stopped(work: ChunkWork, outcome: StopOutcome): Promise<ChunkOutcome> {
     let chunk = work.held.record;
     const kept = [];
     for (const part of chunk.parts) {
@@ -101,17 +106,8 @@ export class ChunkJob {
         chunk = created(withFirstPart(chunk, part), found.invokerId, found.instanceIds);
       } else kept.push(part);
     }
-    const pending = kept.flatMap((part) => part.instanceIds);
-    const cancelled = {
-      instanceIds: pending,
-      code: "Cancelled",
-      message: "The batch was cancelled before these instances were sent",
-    };
-    return this.deps.recorder.finish(work.held, {
-      ...chunk,
-      parts: [],
-      cancelled: pending.length ? cancelled : undefined,
-    });
+    await this.deps.recorder.save(work.held, withPendingEnded({ ...chunk, parts: kept }, outcome));
+    return DONE;
   }
 
   private async step(work: ChunkWork): Promise<Step> {
@@ -133,7 +129,9 @@ export class ChunkJob {
       return (await recorder.save(work.held, failed(chunk, error))) === "ok" ? "next" : DONE;
     }
     const sent = await this.sender.send(work);
-    return sent === "cancelled" ? this.cancelled(work) : sent;
+    if (sent !== "stopped") return sent;
+    const stop = (await this.deps.reads.forWorker(work.held.job.batchId))?.stop;
+    return stop ? this.stopped(work, stop) : DONE;
   }
 
   private lookUp(work: ChunkWork, part = work.held.record.parts[0]) {

@@ -1,9 +1,12 @@
 import {
+  type ChunkError,
   type ChunkJobData,
   type ChunkRecord,
   type ChunkTransitions,
+  chunkNeedsInvokerAction,
   FINAL_CHUNK_STATUSES,
   finalStatusOf,
+  type Stop,
 } from "@tat-bulk/batches";
 import type { Logger } from "pino";
 import type { WorkerMetrics } from "./worker-metrics.js";
@@ -17,8 +20,18 @@ export interface HeldChunk {
 export type ChunkOutcome = { kind: "done" } | { kind: "retry"; delayMs: number };
 export const DONE: ChunkOutcome = { kind: "done" };
 
-/** Why a write did not happen: the batch's cancel was asked (before a send), or another writer won. */
-export type SaveResult = "ok" | "cancelled" | "lost";
+/** Why a write did not happen: the batch stopped (checked before a send), or another writer won. */
+export type SaveResult = "ok" | "stopped" | "lost";
+
+/** What a chunk write can set off beyond the chunk (open-batches.ts does them). */
+export interface BatchEffects {
+  /** End the queued chunks of a batch that stopped (MaxErrors passed in this write). */
+  sweep(batchId: string): Promise<void>;
+  /** Stop the batch on an error every chunk would meet. */
+  stop(batchId: string, stop: Stop): Promise<void>;
+  /** Queue the chunk's invokers for the batch's invoker action. */
+  addInvokerJob(batchId: string, index: number, seq: number, version: number): Promise<void>;
+}
 
 /**
  * Every change the worker makes to a chunk, each one atomic step in Redis (ChunkTransitions), with
@@ -28,25 +41,39 @@ export type SaveResult = "ok" | "cancelled" | "lost";
 export class ChunkRecorder {
   constructor(
     private readonly transitions: ChunkTransitions,
+    private readonly effects: BatchEffects,
     private readonly metrics: WorkerMetrics,
     private readonly logger: Logger,
   ) {}
 
-  /** Stores `next` in place of what the job holds. */
+  /**
+   * Stores `next` in place of what the job holds, then what the write sets off: a MaxErrors stop
+   * ends the batch's queued chunks, and an invoker created while the batch's invokers are being
+   * disabled or deleted gets a job of that action.
+   */
   async save(
     held: HeldChunk,
     next: ChunkRecord,
-    options: { abortIfCancelled?: boolean } = {},
+    options: { abortIfStopping?: boolean; invokerJobs?: boolean } = {},
   ): Promise<SaveResult> {
     const before = held.record;
-    const result = await this.transitions.write(held.job.batchId, held.job.index, before, next, options);
-    if (result.kind === "cancelled") return "cancelled";
+    const { batchId, index } = held.job;
+    const result = await this.transitions.write(batchId, index, before, next, options);
+    if (result.kind === "stopped") return "stopped";
     if (result.kind !== "ok") {
       this.logger.warn({ ...held.job, result: result.kind }, "chunk changed under this job; leaving it");
       return "lost";
     }
     held.record = result.record;
     this.count(before, result.record);
+    if (result.stoppedNow) {
+      this.logger.warn({ batchId }, "MaxErrors passed: the batch stops");
+      await this.effects.sweep(batchId);
+    }
+    const action = result.invokerAction;
+    if (action && options.invokerJobs !== false && chunkNeedsInvokerAction(result.record, action.target)) {
+      await this.effects.addInvokerJob(batchId, index, action.seq, result.record.version);
+    }
     if (result.finished) {
       const seconds = (Date.now() - result.finished.createdAtMs) / 1000;
       this.metrics.batchDuration.observe({ status: result.finished.status }, seconds);
@@ -66,6 +93,12 @@ export class ChunkRecorder {
     const kept = status === "SUCCEEDED" || !error ? {} : { error };
     await this.save(held, { ...rest, ...kept, parts: [], status, doneAt: Date.now() });
     return DONE;
+  }
+
+  /** The chunk failed on an error every chunk of its batch would meet: the batch stops here. */
+  async stopBatch(held: HeldChunk, error: ChunkError): Promise<void> {
+    this.logger.warn({ batchId: held.job.batchId, code: error.Code }, "a batch-wide error: the batch stops");
+    await this.effects.stop(held.job.batchId, { kind: "error", code: error.Code, message: error.Message });
   }
 
   /** Back to the queue, to go again after `delayMs`. */

@@ -1,4 +1,13 @@
-import { envField, listenEnv, parseEnv, sharedEnv, tatRateLimitField, z } from "@tat-bulk/config";
+import {
+  ConfigError,
+  envField,
+  listenEnv,
+  parseEnv,
+  sharedEnv,
+  tatRateLimitField,
+  webhookHostsEnv,
+  z,
+} from "@tat-bulk/config";
 import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 
 /** Every variable the worker reads; the README's configuration table mirrors this. */
@@ -6,6 +15,17 @@ export const workerEnvSchema = z.object({
   ...sharedEnv,
   /** Health and metrics. */
   ...listenEnv(9464),
+  ...webhookHostsEnv,
+  /** Signs every webhook delivery (HMAC-SHA256); required once WEBHOOK_ALLOWED_HOSTS names a host. */
+  WEBHOOK_SIGNING_SECRET: z.string().min(16, "needs at least 16 characters").optional(),
+  /** A delivery that takes longer fails (and is retried). */
+  WEBHOOK_TIMEOUT_MS: envField.positiveInt(5000),
+  /** Retry backoff: doubling from the base, capped; deliveries are retried for WEBHOOK_GIVE_UP_MS. */
+  WEBHOOK_RETRY_BASE_MS: envField.positiveInt(1000),
+  WEBHOOK_RETRY_MAX_MS: envField.positiveInt(600_000),
+  WEBHOOK_GIVE_UP_MS: envField.positiveInt(24 * 3600_000),
+  /** Invoker actions (disable, enable, delete) in flight per process; each waits for its action's slot. */
+  INVOKER_CONCURRENCY: envField.positiveInt(8),
   TENCENTCLOUD_SECRET_ID: z.string().min(1),
   TENCENTCLOUD_SECRET_KEY: z.string().min(1),
   TENCENTCLOUD_SESSION_TOKEN: z.string().optional(),
@@ -42,5 +62,11 @@ export const workerEnvSchema = z.object({
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  return parseEnv(workerEnvSchema, env);
+  const config = parseEnv(workerEnvSchema, env);
+  if (config.WEBHOOK_ALLOWED_HOSTS.length > 0 && config.WEBHOOK_SIGNING_SECRET === undefined) {
+    throw new ConfigError(
+      "invalid configuration:\n  WEBHOOK_SIGNING_SECRET: required when WEBHOOK_ALLOWED_HOSTS names a host",
+    );
+  }
+  return config;
 }

@@ -1,4 +1,5 @@
 import type { ChunkRecord } from "@tat-bulk/batches";
+import { isBatchWide } from "@tat-bulk/tat-api";
 import { checkAgents } from "./agent-check.js";
 import { callOutcome } from "./call-outcome.js";
 import { tagsForPart } from "./chunk-identity.js";
@@ -7,7 +8,7 @@ import { allFailed, checked, counted, created, failed, split, withFirstPart } fr
 import { type ChunkOutcome, DONE } from "./chunk-recorder.js";
 
 /** What a send leads to: the job's outcome, the next step, or the batch's cancel seen right before the call. */
-export type SendResult = ChunkOutcome | "next" | "cancelled";
+export type SendResult = ChunkOutcome | "next" | "stopped";
 
 /**
  * Step 4 of a chunk job: the first part's CreateInvoker under the shared rate limit, and what its
@@ -36,7 +37,7 @@ export class PartSender {
       ...(request.Username !== undefined ? { Username: request.Username } : {}),
       ...(request.Parameters !== undefined ? { Parameters: request.Parameters } : {}),
     };
-    const marked: { as: "ok" | "cancelled" | "lost" } = { as: "lost" };
+    const marked: { as: "ok" | "stopped" | "lost" } = { as: "lost" };
     const result = await tat.call<{ InvokerId: string }>(
       "CreateInvoker",
       request.Region,
@@ -46,11 +47,11 @@ export class PartSender {
           { ...held.record, status: "RUNNING" },
           { ...part, mayExist: true, firstSentAt: part.firstSentAt ?? Date.now() },
         );
-        marked.as = await recorder.save(held, sending, { abortIfCancelled: true });
+        marked.as = await recorder.save(held, sending, { abortIfStopping: true });
         return marked.as === "ok";
       },
     );
-    if (!result) return marked.as === "cancelled" ? "cancelled" : DONE;
+    if (!result) return marked.as === "stopped" ? "stopped" : DONE;
     const sent = held.record;
     const outcome = callOutcome(result, {
       mayExistBefore: part.mayExist,
@@ -71,8 +72,14 @@ export class PartSender {
         );
       case "instance":
         return this.isolate(work, outcome.error);
-      case "final":
-        return recorder.finish(held, allFailed(counted(sent, { mayExist: false }), outcome.error));
+      case "final": {
+        const done = await recorder.finish(
+          held,
+          allFailed(counted(sent, { mayExist: false }), outcome.error),
+        );
+        if (isBatchWide(outcome.error.Code)) await recorder.stopBatch(held, outcome.error);
+        return done;
+      }
       case "retry": {
         const next = { ...counted(sent, { mayExist: outcome.mayExist }), error: outcome.error };
         return recorder.requeue(held, next, this.backoff(part.attempts + 1), outcome.error.Code);

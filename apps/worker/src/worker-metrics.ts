@@ -16,6 +16,11 @@ export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; ra
     "The configured TAT calls per second per action (the line the call rate should sit under).",
   );
   if (options.rateLimit !== undefined) rateLimit.set(options.rateLimit);
+  const webhookDeliveries = metric.counter(
+    "tat_bulk_webhook_deliveries_total",
+    "Webhook delivery tries by outcome: delivered, failed (tried again), gave-up, refused (host not allowed).",
+    ["outcome"],
+  );
   return {
     registry,
     apiRequests: metric.counter(
@@ -55,6 +60,12 @@ export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; ra
       "Parts split in two after a per-instance failure TAT did not pin down, by code.",
       ["code"],
     ),
+    invokerActions: metric.counter(
+      "tat_bulk_invoker_actions_total",
+      "Disable, enable and delete calls on a batch's invokers, by action and answer (Gone: TAT no longer knew it).",
+      ["action", "outcome"],
+    ),
+    webhookDeliveries,
     chunkRetries: metric.counter(
       "tat_bulk_chunk_retries_total",
       "Chunk calls sent again, by reason (the error code or class that caused it).",

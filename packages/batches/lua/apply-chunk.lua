@@ -1,26 +1,38 @@
 -- One chunk transition as one atomic step: the chunk's new record (compare-and-set on its version),
 -- the batch's counters, its start (the first chunk a worker touches makes a QUEUED batch RUNNING),
--- its reopening (a retry) and, when this was the last chunk left, its final status.
--- KEYS: batch hash, chunks hash.
+-- its reopening (a retry), MaxErrors (failed instances beyond it stop the batch) and, when this was
+-- the last chunk left, its final status.
+-- KEYS: batch hash, chunks hash, outbox.
 -- ARGV: index, expected version, new stored record, counter deltas (JSON), now (epoch ms),
--- '1' to refuse when the batch's cancel was asked, settle fields (JSON), '1' when a final chunk
--- goes back to the queue.
--- Returns {'ok', final batch status or '', createdAt} | {'missing'} | {'conflict'} | {'cancelled'}.
+-- '1' to refuse when the batch is stopping, settle fields (JSON), '1' when a final chunk goes back
+-- to the queue, batch ID.
+-- Returns {'ok', final batch status or '', createdAt, '1' when this step stopped the batch on
+-- MaxErrors, invoker target or '', invoker action number} | {'missing'} | {'conflict'} | {'stopped'}.
 --@include settle-batch.lua
-local batchKey, chunksKey = KEYS[1], KEYS[2]
+local batchKey, chunksKey, outboxKey = KEYS[1], KEYS[2], KEYS[3]
 local idx, expected, record, deltas, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if ARGV[6] == '1' and redis.call('HGET', batchKey, 'cancelRequested') == '1' then return {'cancelled'} end
+local F = cjson.decode(ARGV[7])
+if ARGV[6] == '1' and stopping(batchKey) then return {'stopped'} end
 local raw = redis.call('HGET', chunksKey, idx)
 if not raw then return {'missing'} end
 if versionOf(raw) ~= expected then return {'conflict'} end
 redis.call('HSET', chunksKey, idx, record)
 applyDeltas(batchKey, deltas)
 redis.call('HSET', batchKey, 'updatedAt', now)
-local status = redis.call('HGET', batchKey, 'status')
 if ARGV[8] == '1' and redis.call('HGET', batchKey, 'finishedAt') then
   redis.call('HDEL', batchKey, 'finishedAt')
   redis.call('HSET', batchKey, 'status', 'RUNNING')
-elseif status == 'QUEUED' then
+elseif redis.call('HGET', batchKey, 'status') == 'QUEUED' then
   redis.call('HSET', batchKey, 'status', 'RUNNING', 'startedAt', now)
 end
-return {'ok', settle(batchKey, now, cjson.decode(ARGV[7])), redis.call('HGET', batchKey, 'createdAt') or '0'}
+local stoppedNow = '0'
+local maxErrors = redis.call('HGET', batchKey, 'maxErrors')
+local failed = num(batchKey, F.failed)
+if maxErrors and failed > tonumber(maxErrors) and not stopping(batchKey) then
+  redis.call('HSET', batchKey, 'stopCode', 'MaxErrorsExceeded',
+    'stopMessage', failed .. ' instances failed, more than MaxErrors allows (' .. maxErrors .. ')')
+  stoppedNow = '1'
+end
+local settled = settle(batchKey, outboxKey, ARGV[9], now, F)
+return {'ok', settled, redis.call('HGET', batchKey, 'createdAt') or '0', stoppedNow,
+  redis.call('HGET', batchKey, 'invokerTarget') or '', redis.call('HGET', batchKey, 'invokerSeq') or '0'}

@@ -1,22 +1,62 @@
--- Shared by the chunk scripts. F names the batch hash fields it reads (SETTLE_FIELDS_JSON in
--- chunk-tally.ts): once no chunk is queued or running, it derives the batch's final status from
--- its instances and stamps finishedAt (once). Returns the final status, or ''.
-local function settle(batchKey, now, F)
-  local function num(field) return tonumber(redis.call('HGET', batchKey, field) or '0') end
-  if num(F.queued) + num(F.running) > 0 then return '' end
+-- Shared by the batch scripts. F names the batch hash fields they read (SETTLE_FIELDS_JSON in
+-- chunk-tally.ts). Returns the batch's final status when this step finished it, else ''.
+local function num(batchKey, field) return tonumber(redis.call('HGET', batchKey, field) or '0') end
+
+-- Invokers not yet in the state the batch's last invoker action asked for (0 when none was asked).
+local function invokersPending(batchKey, F)
+  local target = redis.call('HGET', batchKey, 'invokerTarget')
+  if target == 'DISABLED' then return num(batchKey, F.enabled) end
+  if target == 'DELETED' then return num(batchKey, F.enabled) + num(batchKey, F.disabled) end
+  if target == 'ENABLED' then return num(batchKey, F.disabled) end
+  return 0
+end
+
+-- Records an event for the webhook deliverer (the outbox): appended in the same step as the change.
+local function emit(outboxKey, batchId, kind, n, now)
+  local id = 'evt-' .. batchId .. '-' .. kind .. '-' .. n
+  redis.call('RPUSH', outboxKey, cjson.encode({EventId = id, Kind = kind, BatchId = batchId, At = tonumber(now)}))
+end
+
+-- Once no chunk is queued or running, derives the final status (cancelled, stopped on an error or
+-- on MaxErrors: FAILED, else by instances) and stamps finishedAt, once. A cancelled batch whose
+-- invokers are still being disabled or deleted waits, CANCELLING, until they all are. A finished
+-- batch's invoker action completing is an event too.
+local function settle(batchKey, outboxKey, batchId, now, F)
+  if num(batchKey, F.queued) + num(batchKey, F.running) > 0 then return '' end
+  local pending = invokersPending(batchKey, F)
+  local cancelled = redis.call('HGET', batchKey, 'cancelRequested') == '1'
+  if pending == 0 and redis.call('HGET', batchKey, 'invokerTarget') and not redis.call('HGET', batchKey, 'invokerDoneAt') then
+    redis.call('HSET', batchKey, 'invokerDoneAt', now)
+    if redis.call('HGET', batchKey, 'finishedAt') then
+      emit(outboxKey, batchId, 'invokers', redis.call('HGET', batchKey, 'invokerSeq') or '0', now)
+      return ''
+    end
+  end
   if redis.call('HGET', batchKey, 'finishedAt') then return '' end
+  if cancelled and pending > 0 then
+    redis.call('HSET', batchKey, 'status', 'CANCELLING')
+    return ''
+  end
   local status
-  if redis.call('HGET', batchKey, 'cancelRequested') == '1' then status = 'CANCELLED'
-  elseif num(F.succeeded) >= num(F.instances) then status = 'SUCCEEDED'
-  elseif num(F.succeeded) == 0 then status = 'FAILED'
+  local succeeded = num(batchKey, F.succeeded)
+  if cancelled then status = 'CANCELLED'
+  elseif redis.call('HGET', batchKey, 'stopCode') then status = 'FAILED'
+  elseif succeeded >= num(batchKey, F.instances) then status = 'SUCCEEDED'
+  elseif succeeded == 0 then status = 'FAILED'
   else status = 'PARTIALLY_FAILED' end
   redis.call('HSET', batchKey, 'status', status, 'finishedAt', now)
+  emit(outboxKey, batchId, 'finished', now, now)
   return status
 end
 
 -- Moves the batch's counters by a chunk write's deltas (a JSON object: field -> delta).
 local function applyDeltas(batchKey, deltas)
   for field, delta in pairs(cjson.decode(deltas)) do redis.call('HINCRBY', batchKey, field, delta) end
+end
+
+-- Whether workers must send nothing more for the batch: cancelled, or stopped.
+local function stopping(batchKey)
+  return redis.call('HGET', batchKey, 'cancelRequested') == '1' or redis.call('HGET', batchKey, 'stopCode') ~= false
 end
 
 -- A stored chunk is "<version>|<json>": the version is all a script needs to read of it.

@@ -1,4 +1,5 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { type StopOutcome, stopOutcome } from "./batch-stop.js";
 import type {
   BatchCallFields,
   BatchStatus,
@@ -7,10 +8,11 @@ import type {
   ChunkView,
   InstanceStatus,
   InstanceView,
+  InvokerState,
 } from "./batch-types.js";
 import { decodeChunk } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
-import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS } from "./chunk-tally.js";
+import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS, INVOKER_COUNTER_FIELDS } from "./chunk-tally.js";
 import { chunkView, instanceViews } from "./chunk-view.js";
 import type { RedisKeys } from "./keys.js";
 
@@ -26,15 +28,37 @@ export interface InstancePageQuery {
   status?: InstanceStatus;
 }
 
-/** What a worker needs of a batch, STAGING included: status, cancel flag and the call's fields. */
+/** What a worker needs of a batch, STAGING included: status, whether it stopped and how, the call's fields. */
 export interface WorkerBatchView {
   status: BatchStatus;
-  cancelRequested: boolean;
+  /** Set once the batch is cancelled or stopped: how its unsent instances end. */
+  stop: StopOutcome | undefined;
   request: BatchCallFields;
 }
 
 const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 const int = (text: string | undefined) => Number(text ?? 0);
+
+function invokerAction(
+  h: Record<string, string>,
+  counts: BatchSummary["Invokers"],
+): BatchSummary["InvokerAction"] {
+  const target = h.invokerTarget;
+  if (target !== "ENABLED" && target !== "DISABLED" && target !== "DELETED") return null;
+  const pending =
+    target === "DISABLED"
+      ? counts.Enabled
+      : target === "DELETED"
+        ? counts.Enabled + counts.Disabled
+        : counts.Disabled;
+  return {
+    Target: target,
+    RequestedAt: iso(h.invokerRequestedAt) ?? "",
+    DoneAt: iso(h.invokerDoneAt),
+    Pending: pending,
+    Error: h.invokerError ?? null,
+  };
+}
 
 /** The batch's visible summary from its hash; undefined while it is STAGING (being written) or absent. */
 export function summaryFromHash(batchId: string, h: Record<string, string>): BatchSummary | undefined {
@@ -45,6 +69,11 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
     Succeeded: int(h[INSTANCE_COUNTER_FIELDS.SUCCEEDED]),
     Failed: int(h[INSTANCE_COUNTER_FIELDS.FAILED]),
     Cancelled: int(h[INSTANCE_COUNTER_FIELDS.CANCELLED]),
+  };
+  const invokers = {
+    Enabled: int(h[INVOKER_COUNTER_FIELDS.ENABLED]),
+    Disabled: int(h[INVOKER_COUNTER_FIELDS.DISABLED]),
+    Deleted: int(h[INVOKER_COUNTER_FIELDS.DELETED]),
   };
   return {
     BatchId: batchId,
@@ -64,6 +93,9 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
       ...instances,
       Pending: int(h.instanceCount) - instances.Succeeded - instances.Failed - instances.Cancelled,
     },
+    Invokers: invokers,
+    InvokerAction: invokerAction(h, invokers),
+    StopReason: h.stopCode ? { Code: h.stopCode, Message: h.stopMessage ?? "" } : null,
     CreatedAt: iso(h.createdAt) ?? "",
     UpdatedAt: iso(h.updatedAt) ?? "",
     StartedAt: iso(h.startedAt),
@@ -139,17 +171,33 @@ export class BatchReads {
     return raw ? decodeChunk(raw) : undefined;
   }
 
+  /** The batch's invoker action (what its invokers must become, and its number), and its region. */
+  async invokerAction(
+    batchId: string,
+  ): Promise<{ target: InvokerState; seq: number; region: string } | undefined> {
+    const [target, seq, request] = await this.redis.hmget(
+      this.keys.batch(batchId),
+      "invokerTarget",
+      "invokerSeq",
+      "request",
+    );
+    if (!request || (target !== "ENABLED" && target !== "DISABLED" && target !== "DELETED")) return undefined;
+    return { target, seq: Number(seq), region: (JSON.parse(request) as BatchCallFields).Region };
+  }
+
   async forWorker(batchId: string): Promise<WorkerBatchView | undefined> {
-    const [status, cancel, request] = await this.redis.hmget(
+    const [status, cancelRequested, stopCode, stopMessage, request] = await this.redis.hmget(
       this.keys.batch(batchId),
       "status",
       "cancelRequested",
+      "stopCode",
+      "stopMessage",
       "request",
     );
     if (!status || !request) return undefined;
     return {
       status: status as BatchStatus,
-      cancelRequested: cancel === "1",
+      stop: stopOutcome({ cancelRequested, stopCode, stopMessage }),
       request: JSON.parse(request) as BatchCallFields,
     };
   }

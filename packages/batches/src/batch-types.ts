@@ -26,6 +26,7 @@ export const BATCH_STATUSES = [
   "STAGING",
   "QUEUED",
   "RUNNING",
+  "CANCELLING",
   "SUCCEEDED",
   "FAILED",
   "PARTIALLY_FAILED",
@@ -62,6 +63,21 @@ export interface InstanceCounts {
   Cancelled: number;
 }
 
+/** The state tat-bulk last brought each invoker to (it does not watch changes made outside it). */
+export const INVOKER_STATES = ["ENABLED", "DISABLED", "DELETED"] as const;
+export type InvokerState = (typeof INVOKER_STATES)[number];
+
+/** The batch's last invoker action (disable, enable, delete) and how far it got. */
+export interface InvokerAction {
+  Target: InvokerState;
+  RequestedAt: string;
+  DoneAt: string | null;
+  /** Invokers not yet in the target state. */
+  Pending: number;
+  /** Why it cannot finish (TAT refused for good), if it cannot. */
+  Error: string | null;
+}
+
 export interface BatchSummary {
   BatchId: string;
   Status: Exclude<BatchStatus, "STAGING">;
@@ -70,6 +86,10 @@ export interface BatchSummary {
   DuplicatesRemoved: number;
   Counts: BatchCounts;
   Instances: InstanceCounts;
+  Invokers: { Enabled: number; Disabled: number; Deleted: number };
+  InvokerAction: InvokerAction | null;
+  /** Why the batch stopped before sending everything (not set for a plain cancel). */
+  StopReason: { Code: string; Message: string } | null;
   CreatedAt: string;
   UpdatedAt: string;
   StartedAt: string | null;

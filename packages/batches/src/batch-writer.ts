@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { RedisClient } from "@tat-bulk/redis";
-import type { InstanceChunk } from "@tat-bulk/tat-api";
+import { type InstanceChunk, maxErrorsThreshold } from "@tat-bulk/tat-api";
 import { summaryFromHash } from "./batch-reads.js";
 import type { BatchCallFields, BatchSummary } from "./batch-types.js";
 import type { JobSink } from "./bulk-job-writer.js";
@@ -112,6 +112,9 @@ export class BatchWriter {
       instanceCount: String(batch.instanceCount),
       chunkCount: String(batch.chunks.length),
       duplicatesRemoved: String(batch.duplicatesRemoved),
+      ...(batch.request.MaxErrors === undefined
+        ? {}
+        : { maxErrors: String(maxErrorsThreshold(batch.request.MaxErrors, batch.instanceCount)) }),
       ...counts,
       [CHUNK_COUNTER_FIELDS.QUEUED]: String(batch.chunks.length),
       createdAt: now,

@@ -1,5 +1,5 @@
 import type { InstanceType } from "@tat-bulk/tat-api";
-import type { ChunkError, ChunkStatus } from "./batch-types.js";
+import type { ChunkError, ChunkStatus, InvokerState } from "./batch-types.js";
 
 /**
  * Instances of a chunk still to be sent, as one CreateInvoker call. A chunk starts as one part of
@@ -29,7 +29,7 @@ export interface ChunkPart {
 export interface ChunkInvoker {
   invokerId: string;
   instanceIds: string[];
-  state: "ENABLED" | "DISABLED" | "DELETED";
+  state: InvokerState;
 }
 
 export interface FailedInstance {

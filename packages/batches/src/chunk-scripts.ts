@@ -1,28 +1,55 @@
 import { asNumber, asStrings, LuaScript, unexpectedReply } from "@tat-bulk/redis";
-import { BATCH_STATUSES, type BatchStatus } from "./batch-types.js";
+import { BATCH_STATUSES, type BatchStatus, INVOKER_STATES, type InvokerState } from "./batch-types.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
 
 export type ApplyChunkReply =
-  | { kind: "ok"; finished?: { status: BatchStatus; createdAtMs: number } }
+  | {
+      kind: "ok";
+      finished?: { status: BatchStatus; createdAtMs: number };
+      /** This write's failed instances passed MaxErrors: the batch stops now. */
+      stoppedNow: boolean;
+      /** The batch's invoker action, when one was asked: what its invokers must become. */
+      invokerAction?: { target: InvokerState; seq: number };
+    }
   | { kind: "missing" }
   | { kind: "conflict" }
-  | { kind: "cancelled" };
+  | { kind: "stopped" };
 
 const isBatchStatus = (value: string): value is BatchStatus =>
   (BATCH_STATUSES as readonly string[]).includes(value);
+const isInvokerState = (value: string): value is InvokerState =>
+  (INVOKER_STATES as readonly string[]).includes(value);
 
-/** lua/apply-chunk.lua: one chunk's compare-and-set write with its batch's counters and status. */
-export const APPLY_CHUNK = LuaScript.fromFile(lua("apply-chunk.lua"), 2, (reply): ApplyChunkReply => {
-  const [kind, settled = "", createdAt = "0"] = asStrings("apply-chunk", reply);
-  if (kind === "missing" || kind === "conflict" || kind === "cancelled") return { kind };
+/** lua/apply-chunk.lua: one chunk's compare-and-set write with its batch's counters, stop and status. */
+export const APPLY_CHUNK = LuaScript.fromFile(lua("apply-chunk.lua"), 3, (reply): ApplyChunkReply => {
+  const [kind, settled = "", createdAt = "0", stoppedNow = "0", target = "", seq = "0"] = asStrings(
+    "apply-chunk",
+    reply,
+  );
+  if (kind === "missing" || kind === "conflict" || kind === "stopped") return { kind };
   if (kind !== "ok") return unexpectedReply("apply-chunk", reply);
-  if (settled === "") return { kind };
-  if (!isBatchStatus(settled)) return unexpectedReply("apply-chunk", reply);
-  return { kind, finished: { status: settled, createdAtMs: Number(createdAt) } };
+  if (settled !== "" && !isBatchStatus(settled)) return unexpectedReply("apply-chunk", reply);
+  return {
+    kind,
+    stoppedNow: stoppedNow === "1",
+    ...(settled ? { finished: { status: settled, createdAtMs: Number(createdAt) } } : {}),
+    ...(isInvokerState(target) ? { invokerAction: { target, seq: Number(seq) } } : {}),
+  };
 });
 
-/** lua/cancel-chunks.lua: answers how many chunks it cancelled. */
-export const CANCEL_CHUNKS = LuaScript.fromFile(lua("cancel-chunks.lua"), 2, (reply) =>
-  asNumber("cancel-chunks", reply),
+/** lua/sweep-chunks.lua: answers how many chunks it ended. */
+export const SWEEP_CHUNKS = LuaScript.fromFile(lua("sweep-chunks.lua"), 3, (reply) =>
+  asNumber("sweep-chunks", reply),
+);
+
+/** lua/stop-batch.lua. */
+export const STOP_BATCH = LuaScript.fromFile(lua("stop-batch.lua"), 1, (reply) => {
+  if (reply === "stopped" || reply === "already" || reply === "missing") return reply;
+  return unexpectedReply("stop-batch", reply);
+});
+
+/** lua/request-invoker-action.lua: answers the action's number (0: no such batch). */
+export const REQUEST_INVOKER_ACTION = LuaScript.fromFile(lua("request-invoker-action.lua"), 2, (reply) =>
+  asNumber("request-invoker-action", reply),
 );

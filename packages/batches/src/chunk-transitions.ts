@@ -1,21 +1,19 @@
 import type { RedisClient } from "@tat-bulk/redis";
-import { type BatchStatus, FINAL_CHUNK_STATUSES } from "./batch-types.js";
+import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { encodeChunk } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
-import { APPLY_CHUNK } from "./chunk-scripts.js";
+import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
 
 export interface ChunkWriteOptions {
-  /** Refuse (answering `cancelled`) when the batch's cancel was asked: the step before a send. */
-  abortIfCancelled?: boolean;
+  /** Refuse (answering `stopped`) when the batch is cancelled or stopped: the step before a send. */
+  abortIfStopping?: boolean;
 }
 
 export type ChunkWriteResult =
-  | { kind: "ok"; record: ChunkRecord; finished?: { status: BatchStatus; createdAtMs: number } }
-  | { kind: "missing" }
-  | { kind: "conflict" }
-  | { kind: "cancelled" };
+  | (Omit<Extract<ApplyChunkReply, { kind: "ok" }>, "kind"> & { kind: "ok"; record: ChunkRecord })
+  | Exclude<ApplyChunkReply, { kind: "ok" }>;
 
 /**
  * Chunk state changes. The caller computes the next record from the one it read; the write is one
@@ -41,19 +39,20 @@ export class ChunkTransitions {
     const reopens = FINAL_CHUNK_STATUSES.has(from.status) && !FINAL_CHUNK_STATUSES.has(record.status);
     const reply = await APPLY_CHUNK.run(
       this.redis,
-      [this.keys.batch(batchId), this.keys.chunks(batchId)],
+      [this.keys.batch(batchId), this.keys.chunks(batchId), this.keys.outbox],
       [
         String(index),
         String(from.version),
         encodeChunk(record),
         counterDeltas(from, record),
         String(Date.now()),
-        options.abortIfCancelled ? "1" : "0",
+        options.abortIfStopping ? "1" : "0",
         SETTLE_FIELDS_JSON,
         reopens ? "1" : "0",
+        batchId,
       ],
     );
     if (reply.kind !== "ok") return reply;
-    return { kind: "ok", record, ...(reply.finished ? { finished: reply.finished } : {}) };
+    return { ...reply, record };
   }
 }

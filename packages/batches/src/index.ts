@@ -1,6 +1,6 @@
-export * from "./batch-cancel.js";
 export * from "./batch-reads.js";
 export * from "./batch-retry.js";
+export * from "./batch-stop.js";
 export * from "./batch-types.js";
 export * from "./batch-writer.js";
 export * from "./bulk-job-writer.js";
@@ -12,6 +12,8 @@ export * from "./chunk-tally.js";
 export * from "./chunk-transitions.js";
 export * from "./chunk-view.js";
 export * from "./idempotency-keys.js";
+export * from "./invoker-actions.js";
 export * from "./keys.js";
 export * from "./open-batches.js";
+export * from "./outbox.js";
 export * from "./published-rates.js";

@@ -6,6 +6,8 @@ export function redisKeys(namespace: string) {
     chunks: (id: string) => `${root}:batch:${id}:chunks`,
     batchIndex: `${root}:batches`,
     idempotency: (key: string) => `${root}:idem:${key}`,
+    /** Events waiting to become webhook deliveries (appended by the scripts, moved by workers). */
+    outbox: `${root}:outbox`,
     /** Calls per second the workers run each action at, as they published it. */
     publishedRates: `${root}:rates`,
   };

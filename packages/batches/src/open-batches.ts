@@ -1,21 +1,31 @@
 import { once } from "@tat-bulk/config";
 import type { RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
-import { cancelBatch } from "./batch-cancel.js";
 import { BatchReads } from "./batch-reads.js";
 import { type RetryResult, retryFailed } from "./batch-retry.js";
-import type { BatchSummary, ChunkJobData } from "./batch-types.js";
+import { markStopped, type Stop, sweepStoppedBatch } from "./batch-stop.js";
+import type { BatchSummary, ChunkJobData, InvokerState } from "./batch-types.js";
 import { BatchWriter, type ErrorLog } from "./batch-writer.js";
 import { BulkJobWriter, type BulkJobWriterOptions, type JobSink } from "./bulk-job-writer.js";
 import { createChunkQueue } from "./chunk-queue.js";
 import { ChunkTransitions } from "./chunk-transitions.js";
 import { IdempotencyKeys } from "./idempotency-keys.js";
+import { createInvokerQueue, type InvokerJobData, requestInvokerAction } from "./invoker-actions.js";
 import { type RedisKeys, redisKeys } from "./keys.js";
+
+/** What a cancel does to the invokers the batch already created. */
+export type CancelInvokers = "disable" | "delete" | "keep";
+const CANCEL_TARGET: Record<CancelInvokers, InvokerState | undefined> = {
+  disable: "DISABLED",
+  delete: "DELETED",
+  keep: undefined,
+};
 
 /** The pieces of one queue namespace's batch store, each for the process that needs it. */
 export interface Batches {
   keys: RedisKeys;
   queue: Queue<ChunkJobData>;
+  invokerQueue: Queue<InvokerJobData>;
   jobs: BulkJobWriter;
   /** Read models: the API's and the workers'. */
   reads: BatchReads;
@@ -23,10 +33,17 @@ export interface Batches {
   writer: BatchWriter;
   /** Chunk state changes (the workers). */
   transitions: ChunkTransitions;
-  cancel(batchId: string): Promise<BatchSummary | undefined>;
+  /** Cancel: stops what is not sent, then disables (default), deletes or keeps what was created. */
+  cancel(batchId: string, invokers?: CancelInvokers): Promise<BatchSummary | undefined>;
+  /** Stops the batch on an error every chunk would meet, and ends its queued chunks. */
+  stop(batchId: string, stop: Stop): Promise<void>;
+  /** Ends the queued chunks of a batch that MaxErrors stopped. */
+  sweep(batchId: string): Promise<void>;
+  /** Brings every invoker of the batch to `target`; undefined for an unknown batch. */
+  invokerAction(batchId: string, target: InvokerState): Promise<{ seq: number; chunks: number } | undefined>;
   /** Sends the batch's failed instances again. */
   retry(batchId: string): Promise<RetryResult>;
-  /** Closes the queue; the Redis connection is the caller's. Idempotent. */
+  /** Closes the queues; the Redis connection is the caller's. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -46,6 +63,7 @@ export interface OpenBatchesOptions {
 export function openBatches(redis: RedisClient, queueName: string, options: OpenBatchesOptions): Batches {
   const keys = redisKeys(queueName);
   const queue = createChunkQueue(queueName, redis);
+  const invokerQueue = createInvokerQueue(queueName, redis);
   const reads = new BatchReads(redis, keys);
   const jobs = new BulkJobWriter(redis, queue, options.onFallback ? { onFallback: options.onFallback } : {});
   const writer = new BatchWriter({
@@ -57,15 +75,38 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     ...(options.jobSlice ? { jobSlice: options.jobSlice } : {}),
   });
   const transitions = new ChunkTransitions(redis, keys);
+  const stopDeps = { redis, keys, queue, reads };
+  const invokerAction = (batchId: string, target: InvokerState) =>
+    requestInvokerAction({ redis, keys, reads, invokerQueue }, batchId, target);
   return {
     keys,
     queue,
+    invokerQueue,
     jobs,
     reads,
     writer,
     transitions,
-    cancel: (batchId) => cancelBatch({ redis, keys, queue, reads }, batchId),
+    async cancel(batchId, invokers = "disable") {
+      const summary = await reads.summary(batchId);
+      if (!summary || summary.FinishedAt) return summary;
+      if ((await markStopped(stopDeps, batchId, { kind: "cancel" })) === "missing") return undefined;
+      // Asked before the queued chunks are swept, so the batch waits for its invokers to be done.
+      const target = CANCEL_TARGET[invokers];
+      if (target) await invokerAction(batchId, target);
+      await sweepStoppedBatch(stopDeps, batchId);
+      return reads.summary(batchId);
+    },
+    async stop(batchId, stop) {
+      if ((await markStopped(stopDeps, batchId, stop)) !== "missing")
+        await sweepStoppedBatch(stopDeps, batchId);
+    },
+    async sweep(batchId) {
+      await sweepStoppedBatch(stopDeps, batchId);
+    },
+    invokerAction,
     retry: (batchId) => retryFailed({ reads, transitions, jobs }, batchId),
-    close: once(() => queue.close()),
+    close: once(async () => {
+      await Promise.all([queue.close(), invokerQueue.close()]);
+    }),
   };
 }

@@ -32,7 +32,7 @@ describe("BatchReads", () => {
       batchId,
       first.kind === "created" ? first.summary.BatchId : "",
     ]);
-    expect(await reads.forWorker(batchId)).toMatchObject({ status: "RUNNING", cancelRequested: false });
+    expect(await reads.forWorker(batchId)).toMatchObject({ status: "RUNNING", stop: undefined });
     expect(await reads.summary("bat-ffffffffffffffff")).toBeUndefined();
   });
 });

@@ -60,12 +60,12 @@ describe("ChunkTransitions", () => {
     expect(await b.reads.summary(b.batchId)).toMatchObject({ Counts: { Running: 1, Succeeded: 0 } });
   });
 
-  it("answers missing for an unknown chunk, and cancelled once cancel was asked when told to check", async () => {
+  it("answers missing for an unknown chunk, and stopped once cancel was asked when told to check", async () => {
     const b = await batchOf(1);
     const chunk = await b.read(0);
     expect(await b.transitions.write(b.batchId, 5, chunk, chunk)).toEqual({ kind: "missing" });
     await db().redis.hset(b.keys.batch(b.batchId), "cancelRequested", "1");
-    expect(await b.move(0, "RUNNING", { abortIfCancelled: true })).toEqual({ kind: "cancelled" });
+    expect(await b.move(0, "RUNNING", { abortIfStopping: true })).toEqual({ kind: "stopped" });
     expect((await b.move(0, "RUNNING")).kind).toBe("ok");
   });
 

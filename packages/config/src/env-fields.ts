@@ -70,5 +70,14 @@ export const sharedEnv = {
     .default(DEFAULT_TAT_REGION),
 };
 
+/**
+ * Completion webhooks: hosts a batch's CallbackUrl may name (`host` or `host:port`, comma-separated;
+ * empty: webhooks are off). The intake refuses other hosts; the workers check again before each
+ * delivery.
+ */
+export const webhookHostsEnv = {
+  WEBHOOK_ALLOWED_HOSTS: envField.list().default([]),
+};
+
 /** Calls per second per action: TAT's documented limit unless told otherwise. */
 export const tatRateLimitField = () => envField.positiveInt(TAT_CALLS_PER_SECOND);

@@ -1,20 +1,11 @@
 import { z } from "zod";
+import { callbackUrlSchema, maxErrorsSchema } from "./batch-fields.js";
 import { checkCronExpression } from "./cron-expression.js";
-import type { TatErrorCode } from "./error-codes.js";
 import { COMMAND_ID_PATTERN } from "./guessed-rules.js";
 import { INSTANCE_ID_PATTERN } from "./instance-id.js";
 import { parseInvokeTime } from "./invoke-time.js";
+import { tatIssue, tatRefinement } from "./tat-issues.js";
 import { TAT_MAX_INSTANCES_PER_CALL } from "./tat-limits.js";
-
-/** A refinement's options that carry the TAT code its failure answers (read by validate-request). */
-export function tatRefinement(code: TatErrorCode, message: string) {
-  return { message, params: { tatCode: code } };
-}
-
-/** A custom issue that carries the TAT code it answers (read by validate-request). */
-export function tatIssue(code: TatErrorCode, message: string, path: PropertyKey[] = []) {
-  return { code: "custom" as const, message, path, params: { tatCode: code } };
-}
 
 export const MAX_TAGS = 10;
 const RESERVED_TAG_KEY_PREFIXES = ["qcloud", "tencent", "project"] as const;
@@ -160,6 +151,8 @@ export const invokerBatchSchema = createInvokerSchema(MAX_INSTANCES_PER_BATCH).e
     .meta({
       description: "Region every call of the batch is made in; defaults to the service's TAT_REGION.",
     }),
+  MaxErrors: maxErrorsSchema.optional(),
+  CallbackUrl: callbackUrlSchema.optional(),
 });
 export type InvokerBatchRequest = z.infer<typeof invokerBatchSchema>;
 export const createInvokerCallSchema = createInvokerSchema(TAT_MAX_INSTANCES_PER_CALL);

@@ -119,3 +119,33 @@ export function classifyError(code: string): ErrorClassification {
   }
   return FINAL;
 }
+
+/**
+ * Codes that fail every chunk of a batch the same way: the credentials, the command, or the request
+ * itself. The first such answer ends the batch: no further call is made for it. Instance-level and
+ * transient codes are not here.
+ */
+const BATCH_WIDE_EXACT: ReadonlySet<string> = new Set([
+  "ResourceNotFound.CommandNotFound",
+  "InvalidParameter",
+  "InvalidParameterValue",
+  "InvalidParameterValue.InvalidCommandId",
+  "InvalidParameterValue.ParameterDisabled",
+  "InvalidParameterValue.ParameterInvalidJsonFormat",
+  "InvalidParameterValue.InvalidCronExpression",
+  "InvalidParameterValue.InvalidTimeFormat",
+  "InvalidParameterValue.InvokeTimeExpired",
+  "InvalidParameterValue.TooLong",
+  "UnknownParameter",
+  "MissingParameter",
+  "UnsupportedRegion",
+  "InvalidAction",
+  "NoSuchVersion",
+]);
+const BATCH_WIDE_FAMILIES = ["AuthFailure", "UnauthorizedOperation"] as const;
+
+/** Whether a code answered for one chunk would be answered for every chunk of its batch. */
+export function isBatchWide(code: string): boolean {
+  if (BATCH_WIDE_EXACT.has(code)) return true;
+  return BATCH_WIDE_FAMILIES.some((family) => code === family || code.startsWith(`${family}.`));
+}

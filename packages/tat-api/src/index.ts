@@ -1,3 +1,4 @@
+export * from "./batch-fields.js";
 export * from "./chunk-instances.js";
 export * from "./create-invoker-schema.js";
 export * from "./cron-expression.js";
@@ -5,6 +6,7 @@ export * from "./error-codes.js";
 export * from "./guessed-rules.js";
 export * from "./instance-id.js";
 export * from "./invoke-time.js";
+export * from "./tat-issues.js";
 export * from "./tat-limits.js";
 export * from "./tc3-signature.js";
 export * from "./validate-request.js";

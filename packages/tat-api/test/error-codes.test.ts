@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyError } from "../src/error-codes.js";
+import { classifyError, isBatchWide } from "../src/error-codes.js";
 
 describe("classifyError", () => {
   // Literal expectations, code by code: the table is the contract the worker acts on.
@@ -37,5 +37,44 @@ describe("classifyError", () => {
   ];
   it.each(cases)("%s is %s (may have created: %s)", (code, disposition, mayHaveCreated) => {
     expect(classifyError(code)).toEqual({ disposition, mayHaveCreated });
+  });
+});
+
+describe("isBatchWide", () => {
+  // Code by code: the first of these ends the whole batch, so the list is a contract too.
+  const cases: ReadonlyArray<[string, boolean]> = [
+    ["AuthFailure", true],
+    ["AuthFailure.SignatureFailure", true],
+    ["AuthFailure.SecretIdNotFound", true],
+    ["AuthFailure.UnauthorizedOperation", true],
+    ["UnauthorizedOperation", true],
+    ["UnauthorizedOperation.CamNoAuth", true],
+    ["ResourceNotFound.CommandNotFound", true],
+    ["InvalidParameter", true],
+    ["InvalidParameterValue", true],
+    ["InvalidParameterValue.InvalidCommandId", true],
+    ["InvalidParameterValue.ParameterDisabled", true],
+    ["InvalidParameterValue.ParameterInvalidJsonFormat", true],
+    ["InvalidParameterValue.InvalidCronExpression", true],
+    ["InvalidParameterValue.InvalidTimeFormat", true],
+    ["InvalidParameterValue.InvokeTimeExpired", true],
+    ["InvalidParameterValue.TooLong", true],
+    ["UnknownParameter", true],
+    ["MissingParameter", true],
+    ["UnsupportedRegion", true],
+    ["InvalidAction", true],
+    ["NoSuchVersion", true],
+    ["InvalidParameterValue.InvalidInstanceId", false],
+    ["InvalidParameterValue.InconsistentInstance", false],
+    ["ResourceNotFound.InstanceNotFound", false],
+    ["ResourceUnavailable.AgentStatusNotOnline", false],
+    ["ResourceUnavailable.AgentNotInstalled", false],
+    ["InternalError", false],
+    ["RequestLimitExceeded", false],
+    ["Timeout", false],
+    ["AuthFailureButNotReally", false],
+  ];
+  it.each(cases)("%s: %s", (code, batchWide) => {
+    expect(isBatchWide(code)).toBe(batchWide);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { maxErrorsThreshold } from "../src/batch-fields.js";
 import { invokerBatchSchema, MAX_INSTANCES_PER_BATCH } from "../src/create-invoker-schema.js";
 import { checkCronExpression } from "../src/cron-expression.js";
 import { parseInvokeTime } from "../src/invoke-time.js";
@@ -205,5 +206,36 @@ describe("parseInvokeTime", () => {
     "2021-09-01T00:00:00+25:00",
   ])("refuses %s", (text) => {
     expect(parseInvokeTime(text)).toBeUndefined();
+  });
+});
+
+describe("batch-only fields", () => {
+  it.each([
+    ["25", "OK"],
+    ["0", "OK"],
+    ["1%", "OK"],
+    ["100%", "OK"],
+    ["101%", "InvalidParameterValue"],
+    ["-1", "InvalidParameterValue"],
+    ["abc", "InvalidParameterValue"],
+    ["1.5%", "InvalidParameterValue"],
+  ])("MaxErrors %s → %s", (maxErrors, expected) => {
+    expect(codeOf({ ...valid(), MaxErrors: maxErrors })).toBe(expected);
+  });
+
+  it("reads MaxErrors as a count, or a percentage of the unique instances rounded down", () => {
+    expect(maxErrorsThreshold("25", 1000)).toBe(25);
+    expect(maxErrorsThreshold("1%", 10_000)).toBe(100);
+    expect(maxErrorsThreshold("10%", 55)).toBe(5);
+  });
+
+  it.each([
+    ["https://hooks.example.com/tat?x=1", "OK"],
+    ["http://127.0.0.1:9000/hook", "OK"],
+    ["ftp://hooks.example.com/", "InvalidParameterValue"],
+    ["https://user:pw@hooks.example.com/", "InvalidParameterValue"],
+    ["not a url", "InvalidParameterValue"],
+  ])("CallbackUrl %s → %s", (url, expected) => {
+    expect(codeOf({ ...valid(), CallbackUrl: url })).toBe(expected);
   });
 });

@@ -1,5 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -81,7 +83,21 @@ async function intake(path: string, body?: unknown) {
   return (await res.json()) as Record<string, unknown>;
 }
 
+/** A webhook receiver that refuses its first delivery (so a retry happens), then takes them. */
+let receiver: Server | undefined;
+async function startReceiver(): Promise<string> {
+  let first = true;
+  receiver = createServer((req, res) => {
+    req.resume();
+    res.writeHead(first ? 500 : 200).end();
+    first = false;
+  });
+  await new Promise<void>((resolve) => receiver?.listen(0, "127.0.0.1", resolve));
+  return `127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+}
+
 beforeAll(async () => {
+  const hookHost = await startReceiver();
   stack = await startProcessStack({
     name: "observability",
     world: {
@@ -97,8 +113,11 @@ beforeAll(async () => {
       TENCENTCLOUD_SECRET_KEY: SECRET.key,
       TAT_RETRY_BASE_MS: "50",
       TAT_RETRY_MAX_MS: "200",
+      WEBHOOK_ALLOWED_HOSTS: hookHost,
+      WEBHOOK_SIGNING_SECRET: "observability-webhook-secret",
+      WEBHOOK_RETRY_BASE_MS: "100",
     },
-    intakeEnv: { INTAKE_API_KEYS: API_KEY },
+    intakeEnv: { INTAKE_API_KEYS: API_KEY, WEBHOOK_ALLOWED_HOSTS: hookHost },
   });
   const tmp = stack.tmp;
   urls.sim = stack.sim.ready;
@@ -150,8 +169,14 @@ beforeAll(async () => {
   await waitForBatches(good.BatchId, bad.BatchId);
   // An instance gone while its agent still reports online: found by splitting its chunk.
   await admin("POST", "/agents", { InstanceIds: [cvmIds(8, 400)[5]], AgentStatus: "Vanished" });
-  const split = await intake("/v1/invoker-batches", sampleBatch(cvmIds(8, 400)));
+  const split = await intake("/v1/invoker-batches", {
+    ...sampleBatch(cvmIds(8, 400)),
+    CallbackUrl: `http://${hookHost}/hook`,
+  });
   await waitForBatches(split.BatchId);
+  // An invoker action, and the webhook's retry.
+  await intake(`/v1/invoker-batches/${String(split.BatchId)}/disable`, {});
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   // Let Prometheus scrape the end state a few times (rate() needs two samples).
   for (let i = 0; i < 100; i++) {
     const res = await fetch(
@@ -165,6 +190,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  receiver?.close();
   prometheus?.kill("SIGTERM");
   await stack?.close();
 });

@@ -73,9 +73,10 @@ export function buildOpenApiDocument() {
         },
         delete: {
           operationId: "cancelBatch",
-          summary: "Cancel the chunks not yet started",
-          parameters: [batchIdParam],
-          responses: { "200": json("Cancelled", "Status after cancelling"), ...errors([401, 404]) },
+          summary:
+            "Cancel: stop what is not sent, then disable (default), delete or keep the invokers already created",
+          parameters: [batchIdParam, query("invokers", { enum: ["disable", "delete", "keep"] })],
+          responses: { "200": json("Cancelled", "Status after cancelling"), ...errors([400, 401, 404]) },
         },
       },
       "/v1/invoker-batches/{batchId}/instances": {
@@ -99,6 +100,25 @@ export function buildOpenApiDocument() {
           responses: { "202": json("RetryAccepted", "Requeued"), ...errors([401, 404, 409]) },
         },
       },
+      ...Object.fromEntries(
+        (
+          [
+            ["disable", "disableInvokers", "Disable every invoker of the batch (can be undone)"],
+            ["enable", "enableInvokers", "Enable every invoker of the batch again"],
+            ["delete-invokers", "deleteInvokers", "Delete every invoker of the batch"],
+          ] as const
+        ).map(([path, operationId, summary]) => [
+          `/v1/invoker-batches/{batchId}/${path}`,
+          {
+            post: {
+              operationId,
+              summary,
+              parameters: [batchIdParam],
+              responses: { "202": json("InvokerActionAccepted", "Queued"), ...errors([401, 404]) },
+            },
+          },
+        ]),
+      ),
       "/healthz": {
         get: { security: [], summary: "Process alive", responses: { "200": { description: "OK" } } },
       },

@@ -12,7 +12,16 @@ const obj = (properties: Record<string, object>, required: string[] = Object.key
   properties,
 });
 const counts = (names: string[]) => obj(Object.fromEntries(names.map((n) => [n, int])));
-const BATCH_STATUSES = ["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "PARTIALLY_FAILED", "CANCELLED"];
+const BATCH_STATUSES = [
+  "QUEUED",
+  "RUNNING",
+  "CANCELLING",
+  "SUCCEEDED",
+  "FAILED",
+  "PARTIALLY_FAILED",
+  "CANCELLED",
+];
+const INVOKER_STATES = ["ENABLED", "DISABLED", "DELETED"];
 
 export const responseSchemas = {
   Error: obj({ Error: obj({ Code: str, Message: str }), RequestId: str }),
@@ -35,6 +44,17 @@ export const responseSchemas = {
         DuplicatesRemoved: int,
         Counts: counts(["Queued", "Running", "Succeeded", "PartiallyFailed", "Failed", "Cancelled"]),
         Instances: counts(["Succeeded", "Failed", "Pending", "Cancelled"]),
+        Invokers: counts(["Enabled", "Disabled", "Deleted"]),
+        InvokerAction: nullable(
+          obj({
+            Target: { enum: INVOKER_STATES },
+            RequestedAt: str,
+            DoneAt: nullable(str),
+            Pending: int,
+            Error: nullable(str),
+          }),
+        ),
+        StopReason: nullable(obj({ Code: str, Message: str })),
         CreatedAt: str,
         UpdatedAt: str,
         FinishedAt: nullable(str),
@@ -72,6 +92,13 @@ export const responseSchemas = {
     Error: nullable(obj({ Code: str, Message: str })),
   }),
   InstancePage: obj({ TotalCount: int, Instances: arrayOf(ref("Instance")), RequestId: str }),
+  InvokerActionAccepted: obj({
+    BatchId: str,
+    Target: { enum: INVOKER_STATES },
+    ChunksQueued: int,
+    StatusUrl: str,
+    RequestId: str,
+  }),
   RetryAccepted: obj({
     BatchId: str,
     InstancesRequeued: int,

@@ -2,7 +2,8 @@ import type { Batches } from "@tat-bulk/batches";
 import type { IntakeMetrics } from "../metrics.js";
 
 /** What the routes need of the batch store, wired in app.ts. */
-export interface BatchServices extends Pick<Batches, "reads" | "writer" | "cancel" | "retry"> {
+export interface BatchServices
+  extends Pick<Batches, "reads" | "writer" | "cancel" | "retry" | "invokerAction"> {
   /** Chunk jobs not yet finished, across every batch (the queue is FIFO). */
   backlog(): Promise<number>;
   /** CreateInvoker calls per second the workers run at. */
@@ -13,5 +14,7 @@ export interface BatchRoutesDeps {
   batches: BatchServices;
   metrics: IntakeMetrics;
   defaultRegion: string;
+  /** Hosts a CallbackUrl may name (empty: webhooks are off). */
+  webhookHosts: readonly string[];
   now: () => Date;
 }

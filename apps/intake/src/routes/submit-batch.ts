@@ -6,6 +6,7 @@ import {
   TAT_MAX_INSTANCES_PER_CALL,
   validateInvokerRequest,
 } from "@tat-bulk/tat-api";
+import { isAllowedCallback } from "@tat-bulk/webhooks";
 import { Router } from "express";
 import { apiError } from "../api-error.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
@@ -31,6 +32,15 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       throw apiError(validation.error.code, validation.error.message);
     }
     const { InstanceIds, ...fields } = validation.value;
+    if (fields.CallbackUrl !== undefined && !isAllowedCallback(fields.CallbackUrl, deps.webhookHosts)) {
+      deps.metrics.batches.inc({ outcome: "rejected" });
+      throw apiError(
+        "InvalidParameterValue",
+        deps.webhookHosts.length === 0
+          ? "CallbackUrl: webhooks are off (WEBHOOK_ALLOWED_HOSTS is empty)"
+          : "CallbackUrl: its host is not in WEBHOOK_ALLOWED_HOSTS",
+      );
+    }
     const request = { ...fields, Region: fields.Region ?? deps.defaultRegion };
     const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
     const idempotency = idempotencyKey

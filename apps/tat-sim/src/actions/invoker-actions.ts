@@ -41,6 +41,18 @@ export const describeInvokers: Action = ({ body, invokers }) => {
   };
 };
 
+const setEnabled =
+  (enabled: boolean): Action =>
+  ({ body, invokers }) => {
+    const id = invokerIdParam(body);
+    if (!invokers.setEnabled(id, enabled)) {
+      throw new TatError("ResourceNotFound.InvokerNotFound", `Invoker ${id} does not exist`);
+    }
+    return {};
+  };
+export const enableInvoker = setEnabled(true);
+export const disableInvoker = setEnabled(false);
+
 export const deleteInvoker: Action = ({ body, invokers }) => {
   const id = invokerIdParam(body);
   if (!invokers.delete(id))

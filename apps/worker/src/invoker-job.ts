@@ -1,0 +1,78 @@
+import {
+  type BatchReads,
+  type ChunkTransitions,
+  type InvokerJobData,
+  type InvokerState,
+  invokerNeeds,
+  type RedisKeys,
+  recordInvokerActionError,
+} from "@tat-bulk/batches";
+import type { RedisClient } from "@tat-bulk/redis";
+import { classifyError } from "@tat-bulk/tat-api";
+import type { Logger } from "pino";
+import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
+
+/** The TAT action that brings an invoker to each state (one InvokerId per call). */
+const ACTION: Record<InvokerState, string> = {
+  ENABLED: "EnableInvoker",
+  DISABLED: "DisableInvoker",
+  DELETED: "DeleteInvoker",
+};
+
+export interface InvokerJobDeps {
+  redis: RedisClient;
+  keys: RedisKeys;
+  reads: BatchReads;
+  transitions: ChunkTransitions;
+  tat: RateLimitedTat;
+  metrics: WorkerMetrics;
+  logger: Logger;
+}
+
+/** Thrown to have BullMQ try the job again after its backoff (nothing was lost: calls are idempotent). */
+export class TryAgain extends Error {
+  override name = "TryAgain";
+}
+
+/**
+ * One chunk's invokers, each brought to the batch's target state by one call under that action's
+ * own budget, each result stored as soon as TAT answered (so the batch's status shows progress and
+ * the action completes when the last invoker is done). An invoker TAT no longer knows counts as
+ * deleted. A newer action supersedes this job.
+ */
+export async function runInvokerJob(deps: InvokerJobDeps, job: InvokerJobData): Promise<void> {
+  const { reads, transitions, tat, metrics } = deps;
+  for (;;) {
+    const action = await reads.invokerAction(job.batchId);
+    if (!action || action.seq !== job.seq) return;
+    const chunk = await reads.chunk(job.batchId, job.index);
+    const invoker = chunk?.invokers.find((candidate) => invokerNeeds(candidate, action.target));
+    if (!chunk || !invoker) return;
+    const name = ACTION[action.target];
+    const result = await tat.call(name, action.region, { InvokerId: invoker.invokerId });
+    const gone = result && !result.ok && result.code === "ResourceNotFound.InvokerNotFound";
+    if (!result || (!result.ok && !gone)) {
+      const code = result && !result.ok ? result.code : "Cancelled";
+      metrics.invokerActions.inc({ action: name, outcome: code });
+      const { disposition } = classifyError(code);
+      if (disposition === "rate-limited") await tat.penalize(name);
+      if (disposition !== "final") throw new TryAgain(`${name} ${invoker.invokerId}: ${code}`);
+      const message = result && !result.ok ? result.message : "";
+      await recordInvokerActionError(
+        deps.redis,
+        deps.keys,
+        job.batchId,
+        job.seq,
+        `${name}: ${code}: ${message}`,
+      );
+      deps.logger.warn({ batchId: job.batchId, action: name, code }, "an invoker action cannot finish");
+      return;
+    }
+    metrics.invokerActions.inc({ action: name, outcome: gone ? "Gone" : "Success" });
+    const state: InvokerState = gone ? "DELETED" : action.target;
+    const invokers = chunk.invokers.map((v) => (v.invokerId === invoker.invokerId ? { ...v, state } : v));
+    // A conflict (the chunk's worker wrote meanwhile) just means reading it again.
+    await transitions.write(job.batchId, job.index, chunk, { ...chunk, invokers });
+  }
+}

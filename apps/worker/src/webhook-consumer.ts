@@ -1,0 +1,79 @@
+import { type ConnectionOptions, Queue, UnrecoverableError } from "bullmq";
+import type { Logger } from "pino";
+import { type Consumer, consumer } from "./consumer.js";
+import { deliver, type WebhookJobData } from "./webhook-delivery.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
+
+export const webhookQueueName = (queueName: string) => `${queueName}-webhooks`;
+
+/**
+ * Deliveries wait in Redis, so a restart loses none. Finished ones are kept a week: an event queued
+ * again meanwhile (an outbox read twice) is recognised by its ID and not delivered twice.
+ */
+export function createWebhookQueue(queueName: string, connection: ConnectionOptions): Queue<WebhookJobData> {
+  return new Queue<WebhookJobData>(webhookQueueName(queueName), {
+    connection,
+    defaultJobOptions: {
+      attempts: 1_000_000,
+      backoff: { type: "webhook" },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+    },
+  });
+}
+
+export interface WebhookSettings {
+  secret: string;
+  allowedHosts: readonly string[];
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  giveUpMs: number;
+}
+
+/**
+ * Delivers at least once: a non-2xx answer, a timeout or a refused connection is tried again,
+ * doubling the wait up to a cap, until the event is a day old (WEBHOOK_GIVE_UP_MS); every try
+ * carries the same EventId and body.
+ */
+export function webhookConsumer(
+  queueName: string,
+  connection: ConnectionOptions,
+  settings: WebhookSettings,
+  metrics: WorkerMetrics,
+  logger: Logger,
+): Consumer {
+  return consumer<WebhookJobData>(
+    webhookQueueName(queueName),
+    async (job) => {
+      const result = await deliver(job.data, settings);
+      if (result === "delivered") {
+        metrics.webhookDeliveries.inc({ outcome: "delivered" });
+        return;
+      }
+      if (result === "refused") {
+        metrics.webhookDeliveries.inc({ outcome: "refused" });
+        throw new UnrecoverableError(`${new URL(job.data.url).host} is not in WEBHOOK_ALLOWED_HOSTS`);
+      }
+      if (Date.now() - job.timestamp > settings.giveUpMs) {
+        metrics.webhookDeliveries.inc({ outcome: "gave-up" });
+        logger.error(
+          { eventId: job.data.eventId, reason: result.failed },
+          "webhook not delivered; giving up",
+        );
+        throw new UnrecoverableError(`gave up: ${result.failed}`);
+      }
+      metrics.webhookDeliveries.inc({ outcome: "failed" });
+      throw new Error(result.failed);
+    },
+    {
+      connection,
+      concurrency: 16,
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.max(0, attemptsMade - 1)),
+      },
+    },
+    logger,
+  );
+}

@@ -1,0 +1,119 @@
+import type { RedisClient } from "@tat-bulk/redis";
+import type { Queue } from "bullmq";
+import type { BatchReads } from "./batch-reads.js";
+import type { ChunkJobData } from "./batch-types.js";
+import { encodeChunk } from "./chunk-codec.js";
+import { chunkJobId } from "./chunk-queue.js";
+import { type ChunkRecord, finalStatusOf } from "./chunk-record.js";
+import { STOP_BATCH, SWEEP_CHUNKS } from "./chunk-scripts.js";
+import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
+import type { RedisKeys } from "./keys.js";
+
+/** What a stopping batch's instances not yet sent become: cancelled, or failed with the stop's error. */
+export interface StopOutcome {
+  as: "cancelled" | "failed";
+  code: string;
+  message: string;
+}
+
+export const MAX_ERRORS_CODE = "MaxErrorsExceeded";
+
+/** How a batch's unsent instances end, from its hash; undefined while the batch goes on. */
+export function stopOutcome(fields: {
+  cancelRequested?: string | null;
+  stopCode?: string | null;
+  stopMessage?: string | null;
+}): StopOutcome | undefined {
+  if (fields.cancelRequested === "1") {
+    return {
+      as: "cancelled",
+      code: "Cancelled",
+      message: "The batch was cancelled before these instances were sent",
+    };
+  }
+  if (!fields.stopCode) return undefined;
+  const message = fields.stopMessage ?? "";
+  if (fields.stopCode === MAX_ERRORS_CODE) return { as: "cancelled", code: MAX_ERRORS_CODE, message };
+  return {
+    as: "failed",
+    code: fields.stopCode,
+    message:
+      `Not sent: the batch stopped on ${fields.stopCode}, which every chunk would meet: ${message}`.slice(
+        0,
+        1000,
+      ),
+  };
+}
+
+/** The chunk with every instance not yet sent ended as the stop says, and nothing left to send. */
+export function withPendingEnded(chunk: ChunkRecord, outcome: StopOutcome): ChunkRecord {
+  const pending = chunk.parts.flatMap((part) => part.instanceIds);
+  const next: ChunkRecord = { ...chunk, parts: [], doneAt: Date.now() };
+  if (outcome.as === "failed") {
+    const failed = pending.map((instanceId) => ({
+      instanceId,
+      code: outcome.code,
+      message: outcome.message,
+    }));
+    next.failed = [...chunk.failed, ...failed];
+  } else if (pending.length) {
+    next.cancelled = {
+      instanceIds: [...(chunk.cancelled?.instanceIds ?? []), ...pending],
+      code: outcome.code,
+      message: outcome.message,
+    };
+  }
+  return { ...next, status: finalStatusOf(next) };
+}
+
+export interface BatchStopDeps {
+  redis: RedisClient;
+  keys: RedisKeys;
+  queue: Queue<ChunkJobData>;
+  reads: BatchReads;
+}
+
+/** A cancel, or a stop on an error every chunk would meet (MaxErrors stops are set by the chunk writes). */
+export type Stop = { kind: "cancel" } | { kind: "error"; code: string; message: string };
+
+/** Marks the batch stopped (the first stop wins); its queued chunks are ended by sweepStoppedBatch. */
+export function markStopped(deps: Pick<BatchStopDeps, "redis" | "keys">, batchId: string, stop: Stop) {
+  const args = stop.kind === "cancel" ? ["cancel"] : [stop.code, stop.message.slice(0, 1000)];
+  return STOP_BATCH.run(deps.redis, [deps.keys.batch(batchId)], args);
+}
+
+/**
+ * Ends the queued chunks of a stopping batch: removes each job no worker holds and ends its
+ * instances as the stop says. A chunk in a TAT call finishes; a queued chunk whose earlier call may
+ * have created an invoker is left to its worker, which looks that invoker up first.
+ */
+export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): Promise<number> {
+  const { redis, keys, queue, reads } = deps;
+  const [cancelRequested, stopCode, stopMessage] = await redis.hmget(
+    keys.batch(batchId),
+    "cancelRequested",
+    "stopCode",
+    "stopMessage",
+  );
+  const outcome = stopOutcome({ cancelRequested, stopCode, stopMessage });
+  if (!outcome) return 0;
+  const queued = [...(await reads.allChunks(batchId))].filter(
+    ([, chunk]) => chunk.status === "QUEUED" && !chunk.parts.some((part) => part.mayExist),
+  );
+  // remove() refuses a job a worker holds (locked): that worker sees the stop instead.
+  // All removals go out at once: one connection pipelines them.
+  const removed = await Promise.all(
+    queued.map(([index, chunk]) => queue.remove(chunkJobId(batchId, index, chunk.round))),
+  );
+  const args: string[] = [];
+  queued.forEach(([index, chunk], i) => {
+    if (removed[i] !== 1) return;
+    const ended = { ...withPendingEnded(chunk, outcome), version: chunk.version + 1 };
+    args.push(String(index), String(chunk.version), encodeChunk(ended), counterDeltas(chunk, ended));
+  });
+  return SWEEP_CHUNKS.run(
+    redis,
+    [keys.batch(batchId), keys.chunks(batchId), keys.outbox],
+    [String(Date.now()), SETTLE_FIELDS_JSON, batchId, ...args],
+  );
+}

@@ -1,0 +1,2 @@
+export * from "./allowed-hosts.js";
+export * from "./signature.js";
