@@ -104,7 +104,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
       await sweepStoppedBatch(stopDeps, batchId);
     },
     invokerAction,
-    retry: (batchId) => retryFailed({ reads, transitions, jobs }, batchId),
+    retry: (batchId) => retryFailed({ redis, keys, reads, transitions, jobs }, batchId),
     close: once(async () => {
       await Promise.all([queue.close(), invokerQueue.close()]);
     }),

@@ -141,3 +141,26 @@ describe("stopping a batch", () => {
     },
   );
 });
+
+describe("a retry after a stop", () => {
+  it("lifts a MaxErrors stop and sends the failed and the held-back instances again", async () => {
+    const pieces = db().pieces();
+    const written = await pieces.writer.create({
+      ...newBatch(cvmIds(200)),
+      request: { ...request, MaxErrors: "0" },
+    });
+    const batchId = written.kind === "created" ? written.summary.BatchId : "";
+    expect(await endChunk(pieces, batchId, 0, 99)).toMatchObject({ stoppedNow: true });
+    await pieces.sweep(batchId);
+    expect(await pieces.reads.summary(batchId)).toMatchObject({
+      Status: "FAILED",
+      Instances: { Failed: 1, Cancelled: 100 },
+    });
+    expect(await pieces.retry(batchId)).toEqual({ kind: "requeued", instances: 101, chunks: 2 });
+    expect(await pieces.reads.summary(batchId)).toMatchObject({
+      Status: "RUNNING",
+      StopReason: null,
+      Instances: { Succeeded: 99, Failed: 0, Cancelled: 0, Pending: 101 },
+    });
+  });
+});
