@@ -2,7 +2,7 @@
 // chunk jobs, and requests/second for 100-instance batches under autocannon.
 import { randomBytes } from "node:crypto";
 import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
-import { startTestRedis } from "@tat-bulk/test-support";
+import { startRedisServer, startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { cvmIds, percentile, printTable, startIntake } from "./lib.mjs";
@@ -18,7 +18,10 @@ const request = (ids) => ({
   ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
 });
 
-const redis = await startTestRedis();
+// BENCH_APPENDFSYNC=everysec|always: Redis with AOF persistence at that fsync policy (unset: none).
+const appendfsync = process.env.BENCH_APPENDFSYNC;
+const redis = appendfsync ? await startRedisServer({ appendfsync }) : await startTestRedis();
+console.log(`Redis persistence: ${appendfsync ? `AOF, appendfsync ${appendfsync}` : "none"}`);
 const intake = await startIntake({ REDIS_URL: redis.url, INTAKE_API_KEYS: KEY, QUEUE_NAME: "bench-intake" });
 const client = new Redis(redis.url);
 const baselineQueue = createChunkQueue("bench-baseline", { url: redis.url });

@@ -49,6 +49,7 @@ export type Command =
   | (Common & { name: BatchCommandName; batchId: string; wait: boolean; invokers?: CancelInvokers })
   | (Common & { name: "list"; limit: number; offset: number })
   | (Common & { name: "demo"; count: number })
+  | { name: "hash-key" }
   | { name: "help" };
 
 export const USAGE = `Usage: tat-bulk <command> [options]
@@ -72,6 +73,8 @@ Commands:
   disable | enable | delete-invokers BATCH_ID [--wait]
                        Disable, enable or delete every invoker of the batch.
   demo [--count N]     Submit N generated instances (default 3000) and follow them.
+  hash-key             Print the SHA-256 of a key read from standard input: the
+                       KeySha256 of a caller in INTAKE_CALLERS_FILE.
 
 Options:
   --url URL            Intake URL (or TAT_BULK_URL; default: the stack \`npm start\` runs)
@@ -146,6 +149,11 @@ export function parseCommand(argv: readonly string[], now: () => Date = () => ne
   }
   const { values, positionals } = parsed;
   if (values.help) return { name: "help" };
+  if (name === "hash-key") {
+    if (positionals.length)
+      throw new UsageError("hash-key reads the key from standard input, not an argument");
+    return { name };
+  }
   const common: Common = {
     connection: {
       ...(values.url ? { url: values.url } : {}),

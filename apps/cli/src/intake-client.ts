@@ -16,6 +16,8 @@ export interface BatchStatus {
   Invokers: { Enabled: number; Disabled: number; Deleted: number };
   InvokerAction: { Target: string; DoneAt: string | null; Pending: number; Error: string | null } | null;
   StopReason: { Code: string; Message: string } | null;
+  /** Set while the batch waits for TAT (its circuit breaker is open). */
+  Paused?: { Reason: string; Since: string } | null;
   CreatedAt: string;
   FinishedAt: string | null;
   EstimatedCompletionAt?: string | null;

@@ -26,9 +26,13 @@ export function progressLine(status: BatchStatus, callsPerSecond: number, width 
         ? duration((Date.parse(status.EstimatedCompletionAt) - Date.now()) / 1000)
         : "--";
   const { Succeeded, Failed, Cancelled } = status.Instances;
+  const paused = status.Paused;
+  const tail = paused
+    ? `PAUSED: ${paused.Reason} for ${duration((Date.now() - Date.parse(paused.Since)) / 1000)}`
+    : `${callsPerSecond.toFixed(1)} calls/s  ETA ${eta}`;
   return (
     `${bar} ${finished}/${status.ChunkCount} chunks  instances ✓ ${Succeeded}  ✗ ${Failed}` +
-    `${Cancelled ? `  ⊘ ${Cancelled}` : ""}  ⟳ ${Running}  ${callsPerSecond.toFixed(1)} calls/s  ETA ${eta}`
+    `${Cancelled ? `  ⊘ ${Cancelled}` : ""}  ⟳ ${Running}  ${tail}`
   );
 }
 

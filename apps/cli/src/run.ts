@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type Command, parseCommand, USAGE } from "./args.js";
 import { batchCommand, list } from "./batch-commands.js";
 import { resolveConnection } from "./connection.js";
@@ -8,8 +9,21 @@ import { demo, readInstances, submit } from "./submit.js";
 
 export type { Io } from "./io.js";
 
+/**
+ * The key comes in on standard input, so it is not left in shell history or `ps`. Hex SHA-256, as
+ * the intake hashes a presented key (@tat-bulk/callers' sha256Hex; not imported, to keep the CLI
+ * free of the server's dependencies).
+ */
+function hashKey(io: Io): number {
+  const key = io.readStdin().trim();
+  if (key.length < 16)
+    throw new UsageError("hash-key: the key on standard input needs at least 16 characters");
+  io.out(createHash("sha256").update(key).digest("hex"));
+  return EXIT.OK;
+}
+
 function dispatch(
-  command: Exclude<Command, { name: "help" }>,
+  command: Exclude<Command, { name: "help" | "hash-key" }>,
   client: IntakeClient,
   io: Io,
 ): Promise<number> {
@@ -44,6 +58,7 @@ export async function run(
       io.out(USAGE);
       return EXIT.OK;
     }
+    if (command.name === "hash-key") return hashKey(io);
     const { url, apiKey } = resolveConnection(command.connection, env, cwd);
     return await dispatch(command, new IntakeClient(url, apiKey), io);
   } catch (error) {

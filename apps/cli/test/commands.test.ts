@@ -177,3 +177,18 @@ describe("tat-bulk against a running intake", () => {
     expect(result.code).toBe(EXIT.OK);
   });
 });
+
+describe("tat-bulk hash-key", () => {
+  it("prints the KeySha256 a callers file takes: an intake configured with it lets the key in", async () => {
+    const key = "callers-file-key-0123456789";
+    const hashed = await cli(["hash-key"], { stdin: `${key}\n` });
+    expect(hashed.code).toBe(EXIT.OK);
+    expect(hashed.out).toMatch(/^[0-9a-f]{64}$/);
+    const file = join(tmp, "callers.yaml");
+    await writeFile(file, `- Name: from-cli\n  KeySha256: ${hashed.out}\n  Scopes: [batches:read]\n`);
+    const intake = await stack.startIntake({ QUEUE_NAME: "cli-test-callers", INTAKE_CALLERS_FILE: file });
+    const listed = await cli(["list"], { env: { TAT_BULK_URL: intake.ready, TAT_BULK_API_KEY: key } });
+    expect(listed.code).toBe(EXIT.OK);
+    expect((await cli(["hash-key"], { stdin: "short" })).code).toBe(EXIT.USAGE);
+  });
+});

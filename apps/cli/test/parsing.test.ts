@@ -168,17 +168,45 @@ describe("parseInstances", () => {
   });
 });
 
+/** A RUNNING batch's status with these chunk and instance counts (the rest zero). */
+function running(
+  chunkCount: number,
+  counts: Partial<BatchStatus["Counts"]>,
+  instances: Partial<BatchStatus["Instances"]>,
+): BatchStatus {
+  const zero = { Queued: 0, Running: 0, Succeeded: 0, PartiallyFailed: 0, Failed: 0, Cancelled: 0 };
+  return {
+    BatchId: "bat-1",
+    Status: "RUNNING",
+    ChunkCount: chunkCount,
+    Counts: { ...zero, ...counts },
+    Instances: { Succeeded: 0, Failed: 0, Pending: 0, Cancelled: 0, ...instances },
+  } as BatchStatus;
+}
+
 describe("progressLine", () => {
   it("shows the bar, counts, rate and ETA", () => {
-    const status = {
-      BatchId: "bat-1",
-      Status: "RUNNING",
-      ChunkCount: 200,
-      Counts: { Queued: 98, Running: 2, Succeeded: 90, PartiallyFailed: 5, Failed: 5, Cancelled: 0 },
-      Instances: { Succeeded: 9495, Failed: 505, Pending: 10_000, Cancelled: 0 },
-    } as BatchStatus;
+    const status = running(
+      200,
+      { Queued: 98, Running: 2, Succeeded: 90, PartiallyFailed: 5, Failed: 5 },
+      {
+        Succeeded: 9495,
+        Failed: 505,
+        Pending: 10_000,
+      },
+    );
     expect(progressLine(status, 20, 10)).toBe(
       "█████░░░░░ 100/200 chunks  instances ✓ 9495  ✗ 505  ⟳ 2  20.0 calls/s  ETA 5s",
+    );
+  });
+
+  it("says when the batch waits for TAT instead of an ETA", () => {
+    const status = {
+      ...running(10, { Queued: 10 }, { Pending: 1000 }),
+      Paused: { Reason: "TAT unavailable", Since: new Date(Date.now() - 95_000).toISOString() },
+    };
+    expect(progressLine(status, 0, 10)).toBe(
+      "░░░░░░░░░░ 0/10 chunks  instances ✓ 0  ✗ 0  ⟳ 0  PAUSED: TAT unavailable for 1m35s",
     );
   });
 });

@@ -14,6 +14,8 @@ export class ApiError extends Error {
 /** The HTTP status a TAT-style code is answered with. */
 function statusForCode(code: string): number {
   if (code.startsWith("AuthFailure")) return 401;
+  if (code.startsWith("UnauthorizedOperation")) return 403;
+  if (code === "RequestLimitExceeded" || code.startsWith("LimitExceeded")) return 429;
   if (code.startsWith("ResourceNotFound")) return 404;
   if (code === "InvalidParameter.IdempotencyKeyReused") return 409;
   if (code.startsWith("FailedOperation")) return 409;

@@ -1,7 +1,10 @@
 import { createServer, type Server } from "node:http";
 import { installedBullmqVersion, openBatches, publishedCallRate } from "@tat-bulk/batches";
+import { AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { once } from "@tat-bulk/config";
-import { closeServer, listen, type ServiceApp } from "@tat-bulk/metrics";
+import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
+import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
+import { whenReady } from "@tat-bulk/redis";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -9,6 +12,8 @@ import type { IntakeConfig } from "./env.js";
 import { createHttpApp } from "./http-app.js";
 import { createIntakeMetrics, type IntakeMetrics } from "./metrics.js";
 import type { BatchServices } from "./routes/index.js";
+
+const REDIS_START_WAIT_MS = 5000;
 
 /** start: listens on the configured port. close: stops taking requests, lets those in flight finish, closes the queue and Redis. */
 export type IntakeApp = ServiceApp<IntakeMetrics>;
@@ -23,7 +28,9 @@ export function createIntakeApp(
   logger: Logger,
   options: IntakeOptions = {},
 ): IntakeApp {
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  // Fail fast while Redis is unreachable: the caller gets 503 with Retry-After at once, and a
+  // command cut off mid-flight is not resent into a batch write that was already given up.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
   const metrics = createIntakeMetrics(
     () => store.queue,
@@ -54,17 +61,36 @@ export function createIntakeApp(
     },
     callRate: async () =>
       (await publishedCallRate(redis, store.keys, "CreateInvoker")) ?? TAT_CALLS_PER_SECOND,
+    paused: async () => {
+      const open = (await CircuitBreakers.states(redis)).filter((state) => state.open);
+      const since = Math.min(...open.map((state) => state.since ?? Date.now()));
+      return open.length ? { Reason: "TAT unavailable", Since: new Date(since).toISOString() } : undefined;
+    },
   };
+  const limiter = new SharedRateLimiter({
+    redis,
+    keyPrefix: RATE_LIMIT_KEY_PREFIX,
+    limit: config.INTAKE_CALLER_REQUESTS_PER_SECOND,
+    windowMs: 1000,
+    penaltyMs: 0,
+  });
   const app = createHttpApp({
     batches,
     metrics,
+    registry: new CallerRegistry(config.callers),
+    audit: new AuditTrail(redis, store.keys.audit, config.AUDIT_RETENTION_DAYS * 86_400_000),
+    callerLimit: {
+      limiter,
+      namespace: config.QUEUE_NAME,
+      perSecond: config.INTAKE_CALLER_REQUESTS_PER_SECOND,
+    },
+    quota: { redis, keys: store.keys, metrics },
     health: {
       registry: metrics.registry,
-      ready: () => redis.ping().then(() => true),
+      ready: () => redisAnswers(() => redis.ping()),
       notReadyReason: "redis unreachable",
     },
     logger,
-    apiKeys: config.INTAKE_API_KEYS,
     defaultRegion: config.TAT_REGION,
     webhookHosts: config.WEBHOOK_ALLOWED_HOSTS,
     bodyLimit: config.INTAKE_BODY_LIMIT,
@@ -73,7 +99,11 @@ export function createIntakeApp(
   let server: Server | undefined;
   return {
     metrics,
-    start() {
+    async start() {
+      // Answers before Redis is connected would all be 503: give the connection a moment first.
+      if (!(await whenReady(redis, REDIS_START_WAIT_MS))) {
+        logger.warn({ waitedMs: REDIS_START_WAIT_MS }, "Redis not reachable yet; serving 503 until it is");
+      }
       server = createServer(app);
       return listen(server, config.PORT, config.HOST);
     },

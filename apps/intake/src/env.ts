@@ -1,14 +1,25 @@
-import { envField, listenEnv, parseEnv, sharedEnv, webhookHostsEnv, z } from "@tat-bulk/config";
+import { type Caller, CallerRegistry, CallersFileError, keyCaller, readCallersFile } from "@tat-bulk/callers";
+import { ConfigError, envField, listenEnv, parseEnv, sharedEnv, webhookHostsEnv, z } from "@tat-bulk/config";
 
 /** Every variable the intake reads; the README's configuration table mirrors this. */
 export const intakeEnvSchema = z.object({
   ...sharedEnv,
   ...listenEnv(8080),
   ...webhookHostsEnv,
-  /** Comma-separated bearer keys for /v1; the intake refuses to start without one. */
+  /**
+   * Comma-separated bearer keys for /v1, each its own caller with every scope but admin (named by
+   * a short hash of the key). With INTAKE_CALLERS_FILE, either may be empty, not both.
+   */
   INTAKE_API_KEYS: envField
     .list()
-    .pipe(z.array(z.string().min(16, "each key needs at least 16 characters")).min(1)),
+    .pipe(z.array(z.string().min(16, "each key needs at least 16 characters")))
+    .default([]),
+  /** A JSON or YAML list of callers: name, key hash, scopes, allow-lists, quota, weight. */
+  INTAKE_CALLERS_FILE: z.string().min(1).optional(),
+  /** Requests per second each caller may make (a second's worth may come at once). */
+  INTAKE_CALLER_REQUESTS_PER_SECOND: envField.positiveInt(50),
+  /** How long the audit trail keeps an entry. */
+  AUDIT_RETENTION_DAYS: envField.positiveInt(90),
   /** Largest request body accepted; 100,000 instance IDs take about 1.7 MB. */
   INTAKE_BODY_LIMIT: z
     .string()
@@ -16,8 +27,23 @@ export const intakeEnvSchema = z.object({
     .default("8mb"),
 });
 
-export type IntakeConfig = z.infer<typeof intakeEnvSchema>;
+export type IntakeConfig = z.infer<typeof intakeEnvSchema> & {
+  /** Every caller: the file's, then INTAKE_API_KEYS' (checked: unique names and keys). */
+  callers: readonly Caller[];
+};
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv): IntakeConfig {
-  return parseEnv(intakeEnvSchema, env);
+  const config = parseEnv(intakeEnvSchema, env);
+  try {
+    const fromFile = config.INTAKE_CALLERS_FILE ? readCallersFile(config.INTAKE_CALLERS_FILE) : [];
+    const callers = [...fromFile, ...config.INTAKE_API_KEYS.map(keyCaller)];
+    if (callers.length === 0) {
+      throw new CallersFileError("no caller: set INTAKE_API_KEYS, INTAKE_CALLERS_FILE, or both");
+    }
+    new CallerRegistry(callers);
+    return { ...config, callers };
+  } catch (error) {
+    if (!(error instanceof CallersFileError)) throw error;
+    throw new ConfigError(`invalid configuration:\n  INTAKE_CALLERS_FILE: ${error.message}`);
+  }
 }

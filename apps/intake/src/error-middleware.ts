@@ -1,3 +1,4 @@
+import { isRedisUnavailable } from "@tat-bulk/redis";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ApiError, apiError } from "./api-error.js";
 
@@ -6,8 +7,16 @@ interface BodyParserError {
   status?: number;
 }
 
+/** How long a caller should wait before trying again while Redis is unreachable (a restart takes seconds). */
+const REDIS_RETRY_AFTER_SECONDS = 5;
+
 function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (isRedisUnavailable(error)) {
+    return new ApiError(503, "ServiceUnavailable", "The batch store is unreachable; try again shortly", {
+      "Retry-After": String(REDIS_RETRY_AFTER_SECONDS),
+    });
+  }
   const parserError = error as BodyParserError;
   if (parserError?.type === "entity.too.large") {
     return apiError("RequestSizeLimitExceeded", "The request body is larger than the limit");
@@ -25,6 +34,7 @@ export const errorMiddleware: ErrorRequestHandler = (error, req, res, _next) => 
   const apiErr = asApiError(error);
   if (apiErr.status >= 500) req.log.error({ err: error }, "request failed");
   res.set(apiErr.headers);
+  res.locals.errorCode = apiErr.code;
   res.status(apiErr.status).json({
     Error: { Code: apiErr.code, Message: apiErr.message },
     RequestId: req.id,

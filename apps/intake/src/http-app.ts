@@ -1,11 +1,17 @@
+import type { AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { HEALTH_PATHS, type HealthOptions, serveHealth } from "@tat-bulk/metrics";
+import type { SharedRateLimiter } from "@tat-bulk/rate-limit";
 import express from "express";
 import type { Logger } from "pino";
-import { bearerAuth } from "./bearer-auth.js";
+import { auditRequests } from "./callers/audit-middleware.js";
+import { authenticate } from "./callers/caller-auth.js";
+import type { QuotaDeps } from "./callers/caller-quota.js";
+import { callerRateLimit } from "./callers/caller-rate-limit.js";
 import { errorMiddleware, notFound } from "./error-middleware.js";
 import type { IntakeMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
 import { requestContext } from "./request-context.js";
+import { auditRouter } from "./routes/audit-routes.js";
 import { type BatchServices, invokerBatchesRouter } from "./routes/index.js";
 
 export interface HttpAppDeps {
@@ -13,7 +19,11 @@ export interface HttpAppDeps {
   metrics: IntakeMetrics;
   health: HealthOptions;
   logger: Logger;
-  apiKeys: readonly string[];
+  registry: CallerRegistry;
+  audit: AuditTrail;
+  /** Per-caller request rate, shared through Redis. */
+  callerLimit: { limiter: SharedRateLimiter; namespace: string; perSecond: number };
+  quota: QuotaDeps;
   defaultRegion: string;
   webhookHosts: readonly string[];
   bodyLimit: string;
@@ -37,17 +47,22 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   });
 
   const v1 = express.Router();
-  v1.use(bearerAuth(deps.apiKeys));
+  v1.use(auditRequests(deps.audit));
+  v1.use(authenticate(deps));
+  const { limiter, namespace, perSecond } = deps.callerLimit;
+  v1.use(callerRateLimit(limiter, namespace, perSecond, deps.metrics));
   // Auth first: an unauthenticated caller's body is never read.
   v1.use(express.json({ limit: deps.bodyLimit, strict: false, type: () => true }));
   v1.use(
     invokerBatchesRouter({
       batches: deps.batches,
       metrics: deps.metrics,
+      quota: deps.quota,
       defaultRegion: deps.defaultRegion,
       webhookHosts: deps.webhookHosts,
       now: deps.now,
     }),
+    auditRouter(deps.audit, deps.metrics),
   );
   app.use("/v1", v1);
   app.use(notFound);

@@ -4,6 +4,16 @@ import type { Queue } from "bullmq";
 
 export type IntakeMetrics = ReturnType<typeof createIntakeMetrics>;
 
+export const AUTH_FAILURE_REASONS = [
+  "missing-key",
+  "unknown-key",
+  "missing-scope",
+  "command-not-allowed",
+  "region-not-allowed",
+  "quota",
+  "rate-limited",
+] as const;
+
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;
 const HTTP_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -12,18 +22,30 @@ export function createIntakeMetrics(queue: () => Queue<ChunkJobData>, ping?: () 
   const registry = createServiceRegistry();
   const metric = metricFactory(registry);
   if (ping) redisUpGauge(registry, ping);
+  const authFailures = metric.counter(
+    "tat_bulk_auth_failures_total",
+    "Requests refused for who made them, by reason: missing-key, unknown-key, missing-scope, command-not-allowed, region-not-allowed, quota, rate-limited.",
+    ["reason"],
+  );
+  // Every reason from the start: a zero is a sample (panels and alerts see "none", not "unknown").
+  for (const reason of AUTH_FAILURE_REASONS) authFailures.inc({ reason }, 0);
   return {
     registry,
+    // `caller` values are the configured callers' names: a bounded set.
     batches: metric.counter(
       "tat_bulk_batches_total",
-      "Batch requests by outcome: accepted, rejected (validation or idempotency conflict), replayed (idempotency key).",
-      ["outcome"],
+      "Batch requests by outcome (accepted, rejected: validation or idempotency conflict, replayed: idempotency key) and caller.",
+      ["outcome", "caller"],
     ),
     instancesReceived: metric.counter(
       "tat_bulk_instances_received_total",
-      "Unique instance IDs in accepted batches.",
+      "Unique instance IDs in accepted batches, by caller.",
+      ["caller"],
     ),
-    chunksEnqueued: metric.counter("tat_bulk_chunks_enqueued_total", "Chunk jobs enqueued."),
+    chunksEnqueued: metric.counter("tat_bulk_chunks_enqueued_total", "Chunk jobs enqueued, by caller.", [
+      "caller",
+    ]),
+    authFailures,
     enqueueFastPath: metric.gauge(
       "tat_bulk_enqueue_fast_path",
       "1 while jobs are written by BullMQ's own script looped 100 per call, 0 once on Queue.addBulk.",

@@ -20,6 +20,8 @@ export interface StackInfo {
   simUrl: string | null;
   redisUrl: string;
   workerUrls: string[];
+  /** The stack's own process (the one `npm start` runs: a signal to it stops everything). */
+  supervisorPid: number;
   pids: number[];
 }
 
@@ -170,6 +172,7 @@ export async function startStack(
       simUrl,
       redisUrl,
       workerUrls,
+      supervisorPid: process.pid,
       pids: children.flatMap((c) => (c.pid ? [c.pid] : [])),
     };
     // The CLI and `npm run demo` find the running stack here; it holds the key, so owner-only.

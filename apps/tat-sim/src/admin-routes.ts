@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { AGENT_OVERRIDES } from "./agents.js";
-import { faultScriptSchema, faultSettingsPatchSchema } from "./faults.js";
+import { faultScriptSchema, faultSettingsPatchSchema, outageSchema } from "./faults.js";
 import { readBody, sendJson } from "./http-io.js";
 import type { SimulatorState } from "./simulator-state.js";
 
@@ -69,7 +69,15 @@ export async function handleAdmin(
         state.stats.reset();
         state.rate.reset();
         state.faults.clearScripts();
+        state.faults.clearOutage();
         return sendJson(res, 200, { ok: true });
+      case "POST /__admin/outage":
+        return sendJson(res, 200, state.faults.startOutage(await jsonBody(req, outageSchema)));
+      case "GET /__admin/outage":
+        return sendJson(res, 200, state.faults.outageReport() ?? { active: false, calls: [] });
+      case "DELETE /__admin/outage":
+        state.faults.endOutage();
+        return sendJson(res, 200, state.faults.outageReport() ?? { active: false, calls: [] });
       case "GET /__admin/faults":
         return sendJson(res, 200, state.faults.settings);
       case "PATCH /__admin/faults":

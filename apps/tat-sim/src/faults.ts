@@ -62,15 +62,49 @@ export const faultScriptSchema = z.strictObject({
 });
 export type FaultScript = z.infer<typeof faultScriptSchema>;
 
+/**
+ * An outage: every call of every action meets `fault` for `durationMs`. Nothing is done, except
+ * with internal-error-after: each call takes effect and still answers InternalError.
+ */
+export const outageSchema = z.strictObject({
+  durationMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600_000),
+  fault: z
+    .enum([
+      "internal-error-before",
+      "internal-error-after",
+      "service-unavailable",
+      "bad-gateway",
+      "hang-before",
+    ])
+    .default("internal-error-before"),
+});
+
+/** What an outage met: each call's action and when, in ms since the outage began. */
+export interface OutageReport {
+  fault: FaultName;
+  startedAt: number;
+  until: number;
+  active: boolean;
+  calls: Array<{ action: string; atMs: number }>;
+}
+
 export interface FaultDecision {
   fault: FaultName | undefined;
   delayMs: number;
   agents?: { instanceIds: string[]; status: AgentOverride };
 }
 
-/** Scripted faults first ("the next N calls of action A get fault F"), then the probabilities. */
+/**
+ * An outage first, then scripted faults ("the next N calls of action A get fault F"), then the
+ * probabilities.
+ */
 export class FaultPlan {
   private scripts: FaultScript[] = [];
+  private outage: OutageReport | undefined;
 
   constructor(
     public settings: FaultSettings,
@@ -83,6 +117,31 @@ export class FaultPlan {
 
   clearScripts(): void {
     this.scripts = [];
+  }
+
+  startOutage(outage: z.infer<typeof outageSchema>, now = Date.now()): OutageReport {
+    const started = {
+      fault: outage.fault,
+      startedAt: now,
+      until: now + outage.durationMs,
+      active: true,
+      calls: [],
+    };
+    this.outage = started;
+    return started;
+  }
+
+  /** Ends the outage now (its report stays until the next one or a reset). */
+  endOutage(now = Date.now()): void {
+    if (this.outage && this.outage.until > now) this.outage.until = now;
+  }
+
+  clearOutage(): void {
+    this.outage = undefined;
+  }
+
+  outageReport(now = Date.now()): OutageReport | undefined {
+    return this.outage && { ...this.outage, active: now < this.outage.until };
   }
 
   patch(patch: z.infer<typeof faultSettingsPatchSchema>): void {
@@ -102,7 +161,11 @@ export class FaultPlan {
     return this.settings.latencyMs + this.random() * this.settings.latencyJitterMs;
   }
 
-  decide(action: string): FaultDecision {
+  decide(action: string, now = Date.now()): FaultDecision {
+    if (this.outage && now < this.outage.until) {
+      this.outage.calls.push({ action, atMs: now - this.outage.startedAt });
+      return { fault: this.outage.fault, delayMs: 0 };
+    }
     const script = this.scripts.find((s) => s.action === action);
     if (script) {
       script.count--;

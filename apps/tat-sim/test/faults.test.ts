@@ -127,3 +127,39 @@ describe("admin API", () => {
     await expect(h.admin("PATCH", "/faults", { probabilities: { "hang-before": 2 } })).rejects.toThrow(/400/);
   });
 });
+
+describe("outage: every action fails for a while, then TAT answers again", () => {
+  it("answers the outage's fault to every action until it ends, and reports the calls it met", async () => {
+    const started = await h.admin<{ active: boolean }>("POST", "/outage", {
+      durationMs: 400,
+      fault: "service-unavailable",
+    });
+    expect(started.active).toBe(true);
+    const client = h.client();
+    for (const action of ["CreateInvoker", "DescribeInvokers"]) {
+      const params = action === "CreateInvoker" ? createParams() : {};
+      expect(await client.call(action, "ap-guangzhou", params)).toMatchObject({
+        ok: false,
+        code: "ServiceUnavailable",
+      });
+    }
+    expect(await invokerCount()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await client.call("CreateInvoker", "ap-guangzhou", createParams())).toMatchObject({ ok: true });
+    const report = await h.admin<{ active: boolean; calls: Array<{ action: string; atMs: number }> }>(
+      "GET",
+      "/outage",
+    );
+    expect(report.active).toBe(false);
+    expect(report.calls.map((c) => c.action)).toEqual(["CreateInvoker", "DescribeInvokers"]);
+  });
+
+  it("ends early on DELETE", async () => {
+    await h.admin("POST", "/outage", { durationMs: 60_000 });
+    expect(await h.admin("DELETE", "/outage")).toMatchObject({
+      active: false,
+      fault: "internal-error-before",
+    });
+    expect(await h.client().call("DescribeInvokers", "ap-guangzhou", {})).toMatchObject({ ok: true });
+  });
+});

@@ -7,8 +7,8 @@ export type CheckResult =
   | { kind: "checked"; online: string[]; setAside: FailedInstance[] }
   /** The check itself is refused for good (a sub-account not allowed to call it): go on without it. */
   | { kind: "unavailable"; code: string }
-  /** Try again later (after a penalty when rate-limited). */
-  | { kind: "retry"; code: string; rateLimited: boolean };
+  /** Try again later (after a penalty when rate-limited; costing nothing during an outage). */
+  | { kind: "retry"; code: string; rateLimited: boolean; outage: boolean; at: number };
 
 interface AgentStatusAnswer {
   AutomationAgentSet: Array<{ InstanceId: string; AgentStatus: string }>;
@@ -29,7 +29,7 @@ export async function checkAgents(
     InstanceIds: instanceIds,
     Limit: 100,
   });
-  if (!answer) return { kind: "retry", code: "Cancelled", rateLimited: false };
+  if (!answer) return { kind: "retry", code: "Cancelled", rateLimited: false, outage: true, at: 0 };
   if (answer.ok) {
     const status = new Map(answer.response.AutomationAgentSet.map((a) => [a.InstanceId, a.AgentStatus]));
     const online: string[] = [];
@@ -66,7 +66,13 @@ export async function checkAgents(
     return checkHalves(tat, region, instanceIds);
   }
   if (disposition === "final") return { kind: "unavailable", code: answer.code };
-  return { kind: "retry", code: answer.code, rateLimited: disposition === "rate-limited" };
+  return {
+    kind: "retry",
+    code: answer.code,
+    rateLimited: disposition === "rate-limited",
+    outage: answer.outage,
+    at: answer.at,
+  };
 }
 
 async function checkHalves(tat: RateLimitedTat, region: string, instanceIds: string[]): Promise<CheckResult> {

@@ -7,7 +7,15 @@ import {
   publishCallRate,
 } from "@tat-bulk/batches";
 import { once } from "@tat-bulk/config";
-import { closeServer, createHealthServer, listen, type ServiceApp } from "@tat-bulk/metrics";
+import {
+  closeServer,
+  createHealthServer,
+  listen,
+  redisAnswers,
+  type ServiceApp,
+  within,
+} from "@tat-bulk/metrics";
+import { CircuitBreakers } from "@tat-bulk/rate-limit";
 import { DelayedError } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -17,6 +25,7 @@ import { consumer } from "./consumer.js";
 import type { WorkerConfig } from "./env.js";
 import { runInvokerJob } from "./invoker-job.js";
 import { startOutboxMover } from "./outbox-mover.js";
+import { startReconcilerLoop } from "./reconciler-loop.js";
 import { createTatAccess } from "./tat-access.js";
 import { createWebhookQueue, webhookConsumer } from "./webhook-consumer.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
@@ -27,17 +36,28 @@ import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
  */
 export type WorkerApp = ServiceApp<WorkerMetrics>;
 
+/** A job that met an outage comes back this soon: it then waits for the circuit, not the queue. */
+const OUTAGE_RECHECK_MS = 1000;
+/** A chunk job that threw goes again this much later. */
+const WORKER_ERROR_RETRY_MS = 2000;
+
 /**
  * A worker process: chunk jobs (CreateInvoker), invoker actions (disable, enable, delete) and
  * webhook deliveries, each from its own queue, all under the shared rate limits.
  */
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  // BullMQ's advice for workers: commands wait out a Redis restart (reconnecting with backoff)
+  // instead of failing, so a restart pauses work.
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
-  const metrics = createWorkerMetrics({ ping: () => redis.ping(), rateLimit: config.TAT_RATE_LIMIT });
+  const metrics = createWorkerMetrics({
+    ping: () => redis.ping(),
+    rateLimit: config.TAT_RATE_LIMIT,
+    breakers: () => within(CircuitBreakers.states(redis)),
+  });
   const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
   const webhooks = createWebhookQueue(config.QUEUE_NAME, redis);
-  const access = createTatAccess(config, redis, metrics);
+  const access = createTatAccess(config, redis, metrics, logger);
   const recorder = new ChunkRecorder(
     store.transitions,
     {
@@ -60,12 +80,21 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     retryMaxMs: config.TAT_RETRY_MAX_MS,
     rateLimitedDelayMs: config.TAT_RATE_PENALTY_MS,
     defaultRegion: config.TAT_REGION,
+    callWindowMs: config.TAT_TIMEOUT_MS + 2000,
   });
   const connection = { url: config.REDIS_URL };
   const chunks = consumer<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
-      const outcome = await chunkJob.process(job.data);
+      const outcome = await chunkJob.process(job.data).catch((error: unknown) => {
+        // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
+        logger.warn(
+          { jobId: job.id, err: error instanceof Error ? error.message : error },
+          "chunk job put back",
+        );
+        metrics.chunkRetries.inc({ reason: "WorkerError" });
+        return { kind: "retry" as const, delayMs: WORKER_ERROR_RETRY_MS };
+      });
       if (outcome.kind === "retry") {
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
@@ -82,21 +111,23 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     },
     logger,
   );
+  const invokerDeps = {
+    redis,
+    keys: store.keys,
+    reads: store.reads,
+    transitions: store.transitions,
+    tat: access.tat,
+    metrics,
+    logger,
+  };
   const invokers = consumer<InvokerJobData>(
     invokerQueueName(config.QUEUE_NAME),
-    (job) =>
-      runInvokerJob(
-        {
-          redis,
-          keys: store.keys,
-          reads: store.reads,
-          transitions: store.transitions,
-          tat: access.tat,
-          metrics,
-          logger,
-        },
-        job.data,
-      ),
+    async (job, token) => {
+      if ((await runInvokerJob(invokerDeps, job.data)) === "paused") {
+        await job.moveToDelayed(Date.now() + OUTAGE_RECHECK_MS, token);
+        throw new DelayedError();
+      }
+    },
     {
       connection,
       concurrency: config.INVOKER_CONCURRENCY,
@@ -122,9 +153,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       )
     : undefined;
   let mover: { close(): Promise<void> } | undefined;
+  let reconciler: { close(): Promise<void> } | undefined;
   const health = createHealthServer({
     registry: metrics.registry,
-    ready: () => redis.ping().then(() => true),
+    ready: () => redisAnswers(() => redis.ping()),
     notReadyReason: "redis unreachable",
   });
 
@@ -135,12 +167,20 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       await publishCallRate(redis, store.keys, "CreateInvoker", config.TAT_RATE_LIMIT);
       for (const c of [chunks, invokers, deliveries]) c?.start();
       mover = startOutboxMover({ redis, keys: store.keys, reads: store.reads, webhooks, logger });
+      reconciler = startReconcilerLoop({
+        redis,
+        store,
+        intervalMs: config.RECONCILE_INTERVAL_MS,
+        metrics,
+        logger,
+      });
       return url;
     },
     close: once(async () => {
       access.stopWaiting();
       await Promise.all([chunks, invokers, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));
       await mover?.close();
+      await reconciler?.close();
       await Promise.all([store.close(), webhooks.close()]);
       access.close();
       await closeServer(health);

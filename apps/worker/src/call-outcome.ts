@@ -1,6 +1,6 @@
 import type { ChunkError } from "@tat-bulk/batches";
 import { classifyError } from "@tat-bulk/tat-api";
-import type { TatCallResult } from "@tat-bulk/tat-client";
+import type { TatAnswer } from "./rate-limited-tat.js";
 
 /**
  * What a CreateInvoker answer means for the part it sent, decided in one place from the error table
@@ -14,7 +14,9 @@ export type CallOutcome =
   | { kind: "instance"; error: ChunkError }
   | { kind: "final"; error: ChunkError }
   /** Goes again after a backoff; `mayExist`: look for the invoker first. */
-  | { kind: "retry"; error: ChunkError; mayExist: boolean };
+  | { kind: "retry"; error: ChunkError; mayExist: boolean }
+  /** TAT is unavailable (its circuit is open): goes again once it answers, costing no attempt. */
+  | { kind: "paused"; error: ChunkError; mayExist: boolean };
 
 function chunkError(result: { code: string; message: string; requestId?: string }): ChunkError {
   return {
@@ -25,12 +27,13 @@ function chunkError(result: { code: string; message: string; requestId?: string 
 }
 
 /**
- * `attempts` counts this call. A retryable failure with no attempt left is final, unless the
- * invoker may exist: that one still gets its look after the backoff, then fails if nothing is there.
+ * A retryable failure goes again after a backoff, and the chunk job's next step decides whether
+ * attempts are left (after giving the attempt back if TAT's circuit opened meanwhile: the failure
+ * was an outage's first sign). A retryable failure during an outage costs nothing.
  */
 export function callOutcome(
-  result: TatCallResult<{ InvokerId: string }>,
-  context: { mayExistBefore: boolean; attempts: number; maxAttempts: number },
+  result: TatAnswer<{ InvokerId: string }>,
+  context: { mayExistBefore: boolean },
 ): CallOutcome {
   if (result.ok) return { kind: "created", invokerId: result.response.InvokerId };
   const error = chunkError(result);
@@ -39,6 +42,6 @@ export function callOutcome(
   if (disposition === "instance") return { kind: "instance", error };
   if (disposition === "final") return { kind: "final", error };
   const mayExist = mayHaveCreated || context.mayExistBefore;
-  if (context.attempts >= context.maxAttempts && !mayExist) return { kind: "final", error };
+  if (result.outage) return { kind: "paused", error, mayExist };
   return { kind: "retry", error, mayExist };
 }

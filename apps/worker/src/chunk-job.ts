@@ -6,12 +6,22 @@ import {
   type StopOutcome,
   withPendingEnded,
 } from "@tat-bulk/batches";
-import { LimiterClosedError } from "@tat-bulk/rate-limit";
-import { classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
+import { BreakerClosedError, LimiterClosedError } from "@tat-bulk/rate-limit";
+import { AGENT_CHECK_ACTION, classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
 import { checkAgents } from "./agent-check.js";
 import { backoffMs } from "./backoff.js";
-import { afterLostCall, allFailed, checked, created, failed, withFirstPart } from "./chunk-parts.js";
+import {
+  afterLostCall,
+  allFailed,
+  checked,
+  created,
+  failed,
+  settled,
+  withFailure,
+  withFirstPart,
+} from "./chunk-parts.js";
 import { type ChunkOutcome, type ChunkRecorder, DONE, type HeldChunk } from "./chunk-recorder.js";
+import { failureVerdicts } from "./failure-verdicts.js";
 import { findPartInvoker } from "./invoker-finder.js";
 import { PartSender } from "./part-sender.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
@@ -31,6 +41,12 @@ export interface ChunkJobDeps {
   defaultRegion: string;
   /** Check agents before each part's first CreateInvoker (TAT_PREFLIGHT=agent-status). */
   preflight: boolean;
+  /**
+   * How long a call may be in flight (the SDK's timeout and a margin for clock skew): a RUNNING
+   * chunk whose call is younger may belong to a worker that is alive and lost its job's lock (a
+   * Redis restart), so it is left alone until then.
+   */
+  callWindowMs: number;
 }
 
 export type { ChunkOutcome } from "./chunk-recorder.js";
@@ -42,6 +58,12 @@ export interface ChunkWork {
 }
 
 const STAGING_RECHECK_MS = 500;
+/**
+ * A batch still STAGING this long after its write began lost its writer (the intake died, or Redis
+ * did mid-write): its jobs are dropped, and its records expire by themselves. A whole batch takes
+ * well under a second to write.
+ */
+const STAGING_ORPHAN_MS = 60_000;
 type Step = ChunkOutcome | "next";
 
 /**
@@ -65,8 +87,10 @@ export class ChunkJob {
     try {
       return await this.run(job);
     } catch (error) {
-      // Shutting down while waiting for a slot: nothing was sent; the job goes back to the queue.
-      if (error instanceof LimiterClosedError) return { kind: "retry", delayMs: 0 };
+      // Shutting down while waiting for a slot or for TAT: nothing was sent; the job goes back.
+      if (error instanceof LimiterClosedError || error instanceof BreakerClosedError) {
+        return { kind: "retry", delayMs: 0 };
+      }
       throw error;
     }
   }
@@ -76,15 +100,22 @@ export class ChunkJob {
     const batch = await reads.forWorker(job.batchId);
     // Rolled back or expired before commit: the job is an orphan.
     if (!batch) return DONE;
-    if (batch.status === "STAGING") return { kind: "retry", delayMs: STAGING_RECHECK_MS };
+    if (batch.status === "STAGING") {
+      if (Date.now() - batch.createdAtMs > STAGING_ORPHAN_MS) return DONE;
+      return { kind: "retry", delayMs: STAGING_RECHECK_MS };
+    }
     const record = await reads.chunk(job.batchId, job.index);
     if (!record || FINAL_CHUNK_STATUSES.has(record.status)) return DONE;
     const work: ChunkWork = {
       held: { job, record },
       request: { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion },
     };
-    if (record.status === "RUNNING" && (await recorder.save(work.held, afterLostCall(record))) !== "ok")
-      return DONE;
+    if (record.status === "RUNNING") {
+      const sentAt = record.parts.find((part) => part.mayExist)?.sentAt ?? 0;
+      const inFlightMs = this.deps.callWindowMs - (Date.now() - sentAt);
+      if (inFlightMs > 0) return { kind: "retry", delayMs: inFlightMs };
+      if ((await recorder.save(work.held, afterLostCall(record))) !== "ok") return DONE;
+    }
     if (batch.stop) return this.stopped(work, batch.stop);
     for (;;) {
       const step = await this.step(work);
@@ -115,6 +146,23 @@ export class ChunkJob {
     const chunk = work.held.record;
     const part = chunk.parts[0];
     if (!part) return recorder.finish(work.held, chunk);
+    if (part.pendingFailures?.length) {
+      const verdicts = await failureVerdicts(this.deps.tat, part.pendingFailures);
+      if (verdicts.some((v) => v !== "undecided")) {
+        return (await recorder.save(work.held, settled(chunk, verdicts))) === "ok" ? "next" : DONE;
+      }
+    }
+    // Out of attempts (counted failures only): a part whose invoker may exist has had one more
+    // look, which failed too.
+    const { maxAttempts } = this.deps;
+    if (part.attempts > maxAttempts || (part.attempts >= maxAttempts && !part.mayExist)) {
+      // Some of them may yet be given back (a circuit has not opened yet, nor TAT answered): wait.
+      if (part.pendingFailures?.length) {
+        return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, "Undecided");
+      }
+      const error = chunk.error ?? { Code: "InternalError", Message: "No attempts left" };
+      return (await recorder.save(work.held, failed(chunk, error, part.mayExist))) === "ok" ? "next" : DONE;
+    }
     if (part.mayExist) return this.lookFirst(work);
     if (this.expired(work.request)) {
       const error = {
@@ -124,10 +172,6 @@ export class ChunkJob {
       return recorder.finish(work.held, allFailed(chunk, error));
     }
     if (this.deps.preflight && !part.checked) return this.check(work);
-    if (part.attempts >= this.deps.maxAttempts) {
-      const error = chunk.error ?? { Code: "InternalError", Message: "No attempts left" };
-      return (await recorder.save(work.held, failed(chunk, error))) === "ok" ? "next" : DONE;
-    }
     const sent = await this.sender.send(work);
     if (sent !== "stopped") return sent;
     const stop = (await this.deps.reads.forWorker(work.held.job.batchId))?.stop;
@@ -147,7 +191,7 @@ export class ChunkJob {
 
   /** Step 1. */
   private async lookFirst(work: ChunkWork): Promise<Step> {
-    const { recorder, maxAttempts } = this.deps;
+    const { recorder } = this.deps;
     const chunk = work.held.record;
     const part = chunk.parts[0];
     if (!part) return "next";
@@ -159,6 +203,8 @@ export class ChunkJob {
     } else if (found.kind === "absent") {
       // Nothing was created: a part out of attempts fails for sure; any other goes again.
       next = withFirstPart(chunk, { ...part, mayExist: false });
+    } else if (found.outage) {
+      return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, found.code);
     } else {
       const { disposition } = classifyError(found.code);
       if (disposition === "rate-limited") {
@@ -169,11 +215,10 @@ export class ChunkJob {
         Code: found.code,
         Message: "Could not look for an invoker created by an earlier attempt",
       };
-      const attempts = part.attempts + 1;
-      if (disposition === "final" || attempts >= maxAttempts) next = failed(chunk, error, true);
+      if (disposition === "final") next = failed(chunk, error, true);
       else {
-        const retried = withFirstPart({ ...chunk, error }, { ...part, attempts });
-        return recorder.requeue(work.held, retried, this.backoff(attempts), found.code);
+        const retried = withFailure({ ...chunk, error }, "DescribeInvokers", found.at);
+        return recorder.requeue(work.held, retried, this.backoff(part.attempts + 1), found.code);
       }
     }
     return (await recorder.save(work.held, next)) === "ok" ? "next" : DONE;
@@ -200,10 +245,12 @@ export class ChunkJob {
       // Without the check the part still goes: a per-instance failure is then isolated by splitting.
       next = withFirstPart(chunk, { ...part, checked: true });
     } else {
-      if (result.rateLimited) await this.deps.tat.penalize("DescribeAutomationAgentStatus");
-      const delayMs = result.rateLimited ? this.deps.rateLimitedDelayMs : this.backoff(part.attempts + 1);
-      const attempts = part.attempts + (result.rateLimited ? 0 : 1);
-      return recorder.requeue(work.held, withFirstPart(chunk, { ...part, attempts }), delayMs, result.code);
+      if (result.rateLimited) await this.deps.tat.penalize(AGENT_CHECK_ACTION);
+      if (result.rateLimited || result.outage) {
+        return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, result.code);
+      }
+      const retried = withFailure(chunk, AGENT_CHECK_ACTION, result.at);
+      return recorder.requeue(work.held, retried, this.backoff(part.attempts + 1), result.code);
     }
     return (await recorder.save(work.held, next)) === "ok" ? "next" : DONE;
   }

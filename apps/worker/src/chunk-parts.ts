@@ -104,6 +104,45 @@ export function afterLostCall(chunk: ChunkRecord): ChunkRecord {
   return { ...chunk, status: "QUEUED", attempts: chunk.attempts + 1, parts };
 }
 
+/**
+ * The first part after one more retryable failure of `action` at `at`: it counts as an attempt (the
+ * chunk's Attempts counts CreateInvoker's), and stays refundable until decided (see PendingFailure).
+ */
+export function withFailure(
+  chunk: ChunkRecord,
+  action: string,
+  at: number,
+  changes: Partial<ChunkPart> = {},
+): ChunkRecord {
+  const part = first(chunk);
+  const pendingFailures = [...(part.pendingFailures ?? []), { action, at }];
+  const creates = action === "CreateInvoker" ? 1 : 0;
+  return withFirstPart(
+    { ...chunk, attempts: chunk.attempts + creates },
+    { ...part, ...changes, attempts: part.attempts + 1, pendingFailures },
+  );
+}
+
+export type FailureVerdict = "refund" | "confirm" | "undecided";
+
+/** The first part's pending failures decided: refunded ones give their attempt back; decided ones leave the list. */
+export function settled(chunk: ChunkRecord, verdicts: readonly FailureVerdict[]): ChunkRecord {
+  const part = first(chunk);
+  const pending = part.pendingFailures ?? [];
+  const refunded = pending.filter((_, i) => verdicts[i] === "refund");
+  const undecided = pending.filter((_, i) => verdicts[i] === "undecided");
+  const { pendingFailures: _p, ...rest } = part;
+  const creates = refunded.filter((f) => f.action === "CreateInvoker").length;
+  return withFirstPart(
+    { ...chunk, attempts: Math.max(0, chunk.attempts - creates) },
+    {
+      ...rest,
+      attempts: Math.max(0, part.attempts - refunded.length),
+      ...(undecided.length ? { pendingFailures: undecided } : {}),
+    },
+  );
+}
+
 /** The first part's counts after a call that counted. */
 export function counted(chunk: ChunkRecord, changes: Partial<ChunkPart> = {}): ChunkRecord {
   const part = first(chunk);

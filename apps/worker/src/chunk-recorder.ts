@@ -4,6 +4,7 @@ import {
   type ChunkRecord,
   type ChunkTransitions,
   chunkNeedsInvokerAction,
+  encodeChunk,
   FINAL_CHUNK_STATUSES,
   finalStatusOf,
   type Stop,
@@ -19,6 +20,30 @@ export interface HeldChunk {
 
 export type ChunkOutcome = { kind: "done" } | { kind: "retry"; delayMs: number };
 export const DONE: ChunkOutcome = { kind: "done" };
+
+/**
+ * A write that lost its compare-and-set, against what is stored now: "ours" when the stored record
+ * is the one this write meant (its command ran twice after a reconnect), the write to make again
+ * when the other writer changed nothing but invoker states (an invoker action's job), else
+ * undefined: the chunk is someone else's now.
+ */
+export function afterConflict(
+  before: ChunkRecord,
+  next: ChunkRecord,
+  stored: ChunkRecord,
+): "ours" | { from: ChunkRecord; to: ChunkRecord } | undefined {
+  if (
+    stored.version === before.version + 1 &&
+    encodeChunk(stored) === encodeChunk({ ...next, version: stored.version })
+  ) {
+    return "ours";
+  }
+  const states = new Map(stored.invokers.map((v) => [v.invokerId, v.state]));
+  const sameBut = { ...before, version: stored.version, invokers: stored.invokers };
+  if (encodeChunk(sameBut) !== encodeChunk(stored)) return undefined;
+  const invokers = next.invokers.map((v) => ({ ...v, state: states.get(v.invokerId) ?? v.state }));
+  return { from: stored, to: { ...next, invokers } };
+}
 
 /** Why a write did not happen: the batch stopped (checked before a send), or another writer won. */
 export type SaveResult = "ok" | "stopped" | "lost";
@@ -58,7 +83,18 @@ export class ChunkRecorder {
   ): Promise<SaveResult> {
     const before = held.record;
     const { batchId, index } = held.job;
-    const result = await this.transitions.write(batchId, index, before, next, options);
+    let result = await this.transitions.write(batchId, index, before, next, options);
+    if (result.kind === "conflict") {
+      const stored = await this.transitions.read(batchId, index);
+      const resolved = stored && afterConflict(before, next, stored);
+      if (resolved === "ours") {
+        // Our write went through, and its answer was lost (Redis restarted): the command was resent.
+        held.record = stored ?? next;
+        return "ok";
+      }
+      if (resolved)
+        result = await this.transitions.write(batchId, index, resolved.from, resolved.to, options);
+    }
     if (result.kind === "stopped") return "stopped";
     if (result.kind !== "ok") {
       this.logger.warn({ ...held.job, result: result.kind }, "chunk changed under this job; leaving it");

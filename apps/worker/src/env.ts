@@ -46,10 +46,24 @@ export const workerEnvSchema = z.object({
   /** How long all senders pause after a RequestLimitExceeded. */
   TAT_RATE_PENALTY_MS: envField.nonNegativeNumber(500),
   TAT_TIMEOUT_MS: envField.positiveInt(10_000),
+  /**
+   * Circuit breaker per budget bucket: it opens after this many retryable failures in a row (below
+   * TAT_MAX_ATTEMPTS, so it opens before a lone chunk runs out of attempts)…
+   */
+  TAT_BREAKER_CONSECUTIVE: envField.positiveInt(5),
+  /** …or this many among the last TAT_BREAKER_WINDOW calls. */
+  TAT_BREAKER_FAILURES: envField.positiveInt(10),
+  TAT_BREAKER_WINDOW: envField.positiveInt(20),
+  /** While open, the first probe waits this long; each failed probe doubles the wait up to the max. */
+  TAT_BREAKER_PROBE_MS: envField.positiveInt(1000),
+  /** The probe interval's cap: also the longest TAT may be back before the workers notice. */
+  TAT_BREAKER_PROBE_MAX_MS: envField.positiveInt(5000),
   TAT_MAX_ATTEMPTS: envField.positiveInt(8),
   /** Backoff: full jitter over base * 2^(attempt-1), capped. */
   TAT_RETRY_BASE_MS: envField.positiveInt(1000),
   TAT_RETRY_MAX_MS: envField.positiveInt(60_000),
+  /** How often the reconciler (on one elected worker) compares batch records with the queue's jobs. */
+  RECONCILE_INTERVAL_MS: envField.positiveInt(30_000),
   /** Jobs in flight per process (most wait for a rate-limit slot). */
   WORKER_CONCURRENCY: envField.positiveInt(32),
   /** SIGTERM: how long in-flight calls may take before the worker exits anyway. */

@@ -7,7 +7,8 @@ const PAGE = 100;
 export type FindResult =
   | { kind: "found"; invokerId: string; instanceIds: string[] }
   | { kind: "absent" }
-  | { kind: "unknown"; code: string };
+  /** `outage`: the look failed because TAT is unavailable (its circuit is open); `at`: when. */
+  | { kind: "unknown"; code: string; outage: boolean; at: number };
 
 /**
  * Looks for the invoker an earlier call of this part may have created: DescribeInvokers by
@@ -26,7 +27,8 @@ export async function findPartInvoker(
       request.Region,
       { Filters: [{ Name: "command-id", Values: [request.CommandId] }], Limit: PAGE, Offset: offset },
     );
-    if (!page?.ok) return { kind: "unknown", code: page?.code ?? "NetworkError" };
+    if (!page) return { kind: "unknown", code: "Cancelled", outage: true, at: 0 };
+    if (!page.ok) return { kind: "unknown", code: page.code, outage: page.outage, at: page.at };
     total = page.response.TotalCount;
     const match = page.response.InvokerSet.find((invoker) => matchesPart(invoker, request, part));
     if (match) return { kind: "found", invokerId: match.InvokerId, instanceIds: match.InstanceIds ?? [] };

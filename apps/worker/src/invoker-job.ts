@@ -39,22 +39,27 @@ export class TryAgain extends Error {
  * One chunk's invokers, each brought to the batch's target state by one call under that action's
  * own budget, each result stored as soon as TAT answered (so the batch's status shows progress and
  * the action completes when the last invoker is done). An invoker TAT no longer knows counts as
- * deleted. A newer action supersedes this job.
+ * deleted. A newer action supersedes this job. `paused`: TAT is unavailable; the job goes back
+ * without spending one of its attempts.
  */
-export async function runInvokerJob(deps: InvokerJobDeps, job: InvokerJobData): Promise<void> {
+export async function runInvokerJob(
+  deps: InvokerJobDeps,
+  job: InvokerJobData,
+): Promise<"paused" | undefined> {
   const { reads, transitions, tat, metrics } = deps;
   for (;;) {
     const action = await reads.invokerAction(job.batchId);
-    if (!action || action.seq !== job.seq) return;
+    if (!action || action.seq !== job.seq) return undefined;
     const chunk = await reads.chunk(job.batchId, job.index);
     const invoker = chunk?.invokers.find((candidate) => invokerNeeds(candidate, action.target));
-    if (!chunk || !invoker) return;
+    if (!chunk || !invoker) return undefined;
     const name = ACTION[action.target];
     const result = await tat.call(name, action.region, { InvokerId: invoker.invokerId });
     const gone = result && !result.ok && result.code === "ResourceNotFound.InvokerNotFound";
     if (!result || (!result.ok && !gone)) {
       const code = result && !result.ok ? result.code : "Cancelled";
       metrics.invokerActions.inc({ action: name, outcome: code });
+      if (result?.outage) return "paused";
       const { disposition } = classifyError(code);
       if (disposition === "rate-limited") await tat.penalize(name);
       if (disposition !== "final") throw new TryAgain(`${name} ${invoker.invokerId}: ${code}`);
@@ -67,7 +72,7 @@ export async function runInvokerJob(deps: InvokerJobDeps, job: InvokerJobData): 
         `${name}: ${code}: ${message}`,
       );
       deps.logger.warn({ batchId: job.batchId, action: name, code }, "an invoker action cannot finish");
-      return;
+      return undefined;
     }
     metrics.invokerActions.inc({ action: name, outcome: gone ? "Gone" : "Success" });
     const state: InvokerState = gone ? "DELETED" : action.target;

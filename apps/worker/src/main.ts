@@ -16,4 +16,5 @@ logger.info(
   },
   "worker running",
 );
-closeOnSignals("worker", app.close, logger);
+// In-flight calls get their grace period; closing the connections after it gets a little more.
+closeOnSignals("worker", app.close, logger, config.WORKER_GRACE_MS + 10_000);

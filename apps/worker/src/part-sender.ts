@@ -4,7 +4,16 @@ import { checkAgents } from "./agent-check.js";
 import { callOutcome } from "./call-outcome.js";
 import { tagsForPart } from "./chunk-identity.js";
 import type { ChunkJobDeps, ChunkWork } from "./chunk-job.js";
-import { allFailed, checked, counted, created, failed, split, withFirstPart } from "./chunk-parts.js";
+import {
+  allFailed,
+  checked,
+  counted,
+  created,
+  failed,
+  split,
+  withFailure,
+  withFirstPart,
+} from "./chunk-parts.js";
 import { type ChunkOutcome, DONE } from "./chunk-recorder.js";
 
 /** What a send leads to: the job's outcome, the next step, or the batch's cancel seen right before the call. */
@@ -23,7 +32,7 @@ export class PartSender {
   ) {}
 
   async send(work: ChunkWork): Promise<SendResult> {
-    const { tat, recorder, maxAttempts } = this.deps;
+    const { tat, recorder } = this.deps;
     const { held, request } = work;
     const part = held.record.parts[0];
     if (!part) return "next";
@@ -45,7 +54,7 @@ export class PartSender {
       async () => {
         const sending = withFirstPart(
           { ...held.record, status: "RUNNING" },
-          { ...part, mayExist: true, firstSentAt: part.firstSentAt ?? Date.now() },
+          { ...part, mayExist: true, firstSentAt: part.firstSentAt ?? Date.now(), sentAt: Date.now() },
         );
         marked.as = await recorder.save(held, sending, { abortIfStopping: true });
         return marked.as === "ok";
@@ -53,11 +62,7 @@ export class PartSender {
     );
     if (!result) return marked.as === "stopped" ? "stopped" : DONE;
     const sent = held.record;
-    const outcome = callOutcome(result, {
-      mayExistBefore: part.mayExist,
-      attempts: part.attempts + 1,
-      maxAttempts,
-    });
+    const outcome = callOutcome(result, { mayExistBefore: part.mayExist });
     switch (outcome.kind) {
       case "created":
         return this.saved(work, created(counted(sent), outcome.invokerId));
@@ -81,8 +86,14 @@ export class PartSender {
         return done;
       }
       case "retry": {
-        const next = { ...counted(sent, { mayExist: outcome.mayExist }), error: outcome.error };
+        const failed = withFailure(sent, "CreateInvoker", result.at, { mayExist: outcome.mayExist });
+        const next = { ...failed, error: outcome.error };
         return recorder.requeue(held, next, this.backoff(part.attempts + 1), outcome.error.Code);
+      }
+      case "paused": {
+        // The next run waits for the circuit to close before it calls again.
+        const next = { ...this.firstPartAs(sent, { mayExist: outcome.mayExist }), error: outcome.error };
+        return recorder.requeue(held, next, this.deps.rateLimitedDelayMs, outcome.error.Code);
       }
     }
   }

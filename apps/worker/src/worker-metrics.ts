@@ -1,4 +1,6 @@
+import { REPAIR_KINDS } from "@tat-bulk/batches";
 import { createServiceRegistry, metricFactory, redisUpGauge } from "@tat-bulk/metrics";
+import type { BucketState } from "@tat-bulk/rate-limit";
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
@@ -7,7 +9,14 @@ const WAIT_SECONDS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const BATCH_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
 
 /** The worker's metrics (names are the contract the dashboard and alerts use; no IDs in labels). */
-export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; rateLimit?: number } = {}) {
+export function createWorkerMetrics(
+  options: {
+    ping?: () => Promise<unknown>;
+    rateLimit?: number;
+    /** Every budget bucket's circuit breaker, read from Redis at each scrape. */
+    breakers?: () => Promise<BucketState[]>;
+  } = {},
+) {
   const registry = createServiceRegistry();
   const metric = metricFactory(registry);
   if (options.ping) redisUpGauge(registry, options.ping);
@@ -16,11 +25,33 @@ export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; ra
     "The configured TAT calls per second per action (the line the call rate should sit under).",
   );
   if (options.rateLimit !== undefined) rateLimit.set(options.rateLimit);
+  const breakers = options.breakers;
+  if (breakers) {
+    metric.gauge(
+      "tat_bulk_circuit_open",
+      "1 while a budget bucket's circuit breaker is open (TAT unavailable: work waits, one probe at a time).",
+      ["action", "bucket"],
+      async function collect() {
+        this.reset();
+        // Unreachable Redis: no sample (tat_bulk_redis_up says why) rather than a scrape error.
+        const states = await breakers().catch(() => []);
+        for (const state of states)
+          this.set({ action: state.action, bucket: state.bucket }, state.open ? 1 : 0);
+      },
+    );
+  }
   const webhookDeliveries = metric.counter(
     "tat_bulk_webhook_deliveries_total",
     "Webhook delivery tries by outcome: delivered, failed (tried again), gave-up, refused (host not allowed).",
     ["outcome"],
   );
+  const reconcilerRepairs = metric.counter(
+    "tat_bulk_reconciler_repairs_total",
+    "Drift the reconciler repaired, by kind: missing-job, failed-job, finished-job, counts, settle.",
+    ["kind"],
+  );
+  // Every kind from the start: a zero is a sample (alerts and panels see "none yet", not "unknown").
+  for (const kind of REPAIR_KINDS) reconcilerRepairs.inc({ kind }, 0);
   return {
     registry,
     apiRequests: metric.counter(
@@ -74,6 +105,11 @@ export function createWorkerMetrics(options: { ping?: () => Promise<unknown>; ra
     invokersAdopted: metric.counter(
       "tat_bulk_invokers_adopted_total",
       "Invokers found already created by an earlier ambiguous attempt, adopted instead of created again.",
+    ),
+    reconcilerRepairs,
+    reconcilerLeader: metric.gauge(
+      "tat_bulk_reconciler_leader",
+      "1 on the worker that holds the reconciler's lease (exactly one should).",
     ),
     batchDuration: metric.histogram(
       "tat_bulk_batch_duration_seconds",

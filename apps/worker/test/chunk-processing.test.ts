@@ -1,16 +1,7 @@
-import { TatClient } from "@tat-bulk/tat-client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { WorkerApp } from "../src/app.js";
 import { CHUNK_TAG_KEY, chunkTagValue } from "../src/chunk-identity.js";
-import {
-  baseRequest,
-  cvmIds,
-  metricValue,
-  SECRET_ID,
-  SECRET_KEY,
-  type Stack,
-  startStack,
-} from "./worker-harness.js";
+import { baseRequest, cvmIds, metricValue, type Stack, simClient, startStack } from "./worker-harness.js";
 
 let stack: Stack;
 let worker: WorkerApp;
@@ -243,12 +234,7 @@ describe("worker: schedule and cancel", () => {
       attempts: 1,
     }));
     await store.transitions.write(batchId, 1, one, { ...one, parts, attempts: 1 });
-    const client = new TatClient({
-      endpoint: stack.simUrl,
-      secretId: SECRET_ID,
-      secretKey: SECRET_KEY,
-      timeoutMs: 5000,
-    });
+    const client = simClient(stack.simUrl);
     const made = await client.call<{ InvokerId: string }>("CreateInvoker", "ap-guangzhou", {
       ...baseRequest,
       Region: undefined,

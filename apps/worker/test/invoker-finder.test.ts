@@ -1,27 +1,24 @@
-import { SharedRateLimiter } from "@tat-bulk/rate-limit";
-import { TatClient } from "@tat-bulk/tat-client";
+import { CircuitBreakers, SharedRateLimiter } from "@tat-bulk/rate-limit";
+import type { TatClient } from "@tat-bulk/tat-client";
 import { Redis } from "ioredis";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHUNK_TAG_KEY, chunkTagValue } from "../src/chunk-identity.js";
 import { findPartInvoker } from "../src/invoker-finder.js";
 import { RateLimitedTat } from "../src/rate-limited-tat.js";
 import { createWorkerMetrics } from "../src/worker-metrics.js";
-import { baseRequest, cvmIds, SECRET_ID, SECRET_KEY, type Stack, startStack } from "./worker-harness.js";
+import { baseRequest, cvmIds, type Stack, simClient, startStack } from "./worker-harness.js";
 
 let stack: Stack;
 let redis: Redis;
 let client: TatClient;
 let tat: RateLimitedTat;
 let limiter: SharedRateLimiter;
+let breakers: CircuitBreakers;
 beforeAll(async () => {
   stack = await startStack({ simEnv: { TAT_SIM_RATE_LIMIT: "100000" } });
   redis = new Redis(stack.redisUrl);
-  client = new TatClient({
-    endpoint: stack.simUrl,
-    secretId: SECRET_ID,
-    secretKey: SECRET_KEY,
-    timeoutMs: 5000,
-  });
+  client = simClient(stack.simUrl);
   limiter = new SharedRateLimiter({
     redis,
     keyPrefix: "finder-test:",
@@ -29,10 +26,27 @@ beforeAll(async () => {
     windowMs: 1000,
     penaltyMs: 0,
   });
-  tat = new RateLimitedTat(client, limiter, createWorkerMetrics(), "test", () => 1000);
+  breakers = new CircuitBreakers(redis, {
+    consecutive: 5,
+    failures: 10,
+    window: 20,
+    firstProbeMs: 1000,
+    probeCapMs: 5000,
+    probeLeaseMs: 5000,
+  });
+  tat = new RateLimitedTat({
+    client,
+    limiter,
+    breakers,
+    metrics: createWorkerMetrics(),
+    logger: pino({ level: "silent" }),
+    group: "finder-test",
+    limitOf: () => 1000,
+  });
 });
 afterAll(async () => {
   limiter.close();
+  breakers.close();
   client.close();
   redis.disconnect();
   await stack.close();
@@ -96,6 +110,8 @@ describe("findPartInvoker", () => {
     expect(await findPartInvoker(tat, baseRequest, part(7, "", 0))).toEqual({
       kind: "unknown",
       code: "InternalError",
+      outage: false,
+      at: expect.any(Number),
     });
   });
 });

@@ -9,6 +9,7 @@ import {
 } from "@tat-bulk/batches";
 import { once, SIMULATOR_CREDENTIALS } from "@tat-bulk/config";
 import { chunkInstances } from "@tat-bulk/tat-api";
+import { TatClient } from "@tat-bulk/tat-client";
 import { createSimulator, loadSimConfig, type WorldFile, worldFrom } from "@tat-bulk/tat-sim";
 import { cvmIds, SAMPLE_REQUEST, simAdmin, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
@@ -17,6 +18,10 @@ import { createWorkerApp, type WorkerApp } from "../src/app.js";
 import { loadWorkerConfig } from "../src/env.js";
 
 export const { secretId: SECRET_ID, secretKey: SECRET_KEY } = SIMULATOR_CREDENTIALS;
+
+/** The SDK's client on the simulator's credentials (a test's own calls, beside the workers'). */
+export const simClient = (endpoint: string) =>
+  new TatClient({ endpoint, secretId: SECRET_ID, secretKey: SECRET_KEY, timeoutMs: 5000 });
 
 export interface SimStats {
   calls: Record<string, Record<string, number>>;

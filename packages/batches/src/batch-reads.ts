@@ -31,6 +31,8 @@ export interface InstancePageQuery {
 /** What a worker needs of a batch, STAGING included: status, whether it stopped and how, the call's fields. */
 export interface WorkerBatchView {
   status: BatchStatus;
+  /** Epoch ms the intake began writing it (a STAGING batch this old lost its writer). */
+  createdAtMs: number;
   /** Set once the batch is cancelled or stopped: how its unsent instances end. */
   stop: StopOutcome | undefined;
   request: BatchCallFields;
@@ -96,6 +98,7 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
     Invokers: invokers,
     InvokerAction: invokerAction(h, invokers),
     StopReason: h.stopCode ? { Code: h.stopCode, Message: h.stopMessage ?? "" } : null,
+    Caller: h.caller ?? null,
     CreatedAt: iso(h.createdAt) ?? "",
     UpdatedAt: iso(h.updatedAt) ?? "",
     StartedAt: iso(h.startedAt),
@@ -116,10 +119,16 @@ export class BatchReads {
     return summaryFromHash(batchId, await this.redis.hgetall(this.keys.batch(batchId)));
   }
 
-  async list(offset: number, limit: number): Promise<{ total: number; items: BatchSummary[] }> {
+  /** Newest first: every batch, or one caller's. */
+  async list(
+    offset: number,
+    limit: number,
+    caller?: string,
+  ): Promise<{ total: number; items: BatchSummary[] }> {
+    const index = caller === undefined ? this.keys.batchIndex : this.keys.callerBatches(caller);
     const [total, ids] = await Promise.all([
-      this.redis.zcard(this.keys.batchIndex),
-      this.redis.zrevrange(this.keys.batchIndex, offset, offset + limit - 1),
+      this.redis.zcard(index),
+      this.redis.zrevrange(index, offset, offset + limit - 1),
     ]);
     const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.batch(id))));
     const items = ids.flatMap((id, i) => summaryFromHash(id, hashes[i] ?? {}) ?? []);
@@ -186,17 +195,19 @@ export class BatchReads {
   }
 
   async forWorker(batchId: string): Promise<WorkerBatchView | undefined> {
-    const [status, cancelRequested, stopCode, stopMessage, request] = await this.redis.hmget(
+    const [status, cancelRequested, stopCode, stopMessage, request, createdAt] = await this.redis.hmget(
       this.keys.batch(batchId),
       "status",
       "cancelRequested",
       "stopCode",
       "stopMessage",
       "request",
+      "createdAt",
     );
     if (!status || !request) return undefined;
     return {
       status: status as BatchStatus,
+      createdAtMs: Number(createdAt ?? 0),
       stop: stopOutcome({ cancelRequested, stopCode, stopMessage }),
       request: JSON.parse(request) as BatchCallFields,
     };

@@ -61,6 +61,10 @@ export async function retryFailed(deps: BatchRetryDeps, batchId: string): Promis
   if (!summary) return { kind: "missing" };
   if (summary.CancelRequested) return { kind: "cancelled" };
   await deps.redis.hdel(deps.keys.batch(batchId), "stopCode", "stopMessage");
+  // Reopened: the reconciler watches it again (it forgets it once final).
+  const createdAt = Date.parse(summary.CreatedAt);
+  await deps.redis.zadd(deps.keys.unfinished, createdAt, batchId);
+  if (summary.Caller) await deps.redis.zadd(deps.keys.callerOpen(summary.Caller), createdAt, batchId);
   let instances = 0;
   let chunks = 0;
   for (const [index, chunk] of await deps.reads.allChunks(batchId)) {

@@ -90,6 +90,8 @@ export interface BatchSummary {
   InvokerAction: InvokerAction | null;
   /** Why the batch stopped before sending everything (not set for a plain cancel). */
   StopReason: { Code: string; Message: string } | null;
+  /** The caller that submitted it (null for a batch from before callers existed). */
+  Caller: string | null;
   CreatedAt: string;
   UpdatedAt: string;
   StartedAt: string | null;

@@ -20,6 +20,8 @@ const STAGING_TTL_SECONDS = 3600;
 const DEFAULT_JOB_SLICE = 100;
 
 export interface NewBatch {
+  /** The caller submitting it: it owns the batch. */
+  caller?: string;
   request: BatchCallFields;
   chunks: InstanceChunk[];
   instanceCount: number;
@@ -80,15 +82,19 @@ export class BatchWriter {
     try {
       await this.writeStaged(batchId, batch, record, jobIds);
       const { redis, keys } = this.deps;
-      await committed(
-        redis
-          .multi()
-          .hset(keys.batch(batchId), "status", "QUEUED")
-          .persist(keys.batch(batchId))
-          .persist(keys.chunks(batchId))
-          .zadd(keys.batchIndex, record.createdAt, batchId)
-          .exec(),
-      );
+      const commit = redis
+        .multi()
+        .hset(keys.batch(batchId), "status", "QUEUED")
+        .persist(keys.batch(batchId))
+        .persist(keys.chunks(batchId))
+        .zadd(keys.batchIndex, record.createdAt, batchId)
+        .zadd(keys.unfinished, record.createdAt, batchId);
+      if (batch.caller !== undefined) {
+        commit
+          .zadd(keys.callerBatches(batch.caller), record.createdAt, batchId)
+          .zadd(keys.callerOpen(batch.caller), record.createdAt, batchId);
+      }
+      await committed(commit.exec());
     } catch (error) {
       await this.rollback(batchId, jobIds, batch.idempotency?.key).catch((rollbackError: unknown) =>
         this.deps.log.error(
@@ -112,6 +118,7 @@ export class BatchWriter {
       instanceCount: String(batch.instanceCount),
       chunkCount: String(batch.chunks.length),
       duplicatesRemoved: String(batch.duplicatesRemoved),
+      ...(batch.caller === undefined ? {} : { caller: batch.caller }),
       ...(batch.request.MaxErrors === undefined
         ? {}
         : { maxErrors: String(maxErrorsThreshold(batch.request.MaxErrors, batch.instanceCount)) }),

@@ -31,6 +31,10 @@ interface StoredPart {
   b: number;
   a: number;
   sent?: number;
+  /** Latest send. */
+  last?: number;
+  /** Failures not yet counted: [action, epoch ms]. */
+  pf?: Array<[string, number]>;
 }
 
 const sameList = (a: readonly string[], b: readonly string[]) =>
@@ -47,6 +51,8 @@ function isFreshWholePart(chunk: ChunkRecord): boolean {
     !only.mayExist &&
     only.attempts === 0 &&
     only.firstSentAt === undefined &&
+    only.pendingFailures === undefined &&
+    only.sentAt === undefined &&
     sameList(only.instanceIds, chunk.instanceIds)
   );
 }
@@ -58,6 +64,10 @@ function encodePart(part: ChunkPart, all: readonly string[]): StoredPart {
     b: (part.checked ? 1 : 0) | (part.rechecked ? 2 : 0) | (part.mayExist ? 4 : 0),
     a: part.attempts,
     ...(part.firstSentAt !== undefined ? { sent: part.firstSentAt } : {}),
+    ...(part.sentAt !== undefined ? { last: part.sentAt } : {}),
+    ...(part.pendingFailures?.length
+      ? { pf: part.pendingFailures.map((f): [string, number] => [f.action, f.at]) }
+      : {}),
   };
 }
 
@@ -119,6 +129,8 @@ export function decodeChunk(raw: string): ChunkRecord {
             mayExist: (p.b & 4) !== 0,
             attempts: p.a,
             ...(p.sent !== undefined ? { firstSentAt: p.sent } : {}),
+            ...(p.last !== undefined ? { sentAt: p.last } : {}),
+            ...(p.pf ? { pendingFailures: p.pf.map(([action, at]) => ({ action, at })) } : {}),
           }),
         )
       : [newPart("", all)],

@@ -23,6 +23,22 @@ export interface ChunkPart {
   mayExist: boolean;
   /** Epoch ms its first call was sent (matching by content accepts invokers created since). */
   firstSentAt?: number;
+  /** Epoch ms its latest call was sent: while the chunk is RUNNING, that call may still be in flight. */
+  sentAt?: number;
+  /**
+   * Retryable failures counted as attempts but still refundable, with their action and when (Redis's
+   * clock). One is given back if a circuit of its endpoint + account opened since (it was an outage's
+   * first sign), and kept for good once TAT answered any call since (it was the part's own). A part
+   * out of attempts with undecided failures waits for the decision, so an outage spends no attempts
+   * however fast the part retried before the circuit opened.
+   */
+  pendingFailures?: PendingFailure[];
+}
+
+export interface PendingFailure {
+  action: string;
+  /** Epoch ms. */
+  at: number;
 }
 
 /** An invoker a chunk created (or adopted), and its state at TAT as tat-bulk last set it. */

@@ -1,6 +1,6 @@
 import type { RedisClient } from "@tat-bulk/redis";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
-import { encodeChunk } from "./chunk-codec.js";
+import { decodeChunk, encodeChunk } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
@@ -27,6 +27,12 @@ export class ChunkTransitions {
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
+
+  /** The chunk as stored now (after a write that lost, to see what won). */
+  async read(batchId: string, index: number): Promise<ChunkRecord | undefined> {
+    const raw = await this.redis.hget(this.keys.chunks(batchId), String(index));
+    return raw ? decodeChunk(raw) : undefined;
+  }
 
   async write(
     batchId: string,

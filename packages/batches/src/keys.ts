@@ -5,6 +5,18 @@ export function redisKeys(namespace: string) {
     batch: (id: string) => `${root}:batch:${id}`,
     chunks: (id: string) => `${root}:batch:${id}:chunks`,
     batchIndex: `${root}:batches`,
+    /** Batches not known to be final (score: created at): what the reconciler looks at. */
+    unfinished: `${root}:unfinished`,
+    /** Held by the one worker that runs the reconciler. */
+    reconcilerLock: `${root}:reconciler`,
+    /** One caller's batches (score: created at), for its list. */
+    callerBatches: (caller: string) => `${root}:caller:${caller}:batches`,
+    /** One caller's batches not known to be final, for its quota of instances in flight. */
+    callerOpen: (caller: string) => `${root}:caller:${caller}:open`,
+    /** Held while a caller with a quota submits: its check and its write are one step. */
+    callerLock: (caller: string) => `${root}:caller:${caller}:lock`,
+    /** The audit trail (a stream). */
+    audit: `${root}:audit`,
     idempotency: (key: string) => `${root}:idem:${key}`,
     /** Events waiting to become webhook deliveries (appended by the scripts, moved by workers). */
     outbox: `${root}:outbox`,

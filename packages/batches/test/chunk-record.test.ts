@@ -19,6 +19,11 @@ const split: ChunkRecord = {
       mayExist: true,
       attempts: 1,
       firstSentAt: 5,
+      sentAt: 7,
+      pendingFailures: [
+        { action: "CreateInvoker", at: 6 },
+        { action: "DescribeInvokers", at: 8 },
+      ],
     }),
   ],
   invokers: [

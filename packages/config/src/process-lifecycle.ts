@@ -18,12 +18,22 @@ export interface SignalLog {
 
 /**
  * SIGTERM and SIGINT close the process's app (idempotently), then exit 0, or 1 when closing
- * failed: every main.ts ends with this.
+ * failed or took longer than `deadlineMs` (a close that waits on an unreachable Redis must not
+ * keep the process alive): every main.ts ends with this.
  */
-export function closeOnSignals(name: string, close: () => Promise<void>, log: SignalLog): void {
+export function closeOnSignals(
+  name: string,
+  close: () => Promise<void>,
+  log: SignalLog,
+  deadlineMs = 30_000,
+): void {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
       log.info({ signal }, `${name} stopping`);
+      setTimeout(() => {
+        log.error({ deadlineMs }, `${name} did not stop in time; exiting anyway`);
+        process.exit(1);
+      }, deadlineMs).unref();
       close().then(
         () => process.exit(0),
         (error: unknown) => {

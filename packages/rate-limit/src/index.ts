@@ -1,3 +1,4 @@
+export * from "./circuit-breakers.js";
 export * from "./shared-rate-limiter.js";
 
 /**

@@ -93,6 +93,25 @@ export class SharedRateLimiter {
     });
   }
 
+  /**
+   * Takes a slot of `bucket` if one is free now, allowing a burst of `burstMs` worth of slots after
+   * a quiet spell (for API requests rather than TAT calls); answers how long until one is, else.
+   */
+  async tryAcquire(
+    bucket: string,
+    limit: number,
+    burstMs: number,
+  ): Promise<{ granted: boolean; retryAfterMs: number }> {
+    const [tat, penalty] = this.keys(bucket);
+    const intervalUs = Math.round((this.options.windowMs * 1000) / limit);
+    const { granted, waitUs } = await ACQUIRE.run(
+      this.options.redis,
+      [tat, penalty],
+      [intervalUs, Math.ceil(this.options.windowMs + burstMs) * 2, Math.round(burstMs * 1000)],
+    );
+    return { granted, retryAfterMs: waitUs / 1000 };
+  }
+
   async penalize(bucket: string): Promise<void> {
     const [, penalty] = this.keys(bucket);
     await PENALIZE.run(this.options.redis, [penalty], [Math.round(this.options.penaltyMs * 1000)]);

@@ -71,6 +71,20 @@ describe("SharedRateLimiter", () => {
     l.close();
   });
 
+  it("tryAcquire lets a second's burst through at once, then refuses with how long to wait", async () => {
+    const l = limiter("try:", { limit: 10, windowMs: 1000 });
+    const answers = [];
+    for (let i = 0; i < 14; i++) answers.push(await l.tryAcquire("caller:a", 10, 1000));
+    const granted = answers.filter((a) => a.granted).length;
+    expect(granted).toBeGreaterThanOrEqual(10);
+    expect(granted).toBeLessThanOrEqual(12);
+    const refused = answers.find((a) => !a.granted);
+    expect(refused?.retryAfterMs).toBeGreaterThan(0);
+    expect(refused?.retryAfterMs).toBeLessThanOrEqual(100);
+    expect((await l.tryAcquire("caller:b", 10, 1000)).granted).toBe(true);
+    l.close();
+  });
+
   it("pauses every sender of a bucket after penalize", async () => {
     const l = limiter("penalty:", { limit: 100, windowMs: 1000, penaltyMs: 300 });
     await l.penalize("CreateInvoker");

@@ -1,1 +1,3 @@
 export * from "./lua-script.js";
+export * from "./redis-errors.js";
+export * from "./redis-lease.js";

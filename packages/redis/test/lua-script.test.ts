@@ -1,18 +1,12 @@
-import { startTestRedis, type TestRedis } from "@tat-bulk/test-support";
-import { Redis } from "ioredis";
+import { connectTestRedis } from "@tat-bulk/test-support";
+import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asNumber, LuaScript, readLua, ScriptReplyError } from "../src/lua-script.js";
 
-let server: TestRedis;
 let redis: Redis;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = new Redis(server.url);
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.close();
-});
+let closeRedis: () => Promise<void>;
+beforeAll(async () => ({ redis, close: closeRedis } = await connectTestRedis()));
+afterAll(() => closeRedis());
 
 const main = new URL("./fixtures/main.lua", import.meta.url);
 const script = new LuaScript({

@@ -1,5 +1,6 @@
 export * from "./fixtures.js";
 export * from "./free-port.js";
+export * from "./intake-caller.js";
 export * from "./namespace-keys.js";
 export * from "./process-stack.js";
 export * from "./redis-server.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "@tat-bulk/config";
 import { simulatorWorkerEnv } from "./fixtures.js";
-import { startTestRedis, type TestRedis } from "./redis-server.js";
+import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redis-server.js";
 import type { ServiceProcess } from "./spawn-service.js";
 import { startApp } from "./start-app.js";
 
@@ -16,12 +16,15 @@ export interface ProcessStackOptions {
   simEnv?: Record<string, string>;
   /** Extra settings for the one worker; false: start no worker (an idle queue). */
   workerEnv?: Record<string, string> | false;
+  /** The stack's redis-server (AOF persistence for a test that restarts it). */
+  redis?: RedisServerOptions;
 }
 
 export interface ProcessStack {
   /** A temporary folder removed on close. */
   tmp: string;
-  redis: TestRedis;
+  /** Its own redis-server, which a test may kill and restart. */
+  redis: RedisServer;
   sim: ServiceProcess;
   worker: ServiceProcess | undefined;
   intake: ServiceProcess;
@@ -33,7 +36,7 @@ export interface ProcessStack {
 /** The service as processes, built apps started as `npm start` does: Redis, the simulator, a worker, the intake. */
 export async function startProcessStack(options: ProcessStackOptions): Promise<ProcessStack> {
   const tmp = await mkdtemp(join(tmpdir(), `tat-bulk-${options.name}-`));
-  const redis = await startTestRedis();
+  const redis = await startRedisServer(options.redis);
   const services: ServiceProcess[] = [];
   const start = async (app: Parameters<typeof startApp>[0], env: Record<string, string>) => {
     const service = await startApp(app, env);

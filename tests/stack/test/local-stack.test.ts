@@ -23,19 +23,23 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-/** `npm start`'s script with every port free-picked, its output collected, once it says it is running. */
-async function startLocalStack(dataDir: string) {
-  const child = spawn(process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      STACK_DATA_DIR: dataDir,
-      INTAKE_PORT: "0",
-      TAT_SIM_PORT: "0",
-      WORKER_BASE_PORT: "0",
-      WORKERS: "2",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/**
+ * The stack with every port free-picked, its output collected, once it says it is running: `npm start`
+ * itself (as a process manager runs it), or its script directly.
+ */
+async function startLocalStack(dataDir: string, via: "npm" | "node" = "node") {
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? tmpdir(),
+    STACK_DATA_DIR: dataDir,
+    INTAKE_PORT: "0",
+    TAT_SIM_PORT: "0",
+    WORKER_BASE_PORT: "0",
+    WORKERS: "2",
+  };
+  const [command, args] =
+    via === "npm" ? ["npm", ["start"]] : [process.execPath, [join(ROOT, "apps/local-stack/dist/main.js")]];
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   const stack = {
     child,
     output: "",
@@ -48,6 +52,7 @@ async function startLocalStack(dataDir: string) {
   }
   const info = JSON.parse(await readFile(join(dataDir, "stack.json"), "utf8")) as {
     pids: number[];
+    supervisorPid: number;
     intakeUrl: string;
   };
   return Object.assign(stack, { info });
@@ -57,7 +62,7 @@ describe("npm start's stack, as a newcomer uses it", () => {
   it("starts everything, runs the demo through the CLI to SUCCEEDED, and stops leaving no process behind", async () => {
     tmp = await mkdtemp(join(tmpdir(), "tat-bulk-stack-"));
     const dataDir = join(tmp, "data");
-    const stack = await startLocalStack(dataDir);
+    const stack = await startLocalStack(dataDir, "npm");
     const { output, info } = stack;
     expect(output).toContain("tat-bulk is running");
     expect(output).toMatch(/\[worker-2\] .*worker running/);
@@ -77,11 +82,22 @@ describe("npm start's stack, as a newcomer uses it", () => {
     expect(demo.stdout).toMatch(/PARTIALLY_FAILED in .*: 2500 instances in \d+ chunks/);
     expect(demo.stdout).toMatch(/top failure codes: ResourceUnavailable\.AgentStatusNotOnline \d+/);
 
+    // As a process manager stops it: SIGTERM to the process `npm start` created, and nothing else.
     stack.child.kill("SIGTERM");
     expect(await stack.exited).toBe(0);
     expect(stack.output).toContain("[stack] stopped");
-    for (const pid of info.pids) expect(alive(pid), `pid ${pid}`).toBe(false);
-  }, 90_000);
+    for (const pid of [info.supervisorPid, ...info.pids]) expect(alive(pid), `pid ${pid}`).toBe(false);
+  }, 120_000);
+
+  it("stops every process on SIGINT to npm start too (Ctrl-C)", async () => {
+    const dataDir = join(tmp || tmpdir(), "interrupted");
+    const stack = await startLocalStack(dataDir, "npm");
+    const { info } = stack;
+    stack.child.kill("SIGINT");
+    await stack.exited;
+    expect(stack.output).toContain("[stack] stopped");
+    for (const pid of [info.supervisorPid, ...info.pids]) expect(alive(pid), `pid ${pid}`).toBe(false);
+  }, 120_000);
 
   it("reports a child that dies, and stops the rest", async () => {
     const dataDir = join(tmp || tmpdir(), "dying");

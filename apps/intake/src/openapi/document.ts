@@ -7,8 +7,16 @@ const json = (schema: string, description: string) => ({
   description,
   content: { "application/json": { schema: { $ref: `#/components/schemas/${schema}` } } },
 });
+/**
+ * Every /v1 route may also answer 401 (no valid key), 403 (a scope the caller lacks), 429 (the
+ * caller's request rate) and 503 ServiceUnavailable (with Retry-After) while Redis is unreachable.
+ */
 const errors = (statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), json("Error", "An error, as TAT answers one")]));
+  Object.fromEntries(
+    [...new Set([...statuses, 401, 403, 429, 503])]
+      .sort()
+      .map((s) => [String(s), json("Error", "An error, as TAT answers one")]),
+  );
 const query = (name: string, schema: object) => ({ name, in: "query", schema });
 const batchIdParam = { name: "batchId", in: "path", required: true, schema: { type: "string" } };
 
@@ -55,6 +63,7 @@ export function buildOpenApiDocument() {
           parameters: [
             query("offset", { type: "integer", minimum: 0 }),
             query("limit", { type: "integer", minimum: 1, maximum: 100 }),
+            query("caller", { type: "string", description: "admin only: one caller's batches" }),
           ],
           responses: { "200": json("BatchList", "Batches"), ...errors([400, 401]) },
         },
@@ -119,6 +128,19 @@ export function buildOpenApiDocument() {
           },
         ]),
       ),
+      "/v1/audit": {
+        get: {
+          operationId: "readAudit",
+          summary: "The audit trail, newest first (admin)",
+          parameters: [
+            query("caller", { type: "string" }),
+            query("batchId", { type: "string" }),
+            query("since", { type: "string", description: "ISO time or epoch milliseconds" }),
+            query("limit", { type: "integer", minimum: 1, maximum: 1000 }),
+          ],
+          responses: { "200": json("AuditPage", "Entries"), ...errors([400]) },
+        },
+      },
       "/healthz": {
         get: { security: [], summary: "Process alive", responses: { "200": { description: "OK" } } },
       },

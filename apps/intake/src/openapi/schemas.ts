@@ -55,10 +55,13 @@ export const responseSchemas = {
           }),
         ),
         StopReason: nullable(obj({ Code: str, Message: str })),
+        Caller: nullable(str),
         CreatedAt: str,
         UpdatedAt: str,
         FinishedAt: nullable(str),
       }),
+      // Read routes say whether an unfinished batch waits for TAT (a circuit breaker is open).
+      obj({ Paused: nullable(obj({ Reason: str, Since: str })) }, []),
       ref("InvokerBatchFields"),
     ],
   },
@@ -90,6 +93,22 @@ export const responseSchemas = {
     Status: { enum: [...INSTANCE_STATUSES] },
     InvokerId: nullable(str),
     Error: nullable(obj({ Code: str, Message: str })),
+  }),
+  AuditPage: obj({
+    Entries: arrayOf(
+      obj({
+        Time: str,
+        Caller: str,
+        Action: str,
+        BatchId: nullable(str),
+        RequestId: str,
+        Source: str,
+        Outcome: { enum: ["ok", "refused", "failed"] },
+        Status: int,
+        Code: nullable(str),
+      }),
+    ),
+    RequestId: str,
   }),
   InstancePage: obj({ TotalCount: int, Instances: arrayOf(ref("Instance")), RequestId: str }),
   InvokerActionAccepted: obj({

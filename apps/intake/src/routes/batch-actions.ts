@@ -1,8 +1,10 @@
 import type { InvokerState } from "@tat-bulk/batches";
-import { Router } from "express";
+import type { Scope } from "@tat-bulk/callers";
+import { type Request, type Response, Router } from "express";
 import { apiError } from "../api-error.js";
+import { audited, requireScope } from "../callers/caller-guards.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
-import { batchIdParam, enumParam, notFound, summaryBody } from "./route-params.js";
+import { enumParam, notFound, ownedBatch, summaryBody } from "./route-params.js";
 
 const INVOKER_ROUTES: ReadonlyArray<[string, InvokerState]> = [
   ["disable", "DISABLED"],
@@ -16,10 +18,23 @@ const INVOKER_ROUTES: ReadonlyArray<[string, InvokerState]> = [
  */
 export function batchActionsRouter(deps: BatchRoutesDeps): Router {
   const router = Router();
-  const { batches } = deps;
+  const { batches, metrics } = deps;
+  /** A route on one of the caller's batches: audited, scope-checked, then `handle` with its ID. */
+  const act = (
+    method: "post" | "delete",
+    path: string,
+    action: string,
+    scope: Scope,
+    handle: (req: Request, res: Response, batchId: string) => Promise<void>,
+  ) =>
+    router[method](
+      `/invoker-batches/:batchId${path}`,
+      audited(action),
+      requireScope(scope, metrics),
+      async (req, res) => handle(req, res, (await ownedBatch(req, batches.reads)).BatchId),
+    );
 
-  router.delete("/invoker-batches/:batchId", async (req, res) => {
-    const batchId = batchIdParam(req);
+  act("delete", "", "cancel", "batches:cancel", async (req, res, batchId) => {
     const invokers = enumParam(req, "invokers", ["disable", "delete", "keep"] as const) ?? "disable";
     const summary = await batches.cancel(batchId, invokers);
     if (!summary) throw notFound(batchId);
@@ -28,8 +43,7 @@ export function batchActionsRouter(deps: BatchRoutesDeps): Router {
   });
 
   for (const [path, target] of INVOKER_ROUTES) {
-    router.post(`/invoker-batches/:batchId/${path}`, async (req, res) => {
-      const batchId = batchIdParam(req);
+    act("post", `/${path}`, path, "invokers:write", async (req, res, batchId) => {
       const action = await batches.invokerAction(batchId, target);
       if (!action) throw notFound(batchId);
       req.log.info({ batchId, target, chunks: action.chunks }, "invoker action asked");
@@ -43,8 +57,7 @@ export function batchActionsRouter(deps: BatchRoutesDeps): Router {
     });
   }
 
-  router.post("/invoker-batches/:batchId/retry", async (req, res) => {
-    const batchId = batchIdParam(req);
+  act("post", "/retry", "retry", "batches:write", async (req, res, batchId) => {
     const result = await batches.retry(batchId);
     if (result.kind === "missing") throw notFound(batchId);
     if (result.kind === "cancelled") {

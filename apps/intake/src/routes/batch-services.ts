@@ -1,5 +1,7 @@
 import type { Batches } from "@tat-bulk/batches";
+import type { QuotaDeps } from "../callers/caller-quota.js";
 import type { IntakeMetrics } from "../metrics.js";
+import type { Paused } from "./route-params.js";
 
 /** What the routes need of the batch store, wired in app.ts. */
 export interface BatchServices
@@ -8,10 +10,14 @@ export interface BatchServices
   backlog(): Promise<number>;
   /** CreateInvoker calls per second the workers run at. */
   callRate(): Promise<number>;
+  /** Set while any TAT budget bucket's circuit breaker is open: unfinished batches wait. */
+  paused(): Promise<Paused | undefined>;
 }
 
 export interface BatchRoutesDeps {
   batches: BatchServices;
+  /** Callers' quotas of instances in flight. */
+  quota: QuotaDeps;
   metrics: IntakeMetrics;
   defaultRegion: string;
   /** Hosts a CallbackUrl may name (empty: webhooks are off). */

@@ -1,8 +1,10 @@
 import { type BatchSummary, CHUNK_STATUSES, INSTANCE_STATUSES } from "@tat-bulk/batches";
+import { isAdmin } from "@tat-bulk/callers";
 import { MAX_INSTANCES_PER_BATCH } from "@tat-bulk/tat-api";
 import { Router } from "express";
+import { requireScope } from "../callers/caller-guards.js";
 import type { BatchRoutesDeps, BatchServices } from "./batch-services.js";
-import { batchIdParam, enumParam, intParam, notFound, summaryBody } from "./route-params.js";
+import { enumParam, intParam, ownedBatch, readBody } from "./route-params.js";
 
 /** The largest page of the instances route: a caller re-submits what failed 10,000 at a time. */
 const MAX_INSTANCE_PAGE = 10_000;
@@ -11,28 +13,37 @@ const MAX_INSTANCE_PAGE = 10_000;
 export function readBatchesRouter(deps: BatchRoutesDeps): Router {
   const router = Router();
   const { batches } = deps;
+  const read = requireScope("batches:read", deps.metrics);
 
-  router.get("/invoker-batches", async (req, res) => {
+  router.get("/invoker-batches", read, async (req, res) => {
     const offset = intParam(req, "offset", 0, 0, 1_000_000);
     const limit = intParam(req, "limit", 20, 1, 100);
-    const { total, items } = await batches.reads.list(offset, limit);
-    res.json({ TotalCount: total, Batches: items.map(summaryBody), RequestId: req.id });
+    const filter = typeof req.query.caller === "string" ? req.query.caller : undefined;
+    // A caller lists its own batches; admin lists everyone's, or one caller's with ?caller=.
+    const caller = isAdmin(req.caller) ? filter : req.caller.Name;
+    const [{ total, items }, paused] = await Promise.all([
+      batches.reads.list(offset, limit, caller),
+      batches.paused(),
+    ]);
+    res.json({
+      TotalCount: total,
+      Batches: items.map((summary) => readBody(summary, paused)),
+      RequestId: req.id,
+    });
   });
 
-  router.get("/invoker-batches/:batchId", async (req, res) => {
-    const batchId = batchIdParam(req);
+  router.get("/invoker-batches/:batchId", read, async (req, res) => {
     const chunkOffset = intParam(req, "chunkOffset", 0, 0, MAX_INSTANCES_PER_BATCH);
     const chunkLimit = intParam(req, "chunkLimit", 100, 0, 1000);
     const status = enumParam(req, "status", CHUNK_STATUSES);
-    const summary = await batches.reads.summary(batchId);
-    if (!summary) throw notFound(batchId);
-    const chunks = await batches.reads.chunkPage(batchId, {
+    const [summary, paused] = await Promise.all([ownedBatch(req, batches.reads), batches.paused()]);
+    const chunks = await batches.reads.chunkPage(summary.BatchId, {
       offset: chunkOffset,
       limit: chunkLimit,
       ...(status ? { status } : {}),
     });
     res.json({
-      ...summaryBody(summary),
+      ...readBody(summary, paused),
       EstimatedCompletionAt: await estimateCompletion(batches, summary),
       ChunkTotal: chunks.total,
       Chunks: chunks.items,
@@ -40,13 +51,12 @@ export function readBatchesRouter(deps: BatchRoutesDeps): Router {
     });
   });
 
-  router.get("/invoker-batches/:batchId/instances", async (req, res) => {
-    const batchId = batchIdParam(req);
+  router.get("/invoker-batches/:batchId/instances", read, async (req, res) => {
     const offset = intParam(req, "offset", 0, 0, MAX_INSTANCES_PER_BATCH);
     const limit = intParam(req, "limit", 1000, 1, MAX_INSTANCE_PAGE);
     const status = enumParam(req, "status", INSTANCE_STATUSES);
-    if (!(await batches.reads.summary(batchId))) throw notFound(batchId);
-    const page = await batches.reads.instancePage(batchId, { offset, limit, ...(status ? { status } : {}) });
+    const { BatchId } = await ownedBatch(req, batches.reads);
+    const page = await batches.reads.instancePage(BatchId, { offset, limit, ...(status ? { status } : {}) });
     res.json({ TotalCount: page.total, Instances: page.items, RequestId: req.id });
   });
 

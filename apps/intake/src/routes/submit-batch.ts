@@ -9,6 +9,8 @@ import {
 import { isAllowedCallback } from "@tat-bulk/webhooks";
 import { Router } from "express";
 import { apiError } from "../api-error.js";
+import { audited, checkAllowLists, requireScope } from "../callers/caller-guards.js";
+import { withinQuota } from "../callers/caller-quota.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -18,78 +20,99 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
   const router = Router();
   const { batches, now } = deps;
 
-  router.post("/invoker-batches", async (req, res) => {
-    const idempotencyKey = req.get("idempotency-key");
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw apiError("InvalidParameterValue", "Idempotency-Key must be 1 to 255 printable ASCII characters");
-    }
-    if (!req.body || Number(req.get("content-length") ?? "1") === 0) {
-      throw apiError("InvalidParameter", "The body must be a JSON object");
-    }
-    const validation = validateInvokerRequest(invokerBatchSchema, req.body, now(), MAX_INSTANCES_PER_BATCH);
-    if (!validation.ok) {
-      deps.metrics.batches.inc({ outcome: "rejected" });
-      throw apiError(validation.error.code, validation.error.message);
-    }
-    const { InstanceIds, ...fields } = validation.value;
-    if (fields.CallbackUrl !== undefined && !isAllowedCallback(fields.CallbackUrl, deps.webhookHosts)) {
-      deps.metrics.batches.inc({ outcome: "rejected" });
-      throw apiError(
-        "InvalidParameterValue",
-        deps.webhookHosts.length === 0
-          ? "CallbackUrl: webhooks are off (WEBHOOK_ALLOWED_HOSTS is empty)"
-          : "CallbackUrl: its host is not in WEBHOOK_ALLOWED_HOSTS",
+  router.post(
+    "/invoker-batches",
+    audited("submit"),
+    requireScope("batches:write", deps.metrics),
+    async (req, res) => {
+      const caller = req.caller;
+      const rejected = () => deps.metrics.batches.inc({ outcome: "rejected", caller: caller.Name });
+      const idempotencyKey = req.get("idempotency-key");
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+        throw apiError(
+          "InvalidParameterValue",
+          "Idempotency-Key must be 1 to 255 printable ASCII characters",
+        );
+      }
+      if (!req.body || Number(req.get("content-length") ?? "1") === 0) {
+        throw apiError("InvalidParameter", "The body must be a JSON object");
+      }
+      const validation = validateInvokerRequest(invokerBatchSchema, req.body, now(), MAX_INSTANCES_PER_BATCH);
+      if (!validation.ok) {
+        rejected();
+        throw apiError(validation.error.code, validation.error.message);
+      }
+      const { InstanceIds, ...fields } = validation.value;
+      if (fields.CallbackUrl !== undefined && !isAllowedCallback(fields.CallbackUrl, deps.webhookHosts)) {
+        rejected();
+        throw apiError(
+          "InvalidParameterValue",
+          deps.webhookHosts.length === 0
+            ? "CallbackUrl: webhooks are off (WEBHOOK_ALLOWED_HOSTS is empty)"
+            : "CallbackUrl: its host is not in WEBHOOK_ALLOWED_HOSTS",
+        );
+      }
+      const request = { ...fields, Region: fields.Region ?? deps.defaultRegion };
+      checkAllowLists(caller, request, deps.metrics);
+      const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
+      // Idempotency keys are per caller: two callers may pick the same one.
+      const callerKey = idempotencyKey === undefined ? undefined : `${caller.Name}:${idempotencyKey}`;
+      const idempotency = callerKey
+        ? {
+            key: callerKey,
+            fingerprint: createHash("sha256").update(JSON.stringify({ request, InstanceIds })).digest("hex"),
+          }
+        : undefined;
+      const result = await withinQuota(deps.quota, caller, chunked.uniqueCount, callerKey, () =>
+        batches.writer.create({
+          caller: caller.Name,
+          request,
+          chunks: chunked.chunks,
+          instanceCount: chunked.uniqueCount,
+          duplicatesRemoved: chunked.duplicatesRemoved,
+          ...(idempotency ? { idempotency } : {}),
+        }),
       );
-    }
-    const request = { ...fields, Region: fields.Region ?? deps.defaultRegion };
-    const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
-    const idempotency = idempotencyKey
-      ? {
-          key: idempotencyKey,
-          fingerprint: createHash("sha256").update(JSON.stringify({ request, InstanceIds })).digest("hex"),
-        }
-      : undefined;
-    const result = await batches.writer.create({
-      request,
-      chunks: chunked.chunks,
-      instanceCount: chunked.uniqueCount,
-      duplicatesRemoved: chunked.duplicatesRemoved,
-      ...(idempotency ? { idempotency } : {}),
-    });
-    if (result.kind === "idempotency-conflict") {
-      deps.metrics.batches.inc({ outcome: "rejected" });
-      throw apiError(
-        "InvalidParameter.IdempotencyKeyReused",
-        "This Idempotency-Key was used with a different body",
-      );
-    }
-    if (result.kind === "idempotency-in-progress") {
-      throw apiError(
-        "FailedOperation.IdempotencyKeyInProgress",
-        "The first request with this Idempotency-Key is still being written; try again shortly",
-        { "Retry-After": "1" },
-      );
-    }
-    const { summary } = result;
-    if (result.kind === "created") {
-      deps.metrics.batches.inc({ outcome: "accepted" });
-      deps.metrics.instancesReceived.inc(summary.InstanceCount);
-      deps.metrics.chunksEnqueued.inc(summary.ChunkCount);
-      req.log.info({ batchId: summary.BatchId, chunks: summary.ChunkCount }, "batch accepted");
-    } else {
-      deps.metrics.batches.inc({ outcome: "replayed" });
-      res.setHeader("Idempotent-Replayed", "true");
-    }
-    const statusUrl = `/v1/invoker-batches/${summary.BatchId}`;
-    res.status(202).location(statusUrl).json({
-      BatchId: summary.BatchId,
-      InstanceCount: summary.InstanceCount,
-      ChunkCount: summary.ChunkCount,
-      DuplicatesRemoved: summary.DuplicatesRemoved,
-      StatusUrl: statusUrl,
-      RequestId: req.id,
-    });
-  });
+      if (result.kind === "idempotency-conflict") {
+        rejected();
+        throw apiError(
+          "InvalidParameter.IdempotencyKeyReused",
+          "This Idempotency-Key was used with a different body",
+        );
+      }
+      if (result.kind === "idempotency-in-progress") {
+        throw apiError(
+          "FailedOperation.IdempotencyKeyInProgress",
+          "The first request with this Idempotency-Key is still being written; try again shortly",
+          { "Retry-After": "1" },
+        );
+      }
+      const { summary } = result;
+      res.locals.auditBatchId = summary.BatchId;
+      const labels = { caller: caller.Name };
+      if (result.kind === "created") {
+        deps.metrics.batches.inc({ outcome: "accepted", ...labels });
+        deps.metrics.instancesReceived.inc(labels, summary.InstanceCount);
+        deps.metrics.chunksEnqueued.inc(labels, summary.ChunkCount);
+        req.log.info(
+          { batchId: summary.BatchId, chunks: summary.ChunkCount, caller: caller.Name },
+          "batch accepted",
+        );
+      } else {
+        deps.metrics.batches.inc({ outcome: "replayed", ...labels });
+        res.setHeader("Idempotent-Replayed", "true");
+      }
+      const statusUrl = `/v1/invoker-batches/${summary.BatchId}`;
+      res.status(202).location(statusUrl).json({
+        BatchId: summary.BatchId,
+        InstanceCount: summary.InstanceCount,
+        ChunkCount: summary.ChunkCount,
+        DuplicatesRemoved: summary.DuplicatesRemoved,
+        StatusUrl: statusUrl,
+        RequestId: req.id,
+      });
+    },
+  );
 
   return router;
 }

@@ -1,0 +1,50 @@
+import { type Caller, globMatcher, hasScope, isAdmin, type Scope } from "@tat-bulk/callers";
+import type { RequestHandler } from "express";
+import { apiError } from "../api-error.js";
+import type { IntakeMetrics } from "../metrics.js";
+
+/** 403 UnauthorizedOperation unless the caller holds the scope (admin holds them all). */
+export function requireScope(scope: Scope, metrics: IntakeMetrics): RequestHandler {
+  return (req, _res, next) => {
+    if (hasScope(req.caller, scope)) return next();
+    metrics.authFailures.inc({ reason: "missing-scope" });
+    next(apiError("UnauthorizedOperation", `The caller ${req.caller.Name} lacks the scope ${scope}`));
+  };
+}
+
+/** Names the request's action, and its batch, for the audit trail (mutating routes). */
+export const audited =
+  (action: string): RequestHandler =>
+  (req, res, next) => {
+    res.locals.auditAction = action;
+    res.locals.auditBatchId = req.params.batchId;
+    next();
+  };
+
+/**
+ * Whether the caller may see a batch: its own, or any for admin. A batch from before callers
+ * existed belongs to no caller, so only admin sees it.
+ */
+export const canSee = (caller: Caller, owner: string | null) => isAdmin(caller) || owner === caller.Name;
+
+/** What a caller's batch may name, refused before anything is enqueued. */
+export function checkAllowLists(
+  caller: Caller,
+  request: { CommandId: string; Region: string },
+  metrics: IntakeMetrics,
+): void {
+  if (!globMatcher(caller.AllowedCommandIds)(request.CommandId)) {
+    metrics.authFailures.inc({ reason: "command-not-allowed" });
+    throw apiError(
+      "UnauthorizedOperation.CommandNotAllowed",
+      `The caller ${caller.Name} may not run ${request.CommandId}`,
+    );
+  }
+  if (!globMatcher(caller.AllowedRegions)(request.Region)) {
+    metrics.authFailures.inc({ reason: "region-not-allowed" });
+    throw apiError(
+      "UnauthorizedOperation.RegionNotAllowed",
+      `The caller ${caller.Name} may not use region ${request.Region}`,
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import type { AuditTrail } from "@tat-bulk/callers";
+import { Router } from "express";
+import { apiError } from "../api-error.js";
+import { requireScope } from "../callers/caller-guards.js";
+import type { IntakeMetrics } from "../metrics.js";
+import { intParam } from "./route-params.js";
+
+/** `since`: an ISO time or epoch milliseconds. */
+function sinceParam(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = typeof raw === "string" ? raw : "";
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms))
+    throw apiError("InvalidParameterValue", "since must be an ISO time or epoch milliseconds");
+  return ms;
+}
+
+const textParam = (raw: unknown, name: string): string | undefined => {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || raw.length > 200)
+    throw apiError("InvalidParameterValue", `${name} must be text`);
+  return raw;
+};
+
+/** GET /audit: the audit trail, newest first, for admin. */
+export function auditRouter(audit: AuditTrail, metrics: IntakeMetrics): Router {
+  const router = Router();
+  router.get("/audit", requireScope("admin", metrics), async (req, res) => {
+    const caller = textParam(req.query.caller, "caller");
+    const batchId = textParam(req.query.batchId, "batchId");
+    const since = sinceParam(req.query.since);
+    const limit = intParam(req, "limit", 100, 1, 1000);
+    const entries = await audit.query({
+      limit,
+      ...(caller !== undefined ? { caller } : {}),
+      ...(batchId !== undefined ? { batchId } : {}),
+      ...(since !== undefined ? { since } : {}),
+    });
+    res.json({ Entries: entries, RequestId: req.id });
+  });
+  return router;
+}

@@ -1,0 +1,93 @@
+import { type AuditEntry, sha256Hex } from "@tat-bulk/callers";
+import { fixture } from "@tat-bulk/test-support/fixture";
+import { describe, expect, it } from "vitest";
+import { as, KEYS, startCallersIntake, submitAs } from "./callers-harness.js";
+import { openApiValidator } from "./openapi-conformance.js";
+
+const intake = fixture(() => startCallersIntake());
+
+const audit = async (query: string) =>
+  (await as(intake(), "ops")<{ Entries: AuditEntry[] }>("GET", `/v1/audit?${query}`)).body.Entries;
+
+describe("the audit trail", () => {
+  it("records every mutating request with who, what, which batch, from where and how it ended", async () => {
+    const h = intake();
+    const batchId = await submitAs(h, "team-a");
+    const requestIds: string[] = [];
+    for (const [method, path] of [
+      ["POST", "retry"],
+      ["POST", "disable"],
+      ["POST", "enable"],
+      ["POST", "delete-invokers"],
+    ] as const) {
+      const answer = await as(h, "team-a")(method, `/v1/invoker-batches/${batchId}/${path}`);
+      requestIds.push(answer.headers.get("x-request-id") ?? "");
+    }
+    await as(h, "team-b")("DELETE", `/v1/invoker-batches/${batchId}`);
+    await as(h, "team-a")("DELETE", `/v1/invoker-batches/${batchId}`);
+    // Reads are not audited.
+    await as(h, "team-a")("GET", `/v1/invoker-batches/${batchId}`);
+
+    const entries = await audit(`batchId=${batchId}`);
+    expect(entries.map((e) => [e.Action, e.Caller, e.Outcome, e.Status, e.Code])).toEqual([
+      ["cancel", "team-a", "ok", 200, null],
+      ["cancel", "team-b", "refused", 404, "ResourceNotFound"],
+      ["delete-invokers", "team-a", "ok", 202, null],
+      ["enable", "team-a", "ok", 202, null],
+      ["disable", "team-a", "ok", 202, null],
+      ["retry", "team-a", "ok", 202, null],
+      ["submit", "team-a", "ok", 202, null],
+    ]);
+    expect(
+      entries
+        .slice(2, 6)
+        .map((e) => e.RequestId)
+        .reverse(),
+    ).toEqual(requestIds);
+    for (const entry of entries) {
+      expect(entry.Source).toMatch(/127\.0\.0\.1/);
+      expect(Date.parse(entry.Time)).toBeGreaterThan(Date.now() - 60_000);
+    }
+    const validate = await openApiValidator(h.baseUrl);
+    validate("AuditPage", await (await h.request("/v1/audit?limit=3", { key: KEYS.ops })).json());
+  });
+
+  it("records refused authentications under the key's hash prefix, and submissions refused for scope", async () => {
+    const h = intake();
+    const wrongKey = "wrong-key-0123456789abcdef";
+    await h.request("/v1/invoker-batches", { key: wrongKey });
+    await h.request("/v1/invoker-batches", { key: null });
+    await as(h, "nobody")("POST", "/v1/invoker-batches", {});
+    const [refused] = await audit(`caller=key:${sha256Hex(wrongKey).slice(0, 8)}`);
+    expect(refused).toMatchObject({
+      Action: "authenticate",
+      Outcome: "refused",
+      Status: 401,
+      Code: "AuthFailure",
+    });
+    expect((await audit("caller=anonymous"))[0]).toMatchObject({ Action: "authenticate", Status: 401 });
+    expect((await audit("caller=nobody"))[0]).toMatchObject({
+      Action: "submit",
+      Outcome: "refused",
+      Status: 403,
+      Code: "UnauthorizedOperation",
+    });
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/tat_bulk_auth_failures_total\{reason="unknown-key"\} [1-9]/);
+    expect(metrics).toMatch(/tat_bulk_auth_failures_total\{reason="missing-key"\} [1-9]/);
+    expect(metrics).toMatch(/tat_bulk_batches_total\{outcome="accepted",caller="team-a"\} [1-9]/);
+  });
+
+  it("filters by time and limits its page; holds no key", async () => {
+    const since = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await submitAs(intake(), "team-b");
+    await submitAs(intake(), "team-b");
+    const page = await audit(`since=${since}&limit=1`);
+    expect(page).toHaveLength(1);
+    expect(page[0]).toMatchObject({ Action: "submit", Caller: "team-b" });
+    const everything = JSON.stringify(await audit("limit=1000"));
+    for (const key of Object.values(KEYS)) expect(everything).not.toContain(key);
+    expect((await as(intake(), "ops")("GET", "/v1/audit?since=yesterday")).status).toBe(400);
+  });
+});

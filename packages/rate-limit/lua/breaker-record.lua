@@ -1,0 +1,50 @@
+-- Records one answered call in a budget bucket's circuit breaker. A retryable failure (TAT or the
+-- way to it unavailable) counts against the bucket; anything TAT answered counts for it. The bucket
+-- opens when failures dominate recent calls (ARGV[4] in a row, or at least ARGV[5] of the last
+-- ARGV[6]). While open, probes go out on the group's schedule (breaker-admit.lua): ARGV[7] ms after
+-- opening, then each failed probe doubles the interval up to ARGV[8] ms. The first success closes
+-- the bucket and lets the group's other open buckets probe at once (TAT is back for them too, likely).
+-- KEYS: bucket's breaker hash, group hash, index of buckets (a set).
+-- ARGV: bucket, '1' failure / '0' answered, caller's token, consecutive, failures, window,
+-- first probe ms, probe cap ms.
+-- Returns {transition ('opened', 'closed' or ''), state ('open' or 'closed'), now (epoch ms, Redis's clock)}.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local bucket, group, failed = KEYS[1], KEYS[2], ARGV[2] == '1'
+local first, cap = tonumber(ARGV[7]), tonumber(ARGV[8])
+redis.call('SADD', KEYS[3], ARGV[1])
+local wasProbe = redis.call('HGET', group, 'probe') == ARGV[3]
+if wasProbe then redis.call('HDEL', group, 'probe', 'probeUntil') end
+local state = redis.call('HGET', bucket, 'state') or 'closed'
+local window = tonumber(ARGV[6])
+local recent = (redis.call('HGET', bucket, 'recent') or '') .. (failed and '0' or '1')
+if #recent > window then recent = string.sub(recent, #recent - window + 1) end
+local inRow = failed and tonumber(redis.call('HGET', bucket, 'inRow') or '0') + 1 or 0
+redis.call('HSET', bucket, 'recent', recent, 'inRow', inRow)
+-- The group's last answer and last opening (any of its buckets): what tells a caller whether its
+-- earlier failures were an outage's or its own.
+if not failed then redis.call('HSET', group, 'answeredAt', now) end
+if state == 'open' then
+  if not failed then
+    redis.call('HSET', bucket, 'state', 'closed', 'closedAt', now, 'recent', '', 'inRow', 0)
+    redis.call('HSET', group, 'interval', first, 'nextProbeAt', now)
+    return {'closed', 'closed', tostring(now)}
+  end
+  -- Calls already in flight when the bucket opened answer too: only the probe's failure counts.
+  if wasProbe then
+    local interval = math.min(tonumber(redis.call('HGET', group, 'interval') or first) * 2, cap)
+    redis.call('HSET', group, 'interval', interval, 'nextProbeAt', now + interval)
+  end
+  return {'', 'open', tostring(now)}
+end
+local _, failures = string.gsub(recent, '0', '')
+if failed and (inRow >= tonumber(ARGV[4]) or (#recent >= window and failures >= tonumber(ARGV[5]))) then
+  redis.call('HSET', bucket, 'state', 'open', 'openedAt', now)
+  redis.call('HSET', group, 'openedAt', now)
+  -- A group already probing (another bucket is open) keeps its schedule.
+  if tonumber(redis.call('HGET', group, 'nextProbeAt') or '0') <= now then
+    redis.call('HSET', group, 'interval', first, 'nextProbeAt', now + first)
+  end
+  return {'opened', 'open', tostring(now)}
+end
+return {'', state, tostring(now)}
