@@ -4,9 +4,8 @@ import { AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { once } from "@tat-bulk/config";
 import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
 import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
-import { whenReady } from "@tat-bulk/redis";
+import { createRedisClient, whenReady } from "@tat-bulk/redis";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { IntakeConfig } from "./env.js";
 import { createHttpApp } from "./http-app.js";
@@ -30,7 +29,10 @@ export function createIntakeApp(
 ): IntakeApp {
   // Fail fast while Redis is unreachable: the caller gets 503 with Retry-After at once, and a
   // command cut off mid-flight is not resent into a batch write that was already given up.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = createRedisClient(
+    { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES },
+    { maxRetriesPerRequest: 1, enableOfflineQueue: false },
+  );
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
   const metrics = createIntakeMetrics(
     () => store.queue,

@@ -1,3 +1,4 @@
+import { redisKeys } from "@tat-bulk/batches";
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
 import { API_KEY, cvmIds, startIntake, validBatch } from "./intake-harness.js";
@@ -103,7 +104,7 @@ describe("POST /v1/invoker-batches", () => {
     const first = await submit(validBatch(), { "idempotency-key": key });
     // As if the first request were still between writing its jobs and committing.
     await intake().redis.hset(
-      `tat-bulk:${intake().queueName}:batch:${first.body.BatchId}`,
+      redisKeys(intake().queueName).batch(String(first.body.BatchId)),
       "status",
       "STAGING",
     );
@@ -124,9 +125,9 @@ describe("POST /v1/invoker-batches", () => {
       );
     };
     const backlog = await intake().queue.count();
-    await intake().redis.hset(`tat-bulk:${intake().queueName}:rates`, "CreateInvoker", "2");
+    await intake().redis.hset(redisKeys(intake().queueName).publishedRates, "CreateInvoker", "2");
     expect(await eta()).toBeGreaterThan(backlog / 2 - 2);
-    await intake().redis.hset(`tat-bulk:${intake().queueName}:rates`, "CreateInvoker", "1000");
+    await intake().redis.hset(redisKeys(intake().queueName).publishedRates, "CreateInvoker", "1000");
     expect(await eta()).toBeLessThan(2);
   });
 

@@ -16,8 +16,8 @@ import {
   within,
 } from "@tat-bulk/metrics";
 import { CircuitBreakers } from "@tat-bulk/rate-limit";
+import { bullPrefix, createRedisClient } from "@tat-bulk/redis";
 import { DelayedError } from "bullmq";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { ChunkJob } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
@@ -48,7 +48,10 @@ const WORKER_ERROR_RETRY_MS = 2000;
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   // BullMQ's advice for workers: commands wait out a Redis restart (reconnecting with backoff)
   // instead of failing, so a restart pauses work.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = createRedisClient(
+    { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES },
+    { maxRetriesPerRequest: null },
+  );
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
   const metrics = createWorkerMetrics({
     ping: () => redis.ping(),
@@ -82,7 +85,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     defaultRegion: config.TAT_REGION,
     callWindowMs: config.TAT_TIMEOUT_MS + 2000,
   });
-  const connection = { url: config.REDIS_URL };
+  // BullMQ's workers share this client's settings (single or Cluster); each duplicates it for its
+  // blocking reads. Their keys carry the namespace's hash tag.
+  const connection = redis;
+  const prefix = bullPrefix(config.QUEUE_NAME);
   const chunks = consumer<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
@@ -102,6 +108,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     },
     {
       connection,
+      prefix,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
@@ -130,6 +137,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     },
     {
       connection,
+      prefix,
       concurrency: config.INVOKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
       maxStalledCount: 1000,

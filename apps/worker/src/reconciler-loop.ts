@@ -1,11 +1,10 @@
 import { type Batches, Reconciler } from "@tat-bulk/batches";
-import { RedisLease } from "@tat-bulk/redis";
-import type { Redis } from "ioredis";
+import { type RedisClient, RedisLease } from "@tat-bulk/redis";
 import type { Logger } from "pino";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 export interface ReconcilerLoopDeps {
-  redis: Redis;
+  redis: RedisClient;
   store: Pick<Batches, "keys" | "queue" | "jobs">;
   intervalMs: number;
   metrics: WorkerMetrics;
@@ -14,13 +13,11 @@ export interface ReconcilerLoopDeps {
 
 /**
  * Runs the reconciler every interval on the one worker that holds its lease (the others keep
- * trying, and take over within three intervals of the holder's death). It has a connection of its
- * own: it repairs counts under WATCH.
+ * trying, and take over within three intervals of the holder's death).
  */
 export function startReconcilerLoop(deps: ReconcilerLoopDeps): { close(): Promise<void> } {
   const { store, intervalMs, metrics, logger } = deps;
-  const redis = deps.redis.duplicate();
-  redis.on("error", () => undefined);
+  const { redis } = deps;
   const lease = new RedisLease(redis, store.keys.reconcilerLock, intervalMs * 3);
   const reconciler = new Reconciler({ redis, keys: store.keys, queue: store.queue, jobs: store.jobs });
   let timer: NodeJS.Timeout | undefined;
@@ -55,7 +52,6 @@ export function startReconcilerLoop(deps: ReconcilerLoopDeps): { close(): Promis
       clearTimeout(timer);
       await running;
       await lease.release().catch(() => false);
-      redis.disconnect();
     },
   };
 }

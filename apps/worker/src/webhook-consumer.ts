@@ -1,3 +1,4 @@
+import { bullPrefix } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import { type Consumer, consumer } from "./consumer.js";
@@ -12,6 +13,7 @@ export const webhookQueueName = (queueName: string) => `${queueName}-webhooks`;
  */
 export function createWebhookQueue(queueName: string, connection: ConnectionOptions): Queue<WebhookJobData> {
   return new Queue<WebhookJobData>(webhookQueueName(queueName), {
+    prefix: bullPrefix(queueName),
     connection,
     defaultJobOptions: {
       attempts: 1_000_000,
@@ -68,6 +70,7 @@ export function webhookConsumer(
     },
     {
       connection,
+      prefix: bullPrefix(queueName),
       concurrency: 16,
       settings: {
         backoffStrategy: (attemptsMade: number) =>

@@ -1,3 +1,4 @@
+import { bullPrefix } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { ChunkJobData } from "./batch-types.js";
 import type { ChunkJob } from "./bulk-job-writer.js";
@@ -31,5 +32,9 @@ export function chunkJob(batchId: string, index: number, round = 0): ChunkJob {
 }
 
 export function createChunkQueue(name: string, connection: ConnectionOptions): Queue<ChunkJobData> {
-  return new Queue<ChunkJobData>(name, { connection, defaultJobOptions: CHUNK_JOB_OPTIONS });
+  return new Queue<ChunkJobData>(name, {
+    connection,
+    prefix: bullPrefix(name),
+    defaultJobOptions: CHUNK_JOB_OPTIONS,
+  });
 }

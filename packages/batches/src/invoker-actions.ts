@@ -1,4 +1,4 @@
-import type { RedisClient } from "@tat-bulk/redis";
+import { bullPrefix, type RedisClient } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue } from "bullmq";
 import type { BatchReads } from "./batch-reads.js";
 import type { InvokerState } from "./batch-types.js";
@@ -20,6 +20,7 @@ export const invokerQueueName = (queueName: string) => `${queueName}-invokers`;
 export function createInvokerQueue(queueName: string, connection: ConnectionOptions): Queue<InvokerJobData> {
   return new Queue<InvokerJobData>(invokerQueueName(queueName), {
     connection,
+    prefix: bullPrefix(queueName),
     defaultJobOptions: {
       // Retried by BullMQ with backoff: each call is idempotent (a state already reached is kept).
       attempts: 30,

@@ -1,6 +1,7 @@
 /** Every batch key tat-bulk writes, under one namespace per queue so that tests and deployments never share batches. */
 export function redisKeys(namespace: string) {
-  const root = `tat-bulk:${namespace}`;
+  // The hash tag puts every key of a namespace in one Redis Cluster slot (scripts touch several).
+  const root = `tat-bulk:{${namespace}}`;
   return {
     batch: (id: string) => `${root}:batch:${id}`,
     chunks: (id: string) => `${root}:batch:${id}:chunks`,

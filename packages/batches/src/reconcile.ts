@@ -1,4 +1,4 @@
-import type { RedisClient } from "@tat-bulk/redis";
+import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
 import { BatchReads } from "./batch-reads.js";
 import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
@@ -30,7 +30,6 @@ export interface Repair {
 }
 
 export interface ReconcileDeps {
-  /** A connection of the reconciler's own: counts are repaired under WATCH. */
   redis: RedisClient;
   keys: RedisKeys;
   queue: Queue<ChunkJobData>;
@@ -38,6 +37,18 @@ export interface ReconcileDeps {
 }
 
 type JobLook = "alive" | "missing" | "failed" | "completed";
+
+const SET_COUNTERS = LuaScript.fromFile(
+  new URL("../lua/set-counters.lua", import.meta.url),
+  1,
+  (reply) => asNumber("set-counters", reply) === 1,
+);
+
+const COUNTER_FIELDS = [
+  ...Object.values(CHUNK_COUNTER_FIELDS),
+  ...Object.values(INSTANCE_COUNTER_FIELDS),
+  ...Object.values(INVOKER_COUNTER_FIELDS),
+];
 
 /**
  * Compares what the batch records say is still to do with what BullMQ holds, and repairs the
@@ -87,7 +98,7 @@ export class Reconciler {
       if (!this.confirmed(suspects, `${batchId}:${index}:${chunk.version}:${look}`)) continue;
       repairs.push(await this.repairJob(batchId, index, chunk, look));
     }
-    if ((await this.recount(batchId)) === "fixed") repairs.push({ kind: "counts", batchId });
+    if (await this.recount(batchId, suspects)) repairs.push({ kind: "counts", batchId });
     const first = chunks.get(0);
     if (open.length === 0 && first && this.confirmed(suspects, `${batchId}:settle:${first.version}`)) {
       // A write that changes nothing but runs the settle step every chunk write ends with.
@@ -124,33 +135,28 @@ export class Reconciler {
     return { kind: look === "missing" ? "missing-job" : "finished-job", batchId, index };
   }
 
-  /** The batch's counters set to the sum over its chunks, under WATCH (a chunk write meanwhile: next pass). */
-  private async recount(batchId: string): Promise<"fixed" | "same" | "raced"> {
+  /**
+   * The batch's counters set to the sum over its chunks, when the same difference is seen on two
+   * passes with the batch unchanged in between, and only if no chunk write came since (a Lua
+   * compare-and-set on updatedAt: no WATCH, which a Redis Cluster client does not do well).
+   */
+  private async recount(batchId: string, suspects: Set<string>): Promise<boolean> {
     const { redis, keys } = this.deps;
     const batchKey = keys.batch(batchId);
-    await redis.watch(batchKey, keys.chunks(batchId));
+    const updatedAt = (await redis.hget(batchKey, "updatedAt")) ?? "";
     const totals = new Map<string, number>();
     for (const chunk of (await this.reads.allChunks(batchId)).values()) {
       for (const [field, n] of tally(chunk)) totals.set(field, (totals.get(field) ?? 0) + n);
     }
-    const fields = [...new Set([...totals.keys(), ...COUNTER_FIELDS])];
-    const stored = await redis.hmget(batchKey, ...fields);
+    const stored = await redis.hmget(batchKey, ...COUNTER_FIELDS);
     const fixes: Record<string, number> = {};
-    fields.forEach((field, i) => {
+    COUNTER_FIELDS.forEach((field, i) => {
       const want = totals.get(field) ?? 0;
       if (Number(stored[i] ?? 0) !== want) fixes[field] = want;
     });
-    if (Object.keys(fixes).length === 0) {
-      await redis.unwatch();
-      return "same";
-    }
-    const result = await redis.multi().hset(batchKey, fixes).exec();
-    return result ? "fixed" : "raced";
+    if (Object.keys(fixes).length === 0) return false;
+    const difference = JSON.stringify(fixes);
+    if (!this.confirmed(suspects, `${batchId}:counts:${updatedAt}:${difference}`)) return false;
+    return SET_COUNTERS.run(redis, [batchKey], [updatedAt, difference]);
   }
 }
-
-const COUNTER_FIELDS = [
-  ...Object.values(CHUNK_COUNTER_FIELDS),
-  ...Object.values(INSTANCE_COUNTER_FIELDS),
-  ...Object.values(INVOKER_COUNTER_FIELDS),
-];

@@ -67,10 +67,10 @@ describe("BulkJobWriter", () => {
     await Promise.all([fast.writer.add(list.slice(0, 100)), fast.writer.add(list.slice(100))]);
     await plain.queue.addBulk(list);
     const ids = list.map((job) => job.opts.jobId);
-    const written = await snapshot(`bull:${fast.queue.name}`, ids);
+    const written = await snapshot(fast.queue.toKey("").slice(0, -1), ids);
     expect(written.wait).toHaveLength(250);
     expect(written.hashes[7]).toMatchObject({ name: "chunk", data: '{"batchId":"bat-1","index":7}' });
-    expect(written).toEqual(await snapshot(`bull:${plain.queue.name}`, ids));
+    expect(written).toEqual(await snapshot(plain.queue.toKey("").slice(0, -1), ids));
   });
 
   it("writes jobs a BullMQ worker runs, in order", async () => {
@@ -84,7 +84,7 @@ describe("BulkJobWriter", () => {
           seen.push(job.data.index);
           if (seen.length === 30) resolve();
         },
-        { connection: { url: server.url } },
+        { connection: { url: server.url }, prefix: queue.opts.prefix ?? "bull" },
       );
       closers.push(() => worker.close());
     });
@@ -109,8 +109,8 @@ describe("BulkJobWriter", () => {
     await plain.queue.addBulk(list);
     await fallback.writer.add(list);
     const ids = list.map((job) => job.opts.jobId);
-    expect(await snapshot(`bull:${fallback.queue.name}`, ids)).toEqual(
-      await snapshot(`bull:${plain.queue.name}`, ids),
+    expect(await snapshot(fallback.queue.toKey("").slice(0, -1), ids)).toEqual(
+      await snapshot(plain.queue.toKey("").slice(0, -1), ids),
     );
   });
 

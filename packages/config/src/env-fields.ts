@@ -57,6 +57,11 @@ const DEFAULT_TAT_REGION = "ap-guangzhou";
  */
 export const sharedEnv = {
   REDIS_URL: envField.redisUrl(),
+  /** `host:port,…` of a Redis Cluster's nodes, instead of REDIS_URL (one or the other). */
+  REDIS_CLUSTER_NODES: envField
+    .list()
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "each node is host:port")))
+    .default([]),
   LOG_LEVEL: envField.logLevel(),
   /** BullMQ queue and Redis key namespace: the same on the intake and the workers. */
   QUEUE_NAME: z

@@ -13,6 +13,10 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
+  // Given both, a process would use one and silently ignore the other.
+  if (cleaned.REDIS_URL !== undefined && cleaned.REDIS_CLUSTER_NODES !== undefined) {
+    throw new ConfigError("invalid configuration:\n  REDIS_CLUSTER_NODES: set it or REDIS_URL, not both");
+  }
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);

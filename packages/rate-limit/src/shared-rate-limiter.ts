@@ -63,7 +63,9 @@ export class SharedRateLimiter {
   constructor(private readonly options: SharedRateLimiterOptions) {}
 
   private keys(bucket: string) {
-    return [`${this.options.keyPrefix}${bucket}:tat`, `${this.options.keyPrefix}${bucket}:penalty`] as const;
+    // One hash tag per bucket: both keys in one Redis Cluster slot.
+    const root = `${this.options.keyPrefix}{${bucket}}`;
+    return [`${root}:tat`, `${root}:penalty`] as const;
   }
 
   /**

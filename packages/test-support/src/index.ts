@@ -3,6 +3,7 @@ export * from "./free-port.js";
 export * from "./intake-caller.js";
 export * from "./namespace-keys.js";
 export * from "./process-stack.js";
+export * from "./redis-cluster.js";
 export * from "./redis-server.js";
 export * from "./sim-admin.js";
 export * from "./spawn-service.js";

@@ -10,8 +10,8 @@ export interface BatchStatusBody {
   BatchId: string;
   Status: string;
   FinishedAt: string | null;
-  Counts: Record<string, number>;
-  Instances: Record<string, number>;
+  Counts: Record<"Queued" | "Running" | "Succeeded" | "PartiallyFailed" | "Failed" | "Cancelled", number>;
+  Instances: Record<"Succeeded" | "Failed" | "Pending" | "Cancelled", number>;
   Paused?: { Reason: string; Since: string } | null;
 }
 

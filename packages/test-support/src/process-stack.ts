@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "@tat-bulk/config";
 import { simulatorWorkerEnv } from "./fixtures.js";
+import { startRedisCluster, type TestRedisCluster } from "./redis-cluster.js";
 import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redis-server.js";
 import type { ServiceProcess } from "./spawn-service.js";
 import { startApp } from "./start-app.js";
@@ -20,11 +21,12 @@ export interface ProcessStackOptions {
   redis?: RedisServerOptions;
 }
 
-export interface ProcessStack {
+/** What every stack has, whatever its Redis. */
+interface StackServices {
   /** A temporary folder removed on close. */
   tmp: string;
-  /** Its own redis-server, which a test may kill and restart. */
-  redis: RedisServer;
+  /** What the processes were given to reach Redis (REDIS_URL, or REDIS_CLUSTER_NODES). */
+  redisEnv: Record<string, string>;
   sim: ServiceProcess;
   worker: ServiceProcess | undefined;
   intake: ServiceProcess;
@@ -33,39 +35,71 @@ export interface ProcessStack {
   close(): Promise<void>;
 }
 
+export interface ProcessStack extends StackServices {
+  /** Its own redis-server, which a test may kill and restart. */
+  redis: RedisServer;
+}
+
+export interface ClusterProcessStack extends StackServices {
+  cluster: TestRedisCluster;
+}
+
 /** The service as processes, built apps started as `npm start` does: Redis, the simulator, a worker, the intake. */
 export async function startProcessStack(options: ProcessStackOptions): Promise<ProcessStack> {
-  const tmp = await mkdtemp(join(tmpdir(), `tat-bulk-${options.name}-`));
   const redis = await startRedisServer(options.redis);
+  const services = await startServices(options, { REDIS_URL: redis.url }, () => redis.close());
+  return { ...services, redis };
+}
+
+/** The same stack on a real 3-master Redis Cluster (REDIS_CLUSTER_NODES). */
+export async function startClusterProcessStack(options: ProcessStackOptions): Promise<ClusterProcessStack> {
+  const cluster = await startRedisCluster();
+  const env = { REDIS_CLUSTER_NODES: cluster.nodes.join(",") };
+  const services = await startServices(options, env, () => cluster.close());
+  return { ...services, cluster };
+}
+
+async function startServices(
+  options: ProcessStackOptions,
+  redisEnv: Record<string, string>,
+  closeRedis: () => Promise<void>,
+): Promise<StackServices> {
+  const tmp = await mkdtemp(join(tmpdir(), `tat-bulk-${options.name}-`));
   const services: ServiceProcess[] = [];
   const start = async (app: Parameters<typeof startApp>[0], env: Record<string, string>) => {
     const service = await startApp(app, env);
     services.push(service);
     return service;
   };
-  const world = join(tmp, "world.json");
-  if (options.world) await writeFile(world, JSON.stringify(options.world));
-  const sim = await start("tat-sim", {
-    ...(options.world ? { TAT_SIM_WORLD: world } : {}),
-    ...options.simEnv,
+  const close = once(async () => {
+    await Promise.all(services.map((s) => s.stop()));
+    await closeRedis();
+    await rm(tmp, { recursive: true, force: true });
   });
-  const queue = { REDIS_URL: redis.url, QUEUE_NAME: options.name };
-  const worker =
-    options.workerEnv === false
-      ? undefined
-      : await start("worker", { ...queue, ...simulatorWorkerEnv(sim.ready), ...options.workerEnv });
-  const intake = await start("intake", { ...queue, ...options.intakeEnv });
-  return {
-    tmp,
-    redis,
-    sim,
-    worker,
-    intake,
-    startIntake: (env) => start("intake", { REDIS_URL: redis.url, ...env }),
-    close: once(async () => {
-      await Promise.all(services.map((s) => s.stop()));
-      await redis.close();
-      await rm(tmp, { recursive: true, force: true });
-    }),
-  };
+  try {
+    const world = join(tmp, "world.json");
+    if (options.world) await writeFile(world, JSON.stringify(options.world));
+    const sim = await start("tat-sim", {
+      ...(options.world ? { TAT_SIM_WORLD: world } : {}),
+      ...options.simEnv,
+    });
+    const queue = { ...redisEnv, QUEUE_NAME: options.name };
+    const worker =
+      options.workerEnv === false
+        ? undefined
+        : await start("worker", { ...queue, ...simulatorWorkerEnv(sim.ready), ...options.workerEnv });
+    const intake = await start("intake", { ...queue, ...options.intakeEnv });
+    return {
+      tmp,
+      redisEnv,
+      sim,
+      worker,
+      intake,
+      startIntake: (env) => start("intake", { ...redisEnv, ...env }),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -74,7 +74,7 @@ describe("a full run with callers, at debug level", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const redis = new Redis(stack.redis.url);
-    const stream = JSON.stringify(await redis.xrange("tat-bulk:callers-e2e:audit", "-", "+"));
+    const stream = JSON.stringify(await redis.xrange("tat-bulk:{callers-e2e}:audit", "-", "+"));
     redis.disconnect();
     const everything = [...logs.map((log) => log()), stream, JSON.stringify(audit)].join("\n");
     expect(everything).toContain("deploy-bot");

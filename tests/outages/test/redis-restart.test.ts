@@ -67,7 +67,7 @@ describe("Redis SIGKILLed mid-drain and restarted 3 s later on the same port and
     expect(stats).toMatchObject({ duplicates: 0, invokers: CHUNKS });
     // Nothing went to BullMQ's failed set.
     const redis = new Redis(stack.redis.url);
-    expect(await redis.zcard("bull:redis-restart:failed")).toBe(0);
+    expect(await redis.zcard("bull:{redis-restart}:redis-restart:failed")).toBe(0);
     redis.disconnect();
     expect((await fetch(`${stack.intake.ready}/readyz`)).status).toBe(200);
   }, 90_000);
@@ -84,8 +84,8 @@ describe("a chunk job deleted behind the workers' back", () => {
     const { BatchId } = await api.post<{ BatchId: string }>("/v1/invoker-batches", sampleBatch(cvmIds(300)));
     const redis = new Redis(stack.redis.url);
     const jobId = `${BatchId}-1`;
-    expect(await redis.lrem("bull:reconciler:wait", 0, jobId)).toBe(1);
-    expect(await redis.del(`bull:reconciler:${jobId}`)).toBe(1);
+    expect(await redis.lrem("bull:{reconciler}:reconciler:wait", 0, jobId)).toBe(1);
+    expect(await redis.del(`bull:{reconciler}:reconciler:${jobId}`)).toBe(1);
     redis.disconnect();
 
     const worker = await startApp("worker", {
