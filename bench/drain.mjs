@@ -1,6 +1,8 @@
-// npm run bench:drain — drains 20,000 instances (200 chunks) through the service with 1, 2 and 4
-// worker processes against the simulator in sliding-window mode with 5% ambiguous InternalError
-// (the invoker is created, then the call fails), then the plain-BullMQ limiter as the baseline.
+// npm run bench:drain — drains 20,000 instances (200 chunks) through the service with 1, 2, 4 and 8
+// worker processes against the simulator in sliding-window mode with 20 ms arrival jitter and 5%
+// ambiguous InternalError (the invoker is created, then the call fails), while a busy process
+// loads the CPU; then the plain-BullMQ limiter as the baseline.
+import { spawn } from "node:child_process";
 import { BatchReads, redisKeys } from "@tat-bulk/batches";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
 import { simAdmin, spawnService, startTestRedis } from "@tat-bulk/test-support";
@@ -19,7 +21,16 @@ const request = {
 };
 
 const redis = await startTestRedis();
-const sim = await startSim({ TAT_SIM_RATE_WINDOW: "sliding", TAT_SIM_P_INTERNAL_ERROR_AFTER: "0.05" });
+const JITTER_MS = process.env.BENCH_JITTER_MS ?? "20";
+const sim = await startSim({
+  TAT_SIM_RATE_WINDOW: "sliding",
+  TAT_SIM_P_INTERNAL_ERROR_AFTER: "0.05",
+  TAT_SIM_ARRIVAL_JITTER_MS: JITTER_MS,
+});
+// A loaded CPU: busy processes beside the workers (BENCH_CPU_LOAD of them; the machine has 2 cores).
+const busy = Array.from({ length: Number(process.env.BENCH_CPU_LOAD ?? 1) }, () =>
+  spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }),
+);
 const admin = simAdmin(sim.ready);
 const client = new Redis(redis.url);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -74,17 +85,19 @@ async function runService(workers) {
   const createdAt = Date.parse(status.CreatedAt);
   const chunks = [...(await new BatchReads(client, redisKeys(queueName)).allChunks(BatchId)).values()];
   const latencies = chunks.filter((c) => c.doneAt).map((c) => (c.doneAt - createdAt) / 1000);
-  const adopted = await Promise.all(
-    procs.map(async (p) => {
-      const text = await (await fetch(`${p.ready}/metrics`)).text();
-      return Number(/^tat_bulk_invokers_adopted_total (\d+)/m.exec(text)?.[1] ?? 0);
-    }),
+  const scraped = await Promise.all(procs.map(async (p) => (await fetch(`${p.ready}/metrics`)).text()));
+  const adopted = scraped.map((text) =>
+    Number(/^tat_bulk_invokers_adopted_total (\d+)/m.exec(text)?.[1] ?? 0),
+  );
+  const margins = scraped.map(
+    (text) => 1000 * Number(/^tat_bulk_rate_margin_seconds (\S+)/m.exec(text)?.[1] ?? 0),
   );
   const figures = simFigures(await admin("GET", "/stats"));
   await Promise.all([...procs.map((p) => p.stop()), intake.stop()]);
   return [
     `tat-bulk, ${workers} worker${workers > 1 ? "s" : ""}`,
     ...figureCells(figures),
+    `${Math.min(...margins).toFixed(1)}–${Math.max(...margins).toFixed(1)}`,
     adopted.reduce((a, b) => a + b, 0),
     `${status.Status} (${status.Counts.Succeeded}/${status.ChunkCount})`,
     percentile(latencies, 50).toFixed(1),
@@ -142,6 +155,7 @@ async function runPlainBullmq(workers) {
     `plain BullMQ limiter, ${workers} workers`,
     ...figureCells(figures),
     "-",
+    "-",
     `${counts.completed}/${counts.completed + counts.failed} ok`,
     percentile(latencies, 50).toFixed(1),
     percentile(latencies, 99).toFixed(1),
@@ -149,11 +163,12 @@ async function runPlainBullmq(workers) {
 }
 
 const rows = [];
-for (const workers of [1, 2, 4]) rows.push(await runService(workers));
+for (const workers of [1, 2, 4, 8]) rows.push(await runService(workers));
 rows.push(await runPlainBullmq(2));
 console.log(
   `\nDraining ${INSTANCES.toLocaleString("en")} instances (${Math.ceil(INSTANCES / 100)} chunks) into the simulator ` +
-    "(sliding window, 20/s, 5% InternalError after the invoker was created):\n",
+    `(sliding window, 20/s, ${JITTER_MS} ms arrival jitter, 5% InternalError after the invoker was created, ` +
+    `${busy.length} busy process(es) loading the CPU):\n`,
 );
 printTable(
   [
@@ -163,6 +178,7 @@ printTable(
     "RequestLimitExceeded",
     "max arrivals in 1000 ms",
     "duplicates",
+    "margin ms (per worker)",
     "adopted",
     "outcome",
     "p50 enqueue→created (s)",
@@ -170,6 +186,7 @@ printTable(
   ],
   rows,
 );
+for (const p of busy) p.kill();
 client.disconnect();
 await sim.stop();
 await redis.close();

@@ -41,9 +41,9 @@ async function retry(
   client: IntakeClient,
   batchId: string,
   io: Io,
-  json: boolean,
-  wait: boolean,
-): Promise<number> {
+  output: { json: boolean; wait: boolean },
+) {
+  const { json, wait } = output;
   const result = await client.retry(batchId);
   if (json && !wait) io.out(JSON.stringify(result));
   if (!json) io.out(`${batchId}: ${result.InstancesRequeued} failed instances sent again`);
@@ -98,6 +98,6 @@ export async function batchCommand(
     case "failed":
       return printFailed(client, batchId, io, json);
     case "retry":
-      return retry(client, batchId, io, json, wait);
+      return retry(client, batchId, io, { json, wait });
   }
 }

@@ -4,15 +4,8 @@ export interface BatchStatus {
   InstanceCount: number;
   ChunkCount: number;
   DuplicatesRemoved: number;
-  Counts: {
-    Queued: number;
-    Running: number;
-    Succeeded: number;
-    PartiallyFailed: number;
-    Failed: number;
-    Cancelled: number;
-  };
-  Instances: { Succeeded: number; Failed: number; Pending: number; Cancelled: number };
+  Counts: Record<"Queued" | "Running" | "Succeeded" | "PartiallyFailed" | "Failed" | "Cancelled", number>;
+  Instances: Record<"Succeeded" | "Failed" | "Pending" | "Cancelled", number>;
   Invokers: { Enabled: number; Disabled: number; Deleted: number };
   InvokerAction: { Target: string; DoneAt: string | null; Pending: number; Error: string | null } | null;
   StopReason: { Code: string; Message: string } | null;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { installedBullmqVersion, openBatches, publishedCallRate } from "@tat-bulk/batches";
+import { openBatches, publishedAccounts, publishedCallRate } from "@tat-bulk/batches";
 import { AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { once } from "@tat-bulk/config";
 import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
@@ -38,19 +38,8 @@ export function createIntakeApp(
     () => store.queue,
     () => redis.ping(),
   );
-  const store = openBatches(redis, config.QUEUE_NAME, {
-    log: logger,
-    onFallback: (reason) => {
-      metrics.enqueueFastPath.set(0);
-      logger.warn({ reason }, "enqueue: Queue.addBulk from now on");
-    },
-  });
+  const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
   store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
-  metrics.enqueueFastPath.set(store.jobs.fast ? 1 : 0);
-  logger.info(
-    { bullmq: installedBullmqVersion(), path: store.jobs.fast ? "looped addStandardJob" : "Queue.addBulk" },
-    "enqueue path",
-  );
   const batches: BatchServices = {
     reads: store.reads,
     writer: store.writer,
@@ -59,8 +48,11 @@ export function createIntakeApp(
     invokerAction: store.invokerAction,
     backlog: async () => {
       const counts = await store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
-      return Object.values(counts).reduce((a, b) => a + b, 0);
+      const open = await redis.zrange(store.keys.unfinished, 0, -1);
+      const waiting = await store.scheduler.waitingCount(open);
+      return Object.values(counts).reduce((a, b) => a + b, waiting);
     },
+    accounts: () => publishedAccounts(redis, store.keys),
     callRate: async () =>
       (await publishedCallRate(redis, store.keys, "CreateInvoker")) ?? TAT_CALLS_PER_SECOND,
     paused: async () => {

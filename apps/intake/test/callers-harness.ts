@@ -27,7 +27,7 @@ export function callersFile(): string {
       entry(
         "team-a",
         ALL,
-        '  AllowedCommandIds: ["cmd-m7*"]\n  AllowedRegions: ["ap-guang?hou", "ap-shanghai"]\n',
+        '  AllowedCommandIds: ["cmd-m7*"]\n  AllowedRegions: ["ap-guang?hou", "ap-shanghai"]\n  AllowedAccounts: ["default", "main"]\n',
       ),
       entry("team-b", ALL),
       entry("ops", ["admin"]),

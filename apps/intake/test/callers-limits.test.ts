@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { redisKeys } from "@tat-bulk/batches";
 import { ConfigError } from "@tat-bulk/config";
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
@@ -23,9 +24,16 @@ describe("allow-lists (globs), checked before anything is enqueued", () => {
       "UnauthorizedOperation.CommandNotAllowed",
     ],
     ["a region outside the list", 403, { Region: "ap-beijing" }, "UnauthorizedOperation.RegionNotAllowed"],
+    ["an account outside the list", 403, { Account: "other" }, "UnauthorizedOperation.AccountNotAllowed"],
+    ["an allowed account the workers lack", 400, { Account: "main" }, "InvalidParameterValue.Account"],
+    ["an allowed account by name", 202, { Account: "default" }, undefined],
+    ["Priority HIGH without priority:high", 403, { Priority: "HIGH" }, "UnauthorizedOperation"],
+    ["Priority LOW", 202, { Priority: "LOW" }, undefined],
+    ["an unknown Priority", 400, { Priority: "URGENT" }, "InvalidParameterValue"],
   ])("%s → %i", async (what, status, fields, code) => {
     const h = intake();
-    const jobs = await h.queue.count();
+    const inbox = redisKeys(h.queueName).schedInbox;
+    const jobs = await h.redis.llen(inbox);
     const answer = await as(h, "team-a")<Refusal>("POST", "/v1/invoker-batches", {
       ...validBatch([`ins-${what.length.toString().padStart(8, "0")}`]),
       ...fields,
@@ -33,8 +41,20 @@ describe("allow-lists (globs), checked before anything is enqueued", () => {
     expect(answer.status).toBe(status);
     if (code) {
       expect(answer.body.Error.Code).toBe(code);
-      expect(await h.queue.count()).toBe(jobs);
+      expect(await h.redis.llen(inbox)).toBe(jobs);
     }
+  });
+
+  it("takes the accounts the workers published, and HIGH from a caller holding priority:high", async () => {
+    const h = intake();
+    await h.redis.hset(redisKeys(h.queueName).publishedAccounts, { default: "20", main: "20" });
+    const batch = validBatch(["ins-0000a001"]);
+    expect((await as(h, "team-a")("POST", "/v1/invoker-batches", { ...batch, Account: "main" })).status).toBe(
+      202,
+    );
+    expect((await as(h, "ops")("POST", "/v1/invoker-batches", { ...batch, Priority: "HIGH" })).status).toBe(
+      202,
+    );
   });
 });
 

@@ -11,6 +11,21 @@ const API_VERSION = "2020-10-28";
 const BODY_LIMIT = 10 * 1024 * 1024;
 
 /** Responses that never get an answer (hang faults); ended when the client gives up or the simulator closes. */
+const BROKEN = {
+  "bad-gateway": {
+    code: "HttpError",
+    status: 502,
+    type: "text/html",
+    body: "<html><body>502 Bad Gateway</body></html>",
+  },
+  "non-json": {
+    code: "InvalidResponse",
+    status: 200,
+    type: "application/json",
+    body: "<html>upstream error</html>",
+  },
+} as const;
+
 export type HungResponses = Set<ServerResponse>;
 
 const preciseNow = () => performance.timeOrigin + performance.now();
@@ -90,15 +105,14 @@ export async function handleApiCall(
       case "hang-before":
         return hang(state, hung, res, action);
       case "bad-gateway":
-        state.stats.answer(action, "HttpError");
-        state.requests.inc({ action, code: "HttpError" });
-        res.writeHead(502, { "content-type": "text/html" }).end("<html><body>502 Bad Gateway</body></html>");
+      case "non-json": {
+        // What a broken proxy answers: counted under the code the client will give it.
+        const broken = BROKEN[decision.fault];
+        state.stats.answer(action, broken.code);
+        state.requests.inc({ action, code: broken.code });
+        res.writeHead(broken.status, { "content-type": broken.type }).end(broken.body);
         return;
-      case "non-json":
-        state.stats.answer(action, "InvalidResponse");
-        state.requests.inc({ action, code: "InvalidResponse" });
-        res.writeHead(200, { "content-type": "application/json" }).end("<html>upstream error</html>");
-        return;
+      }
       default:
         break;
     }

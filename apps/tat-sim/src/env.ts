@@ -4,23 +4,8 @@ import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND, TAT_CALLS_PER_SECOND 
 /** The documented local credential pair: what `npm start` and the tests sign with. */
 export const DEFAULT_SIM_CREDENTIALS = `${SIMULATOR_CREDENTIALS.secretId}:${SIMULATOR_CREDENTIALS.secretKey}`;
 
-const credentials = z
-  .string()
-  .transform((text, ctx) => {
-    const pairs = new Map<string, string>();
-    for (const entry of text
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      const colon = entry.indexOf(":");
-      if (colon <= 0 || colon === entry.length - 1) {
-        ctx.addIssue({ code: "custom", message: "must be comma-separated id:key pairs" });
-        return z.NEVER;
-      }
-      pairs.set(entry.slice(0, colon), entry.slice(colon + 1));
-    }
-    return pairs;
-  })
+const credentials = envField
+  .pairs(":", "an id:key pair", (_id, key) => key || undefined)
   .default(new Map([[SIMULATOR_CREDENTIALS.secretId, SIMULATOR_CREDENTIALS.secretKey]]));
 
 /** Every variable the simulator reads; the README's configuration table mirrors this. */

@@ -2,8 +2,10 @@ import {
   addInvokerJob,
   type ChunkJobData,
   type InvokerJobData,
+  installedBullmqVersion,
   invokerQueueName,
   openBatches,
+  publishAccounts,
   publishCallRate,
 } from "@tat-bulk/batches";
 import { once } from "@tat-bulk/config";
@@ -22,11 +24,12 @@ import type { Logger } from "pino";
 import { ChunkJob } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
 import { consumer } from "./consumer.js";
+import { Dispatcher } from "./dispatcher.js";
 import type { WorkerConfig } from "./env.js";
 import { runInvokerJob } from "./invoker-job.js";
 import { startOutboxMover } from "./outbox-mover.js";
 import { startReconcilerLoop } from "./reconciler-loop.js";
-import { createTatAccess } from "./tat-access.js";
+import { TatRouter } from "./tat-access.js";
 import { createWebhookQueue, webhookConsumer } from "./webhook-consumer.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
 
@@ -57,10 +60,22 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     ping: () => redis.ping(),
     rateLimit: config.TAT_RATE_LIMIT,
     breakers: () => within(CircuitBreakers.states(redis)),
+    marginMs: () => router.marginMs(),
   });
-  const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
+  const store = openBatches(redis, config.QUEUE_NAME, {
+    log: logger,
+    onFallback: (reason) => {
+      metrics.enqueueFastPath.set(0);
+      logger.warn({ reason }, "enqueue: Queue.addBulk from now on");
+    },
+  });
+  metrics.enqueueFastPath.set(store.jobs.fast ? 1 : 0);
+  logger.info(
+    { bullmq: installedBullmqVersion(), path: store.jobs.fast ? "looped addStandardJob" : "Queue.addBulk" },
+    "enqueue path",
+  );
   const webhooks = createWebhookQueue(config.QUEUE_NAME, redis);
-  const access = createTatAccess(config, redis, metrics, logger);
+  const router = new TatRouter(config, redis, metrics, logger);
   const recorder = new ChunkRecorder(
     store.transitions,
     {
@@ -75,7 +90,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const chunkJob = new ChunkJob({
     reads: store.reads,
     recorder,
-    tat: access.tat,
+    router,
     metrics,
     preflight: config.TAT_PREFLIGHT === "agent-status",
     maxAttempts: config.TAT_MAX_ATTEMPTS,
@@ -89,9 +104,22 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   // blocking reads. Their keys carry the namespace's hash tag.
   const connection = redis;
   const prefix = bullPrefix(config.QUEUE_NAME);
+  const dispatcher = new Dispatcher({
+    redis,
+    keys: store.keys,
+    scheduler: store.scheduler,
+    jobs: store.jobs,
+    router,
+    depthSeconds: config.SCHED_DEPTH_SECONDS,
+    lowAgingMs: config.SCHED_LOW_AGING_MS,
+    tickMs: config.SCHED_TICK_MS,
+    logger,
+  });
   const chunks = consumer<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
+      const { budget, slot } = job.data;
+      if (budget && slot) await store.scheduler.touch(budget, slot);
       const outcome = await chunkJob.process(job.data).catch((error: unknown) => {
         // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
         logger.warn(
@@ -105,6 +133,9 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
       }
+      // Its budget has room for the next chunk.
+      if (budget && slot) await store.scheduler.done(budget, slot);
+      dispatcher.nudge();
     },
     {
       connection,
@@ -123,7 +154,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     keys: store.keys,
     reads: store.reads,
     transitions: store.transitions,
-    tat: access.tat,
+    router,
     metrics,
     logger,
   };
@@ -172,8 +203,11 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     metrics,
     async start() {
       const url = await listen(health, config.PORT, config.HOST);
-      await publishCallRate(redis, store.keys, "CreateInvoker", config.TAT_RATE_LIMIT);
+      const accounts = router.accountRates();
+      await publishCallRate(redis, store.keys, "CreateInvoker", Math.max(...accounts.values()));
+      await publishAccounts(redis, store.keys, accounts);
       for (const c of [chunks, invokers, deliveries]) c?.start();
+      dispatcher.start();
       mover = startOutboxMover({ redis, keys: store.keys, reads: store.reads, webhooks, logger });
       reconciler = startReconcilerLoop({
         redis,
@@ -185,12 +219,13 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       return url;
     },
     close: once(async () => {
-      access.stopWaiting();
+      router.stopWaiting();
+      await dispatcher.close();
       await Promise.all([chunks, invokers, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));
       await mover?.close();
       await reconciler?.close();
       await Promise.all([store.close(), webhooks.close()]);
-      access.close();
+      router.close();
       await closeServer(health);
       redis.disconnect();
     }),

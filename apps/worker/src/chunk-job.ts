@@ -25,12 +25,15 @@ import { failureVerdicts } from "./failure-verdicts.js";
 import { findPartInvoker } from "./invoker-finder.js";
 import { PartSender } from "./part-sender.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { TatRouter } from "./tat-access.js";
+import { DEFAULT_ACCOUNT } from "./tat-accounts.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 export interface ChunkJobDeps {
   reads: BatchReads;
   recorder: ChunkRecorder;
-  tat: RateLimitedTat;
+  /** The rate-limited client of a batch's account and region (undefined: not configured here). */
+  router: Pick<TatRouter, "for">;
   metrics: WorkerMetrics;
   maxAttempts: number;
   retryBaseMs: number;
@@ -55,6 +58,7 @@ export type { ChunkOutcome } from "./chunk-recorder.js";
 export interface ChunkWork {
   held: HeldChunk;
   request: BatchCallFields;
+  tat: RateLimitedTat;
 }
 
 const STAGING_RECHECK_MS = 500;
@@ -106,10 +110,11 @@ export class ChunkJob {
     }
     const record = await reads.chunk(job.batchId, job.index);
     if (!record || FINAL_CHUNK_STATUSES.has(record.status)) return DONE;
-    const work: ChunkWork = {
-      held: { job, record },
-      request: { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion },
-    };
+    const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
+    const held = { job, record };
+    const tat = this.deps.router.for(request.Account, request.Region);
+    if (!tat) return this.unknownAccount(held, request.Account);
+    const work: ChunkWork = { held, request, tat };
     if (record.status === "RUNNING") {
       const sentAt = record.parts.find((part) => part.mayExist)?.sentAt ?? 0;
       const inFlightMs = this.deps.callWindowMs - (Date.now() - sentAt);
@@ -141,13 +146,24 @@ export class ChunkJob {
     return DONE;
   }
 
+  /** A batch names an account these workers do not have (the intake checks what they publish): it stops. */
+  private async unknownAccount(held: HeldChunk, account: string | undefined): Promise<ChunkOutcome> {
+    const error = {
+      Code: "InvalidParameterValue.Account",
+      Message: `Account ${account ?? DEFAULT_ACCOUNT} is not configured on the workers`,
+    };
+    // Stopped first, so that the batch ends with its StopReason however its chunks race.
+    await this.deps.recorder.stopBatch(held, error);
+    return this.deps.recorder.finish(held, allFailed(held.record, error));
+  }
+
   private async step(work: ChunkWork): Promise<Step> {
     const { recorder } = this.deps;
     const chunk = work.held.record;
     const part = chunk.parts[0];
     if (!part) return recorder.finish(work.held, chunk);
     if (part.pendingFailures?.length) {
-      const verdicts = await failureVerdicts(this.deps.tat, part.pendingFailures);
+      const verdicts = await failureVerdicts(work.tat, part.pendingFailures);
       if (verdicts.some((v) => v !== "undecided")) {
         return (await recorder.save(work.held, settled(chunk, verdicts))) === "ok" ? "next" : DONE;
       }
@@ -180,7 +196,7 @@ export class ChunkJob {
 
   private lookUp(work: ChunkWork, part = work.held.record.parts[0]) {
     if (!part) throw new Error("no part to look up");
-    return findPartInvoker(this.deps.tat, work.request, {
+    return findPartInvoker(work.tat, work.request, {
       batchId: work.held.job.batchId,
       index: work.held.job.index,
       key: part.key,
@@ -208,7 +224,7 @@ export class ChunkJob {
     } else {
       const { disposition } = classifyError(found.code);
       if (disposition === "rate-limited") {
-        await this.deps.tat.penalize("DescribeInvokers");
+        await work.tat.penalize("DescribeInvokers");
         return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, found.code);
       }
       const error = {
@@ -237,7 +253,7 @@ export class ChunkJob {
     const chunk = work.held.record;
     const part = chunk.parts[0];
     if (!part) return "next";
-    const result = await checkAgents(this.deps.tat, work.request.Region, part.instanceIds);
+    const result = await checkAgents(work.tat, work.request.Region, part.instanceIds);
     metrics.agentChecks.inc({ outcome: result.kind });
     let next = chunk;
     if (result.kind === "checked") next = checked(chunk, result.online, result.setAside, "checked");
@@ -245,7 +261,7 @@ export class ChunkJob {
       // Without the check the part still goes: a per-instance failure is then isolated by splitting.
       next = withFirstPart(chunk, { ...part, checked: true });
     } else {
-      if (result.rateLimited) await this.deps.tat.penalize(AGENT_CHECK_ACTION);
+      if (result.rateLimited) await work.tat.penalize(AGENT_CHECK_ACTION);
       if (result.rateLimited || result.outage) {
         return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, result.code);
       }

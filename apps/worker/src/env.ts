@@ -9,6 +9,7 @@ import {
   z,
 } from "@tat-bulk/config";
 import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import { loadAccounts, type TatAccount } from "./tat-accounts.js";
 
 /** Every variable the worker reads; the README's configuration table mirrors this. */
 export const workerEnvSchema = z.object({
@@ -26,12 +27,26 @@ export const workerEnvSchema = z.object({
   WEBHOOK_GIVE_UP_MS: envField.positiveInt(24 * 3600_000),
   /** Invoker actions (disable, enable, delete) in flight per process; each waits for its action's slot. */
   INVOKER_CONCURRENCY: envField.positiveInt(8),
-  TENCENTCLOUD_SECRET_ID: z.string().min(1),
-  TENCENTCLOUD_SECRET_KEY: z.string().min(1),
+  /** The one-account shorthand (the account "default"); or TAT_ACCOUNTS_FILE. */
+  TENCENTCLOUD_SECRET_ID: z.string().min(1).optional(),
+  TENCENTCLOUD_SECRET_KEY: z.string().min(1).optional(),
   TENCENTCLOUD_SESSION_TOKEN: z.string().optional(),
+  /** A JSON list of accounts: `[{"Name", "SecretId", "SecretKey" or "SecretKeyEnv", "Endpoint"?, "RateLimits"?}]`. */
+  TAT_ACCOUNTS_FILE: z.string().min(1).optional(),
   /** A bare host means https; `http://127.0.0.1:4600` points the worker at the simulator. */
   TAT_ENDPOINT: z.string().min(1).default("tat.intl.tencentcloudapi.com"),
-  /** Who Tencent Cloud counts the rate limit against; defaults to the SecretId. */
+  /** `global`: every batch goes to TAT_ENDPOINT (or its account's). `regional`: to its Region's endpoint, a budget of its own. */
+  TAT_ENDPOINT_MODE: z.enum(["global", "regional"]).default("global"),
+  /** The regional mode's endpoint, `{region}` replaced by the batch's Region. */
+  TAT_REGIONAL_ENDPOINT: z
+    .string()
+    .includes("{region}", { message: "must contain {region}" })
+    .default("tat.{region}.tencentcloudapi.com"),
+  /** Regions whose endpoint differs from the template, as `region=endpoint,…`. */
+  TAT_REGIONAL_ENDPOINTS: envField
+    .pairs("=", "region=endpoint", (_region, endpoint) => endpoint || undefined)
+    .default(new Map()),
+  /** Who Tencent Cloud counts the shorthand account's budgets against; defaults to a digest of its SecretId. */
   TAT_ACCOUNT: z.string().optional(),
   /** Calls per second per action, shared by every replica. */
   TAT_RATE_LIMIT: tatRateLimitField(),
@@ -41,8 +56,13 @@ export const workerEnvSchema = z.object({
     .default(new Map([[AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND]])),
   /** Check agents with DescribeAutomationAgentStatus before CreateInvoker (`off`: send and isolate failures by splitting). */
   TAT_PREFLIGHT: z.enum(["agent-status", "off"]).default("agent-status"),
-  /** Extra window length that absorbs jitter between our send time and TAT's arrival clock. */
-  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(35),
+  /**
+   * The network jitter between our send and TAT's clock the limiter allows for. With
+   * TAT_RATE_MARGIN_ADAPTIVE the window is 1000 ms + this + what this process observes (its send
+   * delay's spread, its event loop's) + 2 ms; without, 1000 ms + this, fixed.
+   */
+  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(20),
+  TAT_RATE_MARGIN_ADAPTIVE: z.stringbool().default(true),
   /** How long all senders pause after a RequestLimitExceeded. */
   TAT_RATE_PENALTY_MS: envField.nonNegativeNumber(500),
   TAT_TIMEOUT_MS: envField.positiveInt(10_000),
@@ -64,8 +84,14 @@ export const workerEnvSchema = z.object({
   TAT_RETRY_MAX_MS: envField.positiveInt(60_000),
   /** How often the reconciler (on one elected worker) compares batch records with the queue's jobs. */
   RECONCILE_INTERVAL_MS: envField.positiveInt(30_000),
-  /** Jobs in flight per process (most wait for a rate-limit slot). */
-  WORKER_CONCURRENCY: envField.positiveInt(32),
+  /** Jobs in flight per process (most wait for a rate-limit slot); at least the budgets' depths together. */
+  WORKER_CONCURRENCY: envField.positiveInt(64),
+  /** Chunks handed to the queue per budget at a time: its CreateInvoker rate times this. */
+  SCHED_DEPTH_SECONDS: z.coerce.number().positive().max(10).default(0.5),
+  /** A LOW batch that waited this long competes as NORMAL (so LOW work never starves). */
+  SCHED_LOW_AGING_MS: envField.positiveInt(120_000),
+  /** How often each worker dispatches without being nudged (a job ending nudges it at once). */
+  SCHED_TICK_MS: envField.positiveInt(100),
   /** SIGTERM: how long in-flight calls may take before the worker exits anyway. */
   WORKER_GRACE_MS: envField.positiveInt(15_000),
   /** Job lock; a crashed worker's jobs return within lock + 2 stalled intervals (11 s by default). */
@@ -73,10 +99,11 @@ export const workerEnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: envField.positiveInt(3000),
 });
 
-export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+export type WorkerConfig = z.infer<typeof workerEnvSchema> & { accounts: TatAccount[] };
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const config = parseEnv(workerEnvSchema, env);
+  const parsed = parseEnv(workerEnvSchema, env);
+  const config = { ...parsed, accounts: loadAccounts(parsed, env) };
   if (config.WEBHOOK_ALLOWED_HOSTS.length > 0 && config.WEBHOOK_SIGNING_SECRET === undefined) {
     throw new ConfigError(
       "invalid configuration:\n  WEBHOOK_SIGNING_SECRET: required when WEBHOOK_ALLOWED_HOSTS names a host",

@@ -1,16 +1,14 @@
 import {
-  type BatchReads,
-  type ChunkTransitions,
+  type Batches,
   type InvokerJobData,
   type InvokerState,
   invokerNeeds,
-  type RedisKeys,
   recordInvokerActionError,
 } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
 import { classifyError } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
-import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { TatRouter } from "./tat-access.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 /** The TAT action that brings an invoker to each state (one InvokerId per call). */
@@ -20,12 +18,9 @@ const ACTION: Record<InvokerState, string> = {
   DELETED: "DeleteInvoker",
 };
 
-export interface InvokerJobDeps {
+export interface InvokerJobDeps extends Pick<Batches, "keys" | "reads" | "transitions"> {
   redis: RedisClient;
-  keys: RedisKeys;
-  reads: BatchReads;
-  transitions: ChunkTransitions;
-  tat: RateLimitedTat;
+  router: Pick<TatRouter, "for">;
   metrics: WorkerMetrics;
   logger: Logger;
 }
@@ -46,7 +41,7 @@ export async function runInvokerJob(
   deps: InvokerJobDeps,
   job: InvokerJobData,
 ): Promise<"paused" | undefined> {
-  const { reads, transitions, tat, metrics } = deps;
+  const { reads, transitions, metrics } = deps;
   for (;;) {
     const action = await reads.invokerAction(job.batchId);
     if (!action || action.seq !== job.seq) return undefined;
@@ -54,6 +49,12 @@ export async function runInvokerJob(
     const invoker = chunk?.invokers.find((candidate) => invokerNeeds(candidate, action.target));
     if (!chunk || !invoker) return undefined;
     const name = ACTION[action.target];
+    const tat = deps.router.for(action.account, action.region);
+    if (!tat) {
+      const message = `${name}: account ${action.account ?? "default"} is not configured on the workers`;
+      await recordInvokerActionError(deps.redis, deps.keys, job.batchId, job.seq, message);
+      return undefined;
+    }
     const result = await tat.call(name, action.region, { InvokerId: invoker.invokerId });
     const gone = result && !result.ok && result.code === "ResourceNotFound.InvokerNotFound";
     if (!result || (!result.ok && !gone)) {

@@ -32,8 +32,8 @@ export class PartSender {
   ) {}
 
   async send(work: ChunkWork): Promise<SendResult> {
-    const { tat, recorder } = this.deps;
-    const { held, request } = work;
+    const { recorder } = this.deps;
+    const { held, request, tat } = work;
     const part = held.record.parts[0];
     if (!part) return "next";
     const params = {
@@ -109,7 +109,7 @@ export class PartSender {
     if (!part) return "next";
     const chunk = withFirstPart({ ...sent, error }, { ...part, mayExist: false });
     if (this.deps.preflight && !part.rechecked && part.instanceIds.length > 1) {
-      const result = await checkAgents(this.deps.tat, work.request.Region, part.instanceIds);
+      const result = await checkAgents(work.tat, work.request.Region, part.instanceIds);
       this.deps.metrics.agentChecks.inc({ outcome: result.kind });
       if (result.kind === "checked" && result.setAside.length > 0) {
         return this.saved(work, checked(chunk, result.online, result.setAside, "rechecked"));

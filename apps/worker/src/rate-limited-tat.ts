@@ -3,6 +3,7 @@ import type { BucketRef, CircuitBreakers, SharedRateLimiter } from "@tat-bulk/ra
 import { classifyError } from "@tat-bulk/tat-api";
 import type { TatCallResult, TatClient } from "@tat-bulk/tat-client";
 import type { Logger } from "pino";
+import type { AdaptiveMargin } from "./adaptive-margin.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 /**
@@ -22,6 +23,8 @@ export interface RateLimitedTatDeps {
   group: string;
   /** Calls per second each action allows (TAT budgets them separately). */
   limitOf: (action: string) => number;
+  /** Told each call's delay from slot to send, and each refusal. */
+  margin?: Pick<AdaptiveMargin, "observeSendLag" | "onRefusal" | "lateAllowanceMs">;
 }
 
 /**
@@ -49,8 +52,9 @@ export class RateLimitedTat {
     const { breakers, limiter, metrics, client, logger } = this.deps;
     const bucket = this.bucket(action);
     const token = randomUUID();
-    const waitedMs = await limiter.acquire(`${action}|${this.deps.group}`, this.deps.limitOf(action));
-    metrics.rateLimitWait.observe({ action }, waitedMs / 1000);
+    const limiterBucket = `${action}|${this.deps.group}`;
+    let slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action));
+    metrics.rateLimitWait.observe({ action }, slot.waitedMs / 1000);
     // After the slot, right before sending: a bucket that opened while this call waited holds it.
     const admitted = await breakers.admit(bucket, token);
     let sent = false;
@@ -59,6 +63,18 @@ export class RateLimitedTat {
       sent = true;
     } finally {
       if (!sent && admitted === "probe") await breakers.release(bucket, token);
+    }
+    // The slot's time may still be ahead (it was granted early so this one could prepare). A call
+    // that cannot leave on time (a stalled process) would bunch with the next slot's: it gives its
+    // slot up and takes another.
+    for (const margin = this.deps.margin; ; ) {
+      const early = slot.dueAt - performance.now();
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+      const late = Math.max(0, performance.now() - slot.dueAt);
+      margin?.observeSendLag(late);
+      if (!margin || late <= margin.lateAllowanceMs()) break;
+      metrics.slotsSkipped.inc({ action });
+      slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action));
     }
     const end = metrics.apiDuration.startTimer({ action });
     const result = await client.call<T>(action, region, params);
@@ -69,10 +85,13 @@ export class RateLimitedTat {
     const breaker = await breakers.record(bucket, token, failed);
     if (breaker.transition === "opened") logger.warn({ action, code }, "TAT unavailable: circuit opened");
     if (breaker.transition === "closed") logger.info({ action }, "TAT answers again: circuit closed");
-    return { ...result, outage: failed && breaker.open, at: breaker.at };
+    // A failure while any circuit of this endpoint + account is open is the outage's, even in a
+    // bucket that has not seen enough calls to open its own (a look-up during the outage).
+    return { ...result, outage: failed && (breaker.open || breaker.groupOpen), at: breaker.at };
   }
 
   penalize(action: string): Promise<void> {
+    this.deps.margin?.onRefusal();
     return this.deps.limiter.penalize(`${action}|${this.deps.group}`);
   }
 

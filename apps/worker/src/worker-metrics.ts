@@ -15,6 +15,8 @@ export function createWorkerMetrics(
     rateLimit?: number;
     /** Every budget bucket's circuit breaker, read from Redis at each scrape. */
     breakers?: () => Promise<BucketState[]>;
+    /** The rate limiter's current margin in ms (it adapts to the jitter it observes). */
+    marginMs?: () => number;
   } = {},
 ) {
   const registry = createServiceRegistry();
@@ -25,6 +27,17 @@ export function createWorkerMetrics(
     "The configured TAT calls per second per action (the line the call rate should sit under).",
   );
   if (options.rateLimit !== undefined) rateLimit.set(options.rateLimit);
+  const marginMs = options.marginMs;
+  if (marginMs) {
+    metric.gauge(
+      "tat_bulk_rate_margin_seconds",
+      "The limiter's margin over 1 s: network jitter allowance plus the send-delay spread this process observes.",
+      [],
+      function collect() {
+        this.set(marginMs() / 1000);
+      },
+    );
+  }
   const breakers = options.breakers;
   if (breakers) {
     metric.gauge(
@@ -45,13 +58,12 @@ export function createWorkerMetrics(
     "Webhook delivery tries by outcome: delivered, failed (tried again), gave-up, refused (host not allowed).",
     ["outcome"],
   );
-  const reconcilerRepairs = metric.counter(
+  const reconcilerRepairs = metric.counterOf(
     "tat_bulk_reconciler_repairs_total",
-    "Drift the reconciler repaired, by kind: missing-job, failed-job, finished-job, counts, settle.",
-    ["kind"],
+    "Drift the reconciler repaired,",
+    "kind",
+    REPAIR_KINDS,
   );
-  // Every kind from the start: a zero is a sample (alerts and panels see "none yet", not "unknown").
-  for (const kind of REPAIR_KINDS) reconcilerRepairs.inc({ kind }, 0);
   return {
     registry,
     apiRequests: metric.counter(
@@ -70,6 +82,15 @@ export function createWorkerMetrics(
       "Time a call waited for a shared rate-limit slot.",
       ["action"],
       WAIT_SECONDS,
+    ),
+    enqueueFastPath: metric.gauge(
+      "tat_bulk_enqueue_fast_path",
+      "1 while the dispatcher adds jobs by BullMQ's own script looped 100 per call, 0 once on Queue.addBulk.",
+    ),
+    slotsSkipped: metric.counter(
+      "tat_bulk_rate_slots_skipped_total",
+      "Slots given up because the call could not leave on time (it would have bunched with the next one), by action.",
+      ["action"],
     ),
     chunksFinished: metric.counter(
       "tat_bulk_chunks_finished_total",

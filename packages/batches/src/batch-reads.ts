@@ -183,7 +183,7 @@ export class BatchReads {
   /** The batch's invoker action (what its invokers must become, and its number), and its region. */
   async invokerAction(
     batchId: string,
-  ): Promise<{ target: InvokerState; seq: number; region: string } | undefined> {
+  ): Promise<{ target: InvokerState; seq: number; region: string; account?: string } | undefined> {
     const [target, seq, request] = await this.redis.hmget(
       this.keys.batch(batchId),
       "invokerTarget",
@@ -191,7 +191,8 @@ export class BatchReads {
       "request",
     );
     if (!request || (target !== "ENABLED" && target !== "DISABLED" && target !== "DELETED")) return undefined;
-    return { target, seq: Number(seq), region: (JSON.parse(request) as BatchCallFields).Region };
+    const { Region, Account } = JSON.parse(request) as BatchCallFields;
+    return { target, seq: Number(seq), region: Region, ...(Account ? { account: Account } : {}) };
   }
 
   async forWorker(batchId: string): Promise<WorkerBatchView | undefined> {

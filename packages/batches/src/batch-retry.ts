@@ -2,9 +2,8 @@ import type { RedisClient } from "@tat-bulk/redis";
 import type { BatchReads } from "./batch-reads.js";
 import { MAX_ERRORS_CODE } from "./batch-stop.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
-import type { JobSink } from "./bulk-job-writer.js";
-import { chunkJob } from "./chunk-queue.js";
 import { type ChunkPart, type ChunkRecord, newPart } from "./chunk-record.js";
+import type { ChunkScheduler } from "./chunk-scheduler.js";
 import type { ChunkTransitions } from "./chunk-transitions.js";
 import type { RedisKeys } from "./keys.js";
 
@@ -13,7 +12,7 @@ export interface BatchRetryDeps {
   keys: RedisKeys;
   reads: BatchReads;
   transitions: ChunkTransitions;
-  jobs: JobSink;
+  scheduler: Pick<ChunkScheduler, "requeue">;
 }
 
 export type RetryResult =
@@ -51,7 +50,7 @@ export function retryParts(chunk: ChunkRecord): { round: number; parts: ChunkPar
 
 /**
  * POST …/retry: every finished chunk with failed instances (or instances a MaxErrors stop held back)
- * goes back to the queue with them (its new round's job), and a stop on MaxErrors or on an error
+ * goes back to the scheduler with them (as its new round), and a stop on MaxErrors or on an error
  * every chunk met is lifted: retrying is deciding to try again. Each chunk moves in one
  * compare-and-set write, so two retries at once move each instance once; chunks still in progress
  * are left to finish (a later retry takes their failures).
@@ -75,7 +74,7 @@ export async function retryFailed(deps: BatchRetryDeps, batchId: string): Promis
     const next: ChunkRecord = { ...rest, status: "QUEUED", failed: [], cancelled: undefined, parts, round };
     const written = await deps.transitions.write(batchId, index, chunk, next);
     if (written.kind !== "ok") continue;
-    await deps.jobs.add([chunkJob(batchId, index, round)]);
+    await deps.scheduler.requeue(batchId, [{ index, round }]);
     instances += count;
     chunks++;
   }

@@ -5,6 +5,7 @@ import type { ChunkJobData } from "./batch-types.js";
 import { encodeChunk } from "./chunk-codec.js";
 import { chunkJobId } from "./chunk-queue.js";
 import { type ChunkRecord, finalStatusOf } from "./chunk-record.js";
+import type { ChunkScheduler } from "./chunk-scheduler.js";
 import { STOP_BATCH, SWEEP_CHUNKS } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
@@ -71,6 +72,7 @@ export interface BatchStopDeps {
   keys: RedisKeys;
   queue: Queue<ChunkJobData>;
   reads: BatchReads;
+  scheduler: Pick<ChunkScheduler, "withdraw">;
 }
 
 /** A cancel, or a stop on an error every chunk would meet (MaxErrors stops are set by the chunk writes). */
@@ -100,10 +102,15 @@ export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): P
   const queued = [...(await reads.allChunks(batchId))].filter(
     ([, chunk]) => chunk.status === "QUEUED" && !chunk.parts.some((part) => part.mayExist),
   );
-  // remove() refuses a job a worker holds (locked): that worker sees the stop instead.
-  // All removals go out at once: one connection pipelines them.
+  // A chunk still waiting in the scheduler is taken out; else its job is removed, which remove()
+  // refuses for a job a worker holds (locked): that worker sees the stop instead. All go out at
+  // once: one connection pipelines them.
   const removed = await Promise.all(
-    queued.map(([index, chunk]) => queue.remove(chunkJobId(batchId, index, chunk.round))),
+    queued.map(async ([index, chunk]) =>
+      (await deps.scheduler.withdraw(batchId, { index, round: chunk.round }))
+        ? 1
+        : queue.remove(chunkJobId(batchId, index, chunk.round)),
+    ),
   );
   const args: string[] = [];
   queued.forEach(([index, chunk], i) => {

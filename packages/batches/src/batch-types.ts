@@ -14,12 +14,8 @@ export const CHUNK_STATUSES = [
   "CANCELLED",
 ] as const;
 export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
-export const FINAL_CHUNK_STATUSES: ReadonlySet<ChunkStatus> = new Set([
-  "SUCCEEDED",
-  "PARTIALLY_FAILED",
-  "FAILED",
-  "CANCELLED",
-]);
+/** Every status after RUNNING is final. */
+export const FINAL_CHUNK_STATUSES: ReadonlySet<ChunkStatus> = new Set(CHUNK_STATUSES.slice(2));
 
 /** STAGING is internal: a batch being written is invisible until its jobs are all in the queue. */
 export const BATCH_STATUSES = [
@@ -124,4 +120,7 @@ export interface InstanceView {
 export interface ChunkJobData {
   batchId: string;
   index: number;
+  /** Set by the scheduler: the budget whose in-flight set holds `slot` until the job ends. */
+  budget?: string;
+  slot?: string;
 }

@@ -1,27 +1,45 @@
 import { randomBytes } from "node:crypto";
 import type { RedisClient } from "@tat-bulk/redis";
 import { type InstanceChunk, maxErrorsThreshold } from "@tat-bulk/tat-api";
+import type { ChainableCommander } from "ioredis";
 import { summaryFromHash } from "./batch-reads.js";
 import type { BatchCallFields, BatchSummary } from "./batch-types.js";
-import type { JobSink } from "./bulk-job-writer.js";
 import { encodeChunk } from "./chunk-codec.js";
-import { chunkJob } from "./chunk-queue.js";
 import { newChunkRecord } from "./chunk-record.js";
+import { encodeRef } from "./chunk-scheduler.js";
 import { CHUNK_COUNTER_FIELDS } from "./chunk-tally.js";
 import type { Idempotency, IdempotencyKeys } from "./idempotency-keys.js";
 import type { RedisKeys } from "./keys.js";
 
 /** A batch being written expires by itself if its writer dies before committing it. */
 const STAGING_TTL_SECONDS = 3600;
+/** Chunk refs per write: no single command holds Redis for long. */
+const DEFAULT_SLICE = 1000;
+
 /**
- * Jobs per script call. Calls go out as they are built, so Redis runs one while the next is
- * encoded, and no single call holds Redis for long (100 jobs: about 1.3 ms).
+ * Where a batch's chunks wait for the scheduler: a list per batch (`keys.schedPending`), staged
+ * with the batch's TTL until the commit. A seam for tests, which make it fail.
  */
-const DEFAULT_JOB_SLICE = 100;
+export interface ChunkSink {
+  stage(batchId: string, refs: readonly string[]): Promise<void>;
+  discard(batchId: string): Promise<void>;
+}
+
+export function pendingListSink(redis: RedisClient, keys: RedisKeys): ChunkSink {
+  return {
+    stage: (batchId, refs) =>
+      staged(redis, keys.schedPending(batchId), (multi) => multi.rpush(keys.schedPending(batchId), ...refs)),
+    discard: async (batchId) => {
+      await redis.del(keys.schedPending(batchId));
+    },
+  };
+}
 
 export interface NewBatch {
   /** The caller submitting it: it owns the batch. */
   caller?: string;
+  /** The caller's share of the budget against other callers' (scheduling). */
+  weight?: number;
   request: BatchCallFields;
   chunks: InstanceChunk[];
   instanceCount: number;
@@ -43,11 +61,20 @@ export interface ErrorLog {
 export interface BatchWriterDeps {
   redis: RedisClient;
   keys: RedisKeys;
-  jobs: JobSink;
+  chunks: ChunkSink;
   idempotency: IdempotencyKeys;
   log: ErrorLog;
-  /** Jobs per call to the sink. */
-  jobSlice?: number;
+  /** Chunk refs per call to the sink. */
+  slice?: number;
+}
+
+/** One write of a batch being staged: with the TTL that removes it if the batch is never committed. */
+function staged(
+  redis: RedisClient,
+  key: string,
+  write: (multi: ChainableCommander) => ChainableCommander,
+): Promise<void> {
+  return committed(write(redis.multi()).expire(key, STAGING_TTL_SECONDS).exec());
 }
 
 /** A MULTI's outcome, rejected when any of its commands failed (exec itself resolves anyway). */
@@ -58,15 +85,15 @@ async function committed(exec: Promise<[Error | null, unknown][] | null>): Promi
 }
 
 /**
- * The enqueue path. A batch appears whole or not at all: its records are written as STAGING with
- * a TTL (invisible, and skipped by workers) together with its jobs, then one MULTI makes it
- * visible. Any failure before that removes what was written.
+ * The enqueue path. A batch appears whole or not at all: its records and its chunks' places in the
+ * scheduler are written as STAGING with a TTL (invisible), then one MULTI makes it visible and
+ * puts it in the scheduler's inbox. Any failure before that removes what was written.
  */
 export class BatchWriter {
-  private readonly jobSlice: number;
+  private readonly slice: number;
 
   constructor(private readonly deps: BatchWriterDeps) {
-    this.jobSlice = deps.jobSlice ?? DEFAULT_JOB_SLICE;
+    this.slice = deps.slice ?? DEFAULT_SLICE;
   }
 
   async create(batch: NewBatch): Promise<CreateBatchResult> {
@@ -78,15 +105,16 @@ export class BatchWriter {
       if (reserved.kind === "replayed") return reserved;
     }
     const record = this.batchRecord(batch);
-    const jobIds: string[] = [];
     try {
-      await this.writeStaged(batchId, batch, record, jobIds);
+      await this.writeStaged(batchId, batch, record);
       const { redis, keys } = this.deps;
       const commit = redis
         .multi()
         .hset(keys.batch(batchId), "status", "QUEUED")
         .persist(keys.batch(batchId))
         .persist(keys.chunks(batchId))
+        .persist(keys.schedPending(batchId))
+        .rpush(keys.schedInbox, batchId)
         .zadd(keys.batchIndex, record.createdAt, batchId)
         .zadd(keys.unfinished, record.createdAt, batchId);
       if (batch.caller !== undefined) {
@@ -96,9 +124,9 @@ export class BatchWriter {
       }
       await committed(commit.exec());
     } catch (error) {
-      await this.rollback(batchId, jobIds, batch.idempotency?.key).catch((rollbackError: unknown) =>
+      await this.rollback(batchId, batch.idempotency?.key).catch((rollbackError: unknown) =>
         this.deps.log.error(
-          { batchId, err: rollbackError, jobs: jobIds.length },
+          { batchId, err: rollbackError },
           "rollback of a failed batch write failed; its STAGING record expires by itself",
         ),
       );
@@ -119,6 +147,7 @@ export class BatchWriter {
       chunkCount: String(batch.chunks.length),
       duplicatesRemoved: String(batch.duplicatesRemoved),
       ...(batch.caller === undefined ? {} : { caller: batch.caller }),
+      ...(batch.weight === undefined ? {} : { weight: String(batch.weight) }),
       ...(batch.request.MaxErrors === undefined
         ? {}
         : { maxErrors: String(maxErrorsThreshold(batch.request.MaxErrors, batch.instanceCount)) }),
@@ -130,59 +159,36 @@ export class BatchWriter {
   }
 
   /**
-   * Everything goes out on one connection, so Redis runs it in this order: the batch before its
-   * jobs (a worker that finds no batch drops the job), then the chunk records, which only a
-   * committed batch needs: they are built while Redis runs the jobs.
+   * Everything goes out on one connection, so Redis runs it in this order: the batch, its chunks'
+   * places in the scheduler, then the chunk records, built while Redis runs the rest.
    */
-  private async writeStaged(
-    batchId: string,
-    batch: NewBatch,
-    record: Record<string, string>,
-    jobIds: string[],
-  ): Promise<void> {
-    const { redis, keys, jobs } = this.deps;
+  private async writeStaged(batchId: string, batch: NewBatch, record: Record<string, string>): Promise<void> {
+    const { redis, keys, chunks } = this.deps;
     const batchKey = keys.batch(batchId);
     const writes: Promise<unknown>[] = [
-      committed(
-        redis
-          .multi()
-          .hset(batchKey, { ...record, status: "STAGING" })
-          .expire(batchKey, STAGING_TTL_SECONDS)
-          .exec(),
-      ),
+      staged(redis, batchKey, (multi) => multi.hset(batchKey, { ...record, status: "STAGING" })),
     ];
-    for (let start = 0; start < batch.chunks.length; start += this.jobSlice) {
-      const slice = batch.chunks.slice(start, start + this.jobSlice).map((chunk) => {
-        const job = chunkJob(batchId, chunk.index);
-        jobIds.push(job.opts.jobId);
-        return job;
-      });
-      writes.push(jobs.add(slice));
+    for (let start = 0; start < batch.chunks.length; start += this.slice) {
+      const refs = batch.chunks
+        .slice(start, start + this.slice)
+        .map((chunk) => encodeRef({ index: chunk.index, round: 0 }));
+      writes.push(chunks.stage(batchId, refs));
     }
     const fields: string[] = [];
     for (const chunk of batch.chunks) {
       fields.push(String(chunk.index), encodeChunk(newChunkRecord(chunk.instanceType, chunk.instanceIds)));
     }
-    writes.push(
-      committed(
-        redis
-          .multi()
-          .hset(keys.chunks(batchId), ...fields)
-          .expire(keys.chunks(batchId), STAGING_TTL_SECONDS)
-          .exec(),
-      ),
-    );
+    writes.push(staged(redis, keys.chunks(batchId), (multi) => multi.hset(keys.chunks(batchId), ...fields)));
     // Every write settles before a rollback runs, so a rollback sees all that was written.
     const settled = await Promise.allSettled(writes);
     const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (rejected) throw rejected.reason;
   }
 
-  private async rollback(batchId: string, jobIds: readonly string[], idempotencyKey?: string): Promise<void> {
-    const { redis, keys, jobs } = this.deps;
-    // A worker that already picked a job sees the batch gone and drops it.
+  private async rollback(batchId: string, idempotencyKey?: string): Promise<void> {
+    const { redis, keys, chunks } = this.deps;
     await redis.del(keys.batch(batchId), keys.chunks(batchId));
-    await jobs.remove(jobIds);
+    await chunks.discard(batchId);
     if (idempotencyKey) await this.deps.idempotency.release(idempotencyKey);
   }
 }

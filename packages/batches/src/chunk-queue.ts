@@ -23,10 +23,16 @@ export const CHUNK_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 } as const;
 
-export function chunkJob(batchId: string, index: number, round = 0): ChunkJob {
+/** `inflight`: the scheduler's entry the job clears when it ends. */
+export function chunkJob(
+  batchId: string,
+  index: number,
+  round = 0,
+  inflight?: { budget: string; slot: string },
+): ChunkJob {
   return {
     name: "chunk",
-    data: { batchId, index },
+    data: { batchId, index, ...inflight },
     opts: { ...CHUNK_JOB_OPTIONS, jobId: chunkJobId(batchId, index, round) },
   };
 }

@@ -1,6 +1,7 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { BatchReads } from "./batch-reads.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
-import { decodeChunk, encodeChunk } from "./chunk-codec.js";
+import { encodeChunk } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
@@ -29,9 +30,8 @@ export class ChunkTransitions {
   ) {}
 
   /** The chunk as stored now (after a write that lost, to see what won). */
-  async read(batchId: string, index: number): Promise<ChunkRecord | undefined> {
-    const raw = await this.redis.hget(this.keys.chunks(batchId), String(index));
-    return raw ? decodeChunk(raw) : undefined;
+  read(batchId: string, index: number): Promise<ChunkRecord | undefined> {
+    return new BatchReads(this.redis, this.keys).chunk(batchId, index);
   }
 
   async write(

@@ -9,6 +9,7 @@ export * from "./caller-quota.js";
 export * from "./chunk-codec.js";
 export * from "./chunk-queue.js";
 export * from "./chunk-record.js";
+export * from "./chunk-scheduler.js";
 export * from "./chunk-tally.js";
 export * from "./chunk-transitions.js";
 export * from "./chunk-view.js";

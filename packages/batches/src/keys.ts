@@ -23,6 +23,19 @@ export function redisKeys(namespace: string) {
     outbox: `${root}:outbox`,
     /** Calls per second the workers run each action at, as they published it. */
     publishedRates: `${root}:rates`,
+    /**
+     * The scheduler (lua/sched-*.lua): batches waiting to be enrolled, each batch's chunks not yet
+     * handed to the queue, and per budget its lanes and chunks in flight (keys built in the scripts
+     * under `sched`).
+     */
+    sched: `${root}:sched`,
+    schedInbox: `${root}:sched:inbox`,
+    schedBudgets: `${root}:sched:budgets`,
+    schedBudgetRates: `${root}:sched:budget-rates`,
+    schedPending: (batchId: string) => `${root}:sched:pending:${batchId}`,
+    schedInflight: (budget: string) => `${root}:sched:${budget}:inflight`,
+    /** The TAT accounts the workers hold (name: CreateInvoker calls per second). */
+    publishedAccounts: `${root}:accounts`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

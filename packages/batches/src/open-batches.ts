@@ -5,9 +5,10 @@ import { BatchReads } from "./batch-reads.js";
 import { type RetryResult, retryFailed } from "./batch-retry.js";
 import { markStopped, type Stop, sweepStoppedBatch } from "./batch-stop.js";
 import type { BatchSummary, ChunkJobData, InvokerState } from "./batch-types.js";
-import { BatchWriter, type ErrorLog } from "./batch-writer.js";
-import { BulkJobWriter, type BulkJobWriterOptions, type JobSink } from "./bulk-job-writer.js";
+import { BatchWriter, type ChunkSink, type ErrorLog, pendingListSink } from "./batch-writer.js";
+import { BulkJobWriter, type BulkJobWriterOptions } from "./bulk-job-writer.js";
 import { createChunkQueue } from "./chunk-queue.js";
+import { ChunkScheduler } from "./chunk-scheduler.js";
 import { ChunkTransitions } from "./chunk-transitions.js";
 import { IdempotencyKeys } from "./idempotency-keys.js";
 import { createInvokerQueue, type InvokerJobData, requestInvokerAction } from "./invoker-actions.js";
@@ -26,7 +27,10 @@ export interface Batches {
   keys: RedisKeys;
   queue: Queue<ChunkJobData>;
   invokerQueue: Queue<InvokerJobData>;
+  /** Adds chunk jobs to the queue (the scheduler's dispatch, the reconciler's repairs). */
   jobs: BulkJobWriter;
+  /** Which chunk goes next (the intake hands chunks to it; the workers' dispatch picks). */
+  scheduler: ChunkScheduler;
   /** Read models: the API's and the workers'. */
   reads: BatchReads;
   /** The enqueue path (the intake). */
@@ -50,9 +54,9 @@ export interface Batches {
 export interface OpenBatchesOptions {
   log: ErrorLog;
   onFallback?: BulkJobWriterOptions["onFallback"];
-  /** Wraps the job sink (a test injects failures this way). */
-  sink?: (jobs: BulkJobWriter) => JobSink;
-  jobSlice?: number;
+  /** Wraps where a new batch's chunks wait for the scheduler (a test injects failures this way). */
+  sink?: (chunks: ChunkSink) => ChunkSink;
+  slice?: number;
 }
 
 /**
@@ -66,16 +70,18 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
   const invokerQueue = createInvokerQueue(queueName, redis);
   const reads = new BatchReads(redis, keys);
   const jobs = new BulkJobWriter(redis, queue, options.onFallback ? { onFallback: options.onFallback } : {});
+  const pending = pendingListSink(redis, keys);
   const writer = new BatchWriter({
     redis,
     keys,
-    jobs: options.sink ? options.sink(jobs) : jobs,
+    chunks: options.sink ? options.sink(pending) : pending,
     idempotency: new IdempotencyKeys(redis, keys, reads),
     log: options.log,
-    ...(options.jobSlice ? { jobSlice: options.jobSlice } : {}),
+    ...(options.slice ? { slice: options.slice } : {}),
   });
+  const scheduler = new ChunkScheduler(redis, keys);
   const transitions = new ChunkTransitions(redis, keys);
-  const stopDeps = { redis, keys, queue, reads };
+  const stopDeps = { redis, keys, queue, reads, scheduler };
   const invokerAction = (batchId: string, target: InvokerState) =>
     requestInvokerAction({ redis, keys, reads, invokerQueue }, batchId, target);
   return {
@@ -83,6 +89,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     queue,
     invokerQueue,
     jobs,
+    scheduler,
     reads,
     writer,
     transitions,
@@ -104,7 +111,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
       await sweepStoppedBatch(stopDeps, batchId);
     },
     invokerAction,
-    retry: (batchId) => retryFailed({ redis, keys, reads, transitions, jobs }, batchId),
+    retry: (batchId) => retryFailed({ redis, keys, reads, transitions, scheduler }, batchId),
     close: once(async () => {
       await Promise.all([queue.close(), invokerQueue.close()]);
     }),

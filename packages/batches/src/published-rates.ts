@@ -24,3 +24,21 @@ export async function publishedCallRate(
   const value = Number(await redis.hget(keys.publishedRates, action));
   return value > 0 ? value : undefined;
 }
+
+/**
+ * The workers publish the TAT accounts they hold (names only, never a secret) with each one's
+ * CreateInvoker rate, so the intake refuses a batch that names another.
+ */
+export async function publishAccounts(
+  redis: RedisClient,
+  keys: RedisKeys,
+  accounts: ReadonlyMap<string, number>,
+): Promise<void> {
+  if (accounts.size > 0) await redis.hset(keys.publishedAccounts, Object.fromEntries(accounts));
+}
+
+/** The account names the workers published; none yet: the one-account shorthand's "default". */
+export async function publishedAccounts(redis: RedisClient, keys: RedisKeys): Promise<Set<string>> {
+  const names = await redis.hkeys(keys.publishedAccounts);
+  return new Set(names.length > 0 ? names : ["default"]);
+}

@@ -5,6 +5,7 @@ import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import type { JobSink } from "./bulk-job-writer.js";
 import { chunkJob, chunkJobId } from "./chunk-queue.js";
 import type { ChunkRecord } from "./chunk-record.js";
+import { ChunkScheduler, encodeRef } from "./chunk-scheduler.js";
 import {
   CHUNK_COUNTER_FIELDS,
   INSTANCE_COUNTER_FIELDS,
@@ -15,7 +16,8 @@ import { ChunkTransitions } from "./chunk-transitions.js";
 import type { RedisKeys } from "./keys.js";
 
 /**
- * - missing-job: an unfinished chunk had no job (lost, or deleted): added again under its ID;
+ * - missing-job: an unfinished chunk had no job and was not waiting in the scheduler (lost, or
+ *   deleted): added again under its ID;
  * - failed-job: its job sat in BullMQ's failed set: retried;
  * - finished-job: its job completed while the chunk did not: added again;
  * - counts: the batch's counters differed from the sum over its chunks: set to it;
@@ -59,11 +61,13 @@ const COUNTER_FIELDS = [
 export class Reconciler {
   private readonly reads: BatchReads;
   private readonly transitions: ChunkTransitions;
+  private readonly scheduler: ChunkScheduler;
   private seen = new Set<string>();
 
   constructor(private readonly deps: ReconcileDeps) {
     this.reads = new BatchReads(deps.redis, deps.keys);
     this.transitions = new ChunkTransitions(deps.redis, deps.keys);
+    this.scheduler = new ChunkScheduler(deps.redis, deps.keys);
   }
 
   async pass(): Promise<Repair[]> {
@@ -92,7 +96,9 @@ export class Reconciler {
     const repairs: Repair[] = [];
     const chunks = await this.reads.allChunks(batchId);
     const open = [...chunks].filter(([, chunk]) => !FINAL_CHUNK_STATUSES.has(chunk.status));
+    const waiting = open.length ? await this.scheduler.waiting(batchId) : new Set<string>();
     for (const [index, chunk] of open) {
+      if (waiting.has(encodeRef({ index, round: chunk.round }))) continue;
       const look = await this.lookAtJob(chunkJobId(batchId, index, chunk.round));
       if (look === "alive") continue;
       if (!this.confirmed(suspects, `${batchId}:${index}:${chunk.version}:${look}`)) continue;

@@ -1,7 +1,6 @@
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
-import { chunkJobId } from "../src/chunk-queue.js";
-import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
+import { cvmIds, dispatchAll, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
 
@@ -10,6 +9,7 @@ async function partlyFailedBatch() {
   const pieces = db().pieces();
   const created = await pieces.writer.create(newBatch(cvmIds(4)));
   const batchId = created.kind === "created" ? created.summary.BatchId : "";
+  await dispatchAll(pieces);
   const chunk = await pieces.reads.chunk(batchId, 0);
   if (!chunk) throw new Error("no chunk");
   const [a = "", b = "", c = "", d = ""] = chunk.instanceIds;
@@ -42,7 +42,9 @@ describe("retryFailed", () => {
       FinishedAt: null,
       Instances: { Succeeded: 2, Failed: 0, Pending: 2 },
     });
-    expect((await b.queue.getJobs(["waiting"])).map((job) => job.id)).toContain(chunkJobId(b.batchId, 0, 1));
+    // Round 1 of chunk 0 waits in the scheduler, and the batch is in its inbox again.
+    expect(await b.scheduler.waiting(b.batchId)).toEqual(new Set(["0:1"]));
+    expect(await b.scheduler.inbox()).toContain(b.batchId);
   });
 
   it("is safe to call twice: the second finds nothing left to retry", async () => {

@@ -2,7 +2,7 @@ import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
 import { chunkJobId } from "../src/chunk-queue.js";
 import { finalStatusOf } from "../src/chunk-record.js";
-import { cvmIds, newBatch, request, startBatchesRedis } from "./batches-harness.js";
+import { cvmIds, dispatchAll, newBatch, request, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
 
@@ -12,6 +12,7 @@ describe("cancelBatch", () => {
     const { writer, reads, queue, transitions } = pieces;
     const created = await writer.create(newBatch(cvmIds(400)));
     const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    await dispatchAll(pieces);
     // Chunk 1 is in a call; chunk 2 is queued again after a call that may have created its invoker.
     const one = await reads.chunk(batchId, 1);
     const two = await reads.chunk(batchId, 2);
@@ -32,6 +33,14 @@ describe("cancelBatch", () => {
     expect(waiting).toEqual([chunkJobId(batchId, 1), chunkJobId(batchId, 2)]);
     expect((await reads.chunk(batchId, 0))?.status).toBe("CANCELLED");
     expect((await reads.chunk(batchId, 3))?.status).toBe("CANCELLED");
+  });
+
+  it("takes chunks still waiting in the scheduler out, and cancels them", async () => {
+    const pieces = db().pieces();
+    const created = await pieces.writer.create(newBatch(cvmIds(300)));
+    const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    expect(await pieces.cancel(batchId)).toMatchObject({ Status: "CANCELLED", Counts: { Cancelled: 3 } });
+    expect(await pieces.scheduler.waiting(batchId)).toEqual(new Set());
   });
 
   it("finishes a batch whose chunks were all queued as CANCELLED, and answers undefined for an unknown one", async () => {
@@ -74,6 +83,7 @@ describe("stopping a batch", () => {
     const pieces = db().pieces();
     const created = await pieces.writer.create(newBatch(cvmIds(300)));
     const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    await dispatchAll(pieces);
     await endChunk(pieces, batchId, 0, 0);
     await pieces.stop(batchId, {
       kind: "error",

@@ -1,34 +1,39 @@
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
-import type { JobSink } from "../src/bulk-job-writer.js";
+import type { ChunkSink } from "../src/batch-writer.js";
 import { cvmIds, namespaceKeys, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
 
-/** A sink whose call number `failing` (from 1) fails (and, if asked, every removal). */
-function failingCall(failing: number, options: { removeFails?: boolean } = {}) {
+/** A sink whose call number `failing` (from 1) fails (and, if asked, every discard). */
+function failingCall(failing: number, options: { discardFails?: boolean } = {}) {
   let calls = 0;
-  return (real: JobSink): JobSink => ({
-    add: (jobs) => (++calls === failing ? Promise.reject(new Error("injected failure")) : real.add(jobs)),
-    remove: (ids) => (options.removeFails ? Promise.reject(new Error("remove failed")) : real.remove(ids)),
+  return (real: ChunkSink): ChunkSink => ({
+    stage: (batchId, refs) =>
+      ++calls === failing ? Promise.reject(new Error("injected failure")) : real.stage(batchId, refs),
+    discard: (batchId) =>
+      options.discardFails ? Promise.reject(new Error("discard failed")) : real.discard(batchId),
   });
 }
 
 describe("BatchWriter", () => {
-  it("writes the batch record, one chunk record and one job per chunk, visible at once", async () => {
-    const { writer, reads, queue } = db().pieces();
+  it("writes the batch record, one chunk record and one waiting chunk each, in the scheduler's inbox at once", async () => {
+    const { writer, reads, queue, scheduler } = db().pieces();
     const result = await writer.create(newBatch([...cvmIds(250), "lhins-abcdefgh"]));
     if (result.kind !== "created") throw new Error(result.kind);
     expect(result.summary).toMatchObject({ Status: "QUEUED", InstanceCount: 251, ChunkCount: 4 });
     expect(await reads.summary(result.summary.BatchId)).toMatchObject({ Counts: { Queued: 4, Running: 0 } });
-    expect(await queue.getWaitingCount()).toBe(4);
+    expect([...(await scheduler.waiting(result.summary.BatchId))]).toEqual(["0", "1", "2", "3"]);
+    expect(await scheduler.inbox()).toEqual([result.summary.BatchId]);
+    // The queue gets a chunk only when the workers' scheduler picks it.
+    expect(await queue.getWaitingCount()).toBe(0);
     const chunk = await reads.chunk(result.summary.BatchId, 3);
     expect(chunk).toMatchObject({ instanceType: "LIGHTHOUSE", status: "QUEUED", version: 0, attempts: 0 });
     expect((await reads.list(0, 10)).items.map((b) => b.BatchId)).toEqual([result.summary.BatchId]);
   });
 
-  it("leaves no batch, chunk, job or idempotency key when it fails after some jobs were written", async () => {
-    const pieces = db().pieces({ sink: failingCall(3), jobSlice: 50 });
+  it("leaves no batch, chunk, waiting chunk or idempotency key when it fails after some were written", async () => {
+    const pieces = db().pieces({ sink: failingCall(3), slice: 50 });
     const before = await namespaceKeys(db().redis, pieces.name);
     await expect(
       pieces.writer.create(newBatch(cvmIds(20_000), { key: "k1", fingerprint: "f" })),
@@ -43,26 +48,26 @@ describe("BatchWriter", () => {
   it("logs a rollback that fails, and still answers the write's own error", async () => {
     const logged: Array<{ details: object; message: string }> = [];
     const { writer } = db().pieces({
-      sink: failingCall(1, { removeFails: true }),
+      sink: failingCall(1, { discardFails: true }),
       log: { error: (details, message) => logged.push({ details, message }) },
     });
     await expect(writer.create(newBatch(cvmIds(10)))).rejects.toThrow("injected failure");
     expect(logged).toHaveLength(1);
     expect(logged[0]?.message).toMatch(/rollback .* failed/);
-    expect(logged[0]?.details).toMatchObject({ err: expect.objectContaining({ message: "remove failed" }) });
+    expect(logged[0]?.details).toMatchObject({ err: expect.objectContaining({ message: "discard failed" }) });
   });
 });
 
 describe("Idempotency-Key", () => {
   it("replays the same key and body, and refuses another body", async () => {
-    const { writer, queue } = db().pieces();
+    const { writer, scheduler } = db().pieces();
     const first = await writer.create(newBatch(cvmIds(150), { key: "a", fingerprint: "body-1" }));
     const again = await writer.create(newBatch(cvmIds(150), { key: "a", fingerprint: "body-1" }));
     expect(again.kind).toBe("replayed");
     expect(first.kind === "created" && again.kind === "replayed" && again.summary.BatchId).toBe(
       first.kind === "created" && first.summary.BatchId,
     );
-    expect(await queue.getWaitingCount()).toBe(2);
+    expect(await scheduler.inbox()).toHaveLength(1);
     expect((await writer.create(newBatch(cvmIds(1), { key: "a", fingerprint: "body-2" }))).kind).toBe(
       "idempotency-conflict",
     );

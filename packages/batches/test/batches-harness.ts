@@ -3,7 +3,8 @@ import { chunkInstances } from "@tat-bulk/tat-api";
 import { cvmIds, SAMPLE_REQUEST, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import type { BatchCallFields } from "../src/batch-types.js";
-import { type OpenBatchesOptions, openBatches } from "../src/open-batches.js";
+import { chunkJob } from "../src/chunk-queue.js";
+import { type Batches, type OpenBatchesOptions, openBatches } from "../src/open-batches.js";
 
 export { namespaceKeys } from "@tat-bulk/test-support";
 
@@ -42,3 +43,19 @@ export async function startBatchesRedis() {
   };
 }
 export type BatchesRedis = Awaited<ReturnType<typeof startBatchesRedis>>;
+
+/** What the workers' dispatcher does, for every waiting chunk at once: enrolled, picked, added as jobs. */
+export async function dispatchAll(pieces: Batches): Promise<void> {
+  for (const batchId of await pieces.scheduler.inbox()) {
+    await pieces.scheduler.enroll({
+      batchId,
+      budget: "test",
+      lane: "NORMAL",
+      caller: "",
+      weight: 1,
+      rate: 1,
+    });
+  }
+  const picks = await pieces.scheduler.pick("test", { depth: 1_000_000, agingMs: 1e9, staleMs: 1e9 });
+  await pieces.jobs.add(picks.map((p) => chunkJob(p.batchId, p.index, p.round)));
+}

@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkJobId } from "../src/chunk-queue.js";
 import { Reconciler } from "../src/reconcile.js";
-import { type BatchesRedis, cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
+import { type BatchesRedis, cvmIds, dispatchAll, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 let redis: BatchesRedis;
 const connections: Redis[] = [];
@@ -25,6 +25,7 @@ async function batchOf(chunks: number) {
   const pieces = redis.pieces();
   const created = await pieces.writer.create(newBatch(cvmIds(chunks * 100)));
   if (created.kind !== "created") throw new Error(created.kind);
+  await dispatchAll(pieces);
   const reconciler = new Reconciler({
     redis: connection(),
     keys: pieces.keys,
@@ -43,6 +44,18 @@ const twoPasses = async (reconciler: Reconciler) => [
 describe("Reconciler", () => {
   it("leaves a healthy batch alone", async () => {
     const { reconciler } = await batchOf(3);
+    expect(await twoPasses(reconciler)).toEqual([]);
+  });
+
+  it("leaves chunks waiting in the scheduler alone: they have no job yet", async () => {
+    const pieces = redis.pieces();
+    await pieces.writer.create(newBatch(cvmIds(300)));
+    const reconciler = new Reconciler({
+      redis: connection(),
+      keys: pieces.keys,
+      queue: pieces.queue,
+      jobs: pieces.jobs,
+    });
     expect(await twoPasses(reconciler)).toEqual([]);
   });
 

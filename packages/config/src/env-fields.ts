@@ -13,26 +13,34 @@ export const envField = {
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
       .default("redis://127.0.0.1:6379"),
-  /** `Action=calls,…`: a calls-per-second budget for each named action. */
-  actionRates: () =>
+  /**
+   * `name<sep>value,…` as a Map (split at the first `sep`); `parse` turns each pair's value into
+   * what the Map holds, or refuses the pair (undefined), which the message names as not `what`.
+   */
+  pairs: <V>(sep: string, what: string, parse: (name: string, value: string) => V | undefined) =>
     z.string().transform((text, ctx) => {
-      const rates = new Map<string, number>();
+      const pairs = new Map<string, V>();
       for (const entry of text
         .split(",")
         .map((s) => s.trim())
         .filter(Boolean)) {
-        const match = /^([A-Za-z]+)=(\d+(?:\.\d+)?)$/.exec(entry);
-        if (!match?.[1] || !(Number(match[2]) > 0)) {
-          ctx.addIssue({
-            code: "custom",
-            message: `"${entry.slice(0, 40)}" is not Action=calls (a positive number)`,
-          });
+        const at = entry.indexOf(sep);
+        const value = at > 0 ? parse(entry.slice(0, at), entry.slice(at + sep.length)) : undefined;
+        if (value === undefined) {
+          ctx.addIssue({ code: "custom", message: `"${entry.slice(0, 40)}" is not ${what}` });
           return z.NEVER;
         }
-        rates.set(match[1], Number(match[2]));
+        pairs.set(entry.slice(0, at), value);
       }
-      return rates;
+      return pairs;
     }),
+  /** `Action=calls,…`: a calls-per-second budget for each named action. */
+  actionRates: () =>
+    envField.pairs("=", "Action=calls (a positive number)", (name, value) =>
+      /^[A-Za-z]+$/.test(name) && /^\d+(?:\.\d+)?$/.test(value) && Number(value) > 0
+        ? Number(value)
+        : undefined,
+    ),
   list: () =>
     z.string().transform((text) =>
       text

@@ -12,6 +12,20 @@ export function metricFactory(registry: Registry) {
   return {
     counter: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
       new Counter<L>({ name, help, labelNames, registers }),
+    /**
+     * A counter of one label whose every value is a sample from the start (at 0), so panels and
+     * alerts see "none yet" rather than "unknown"; the help lists the values.
+     */
+    counterOf: <V extends string>(name: string, help: string, label: string, values: readonly V[]) => {
+      const counter = new Counter<string>({
+        name,
+        help: `${help} by ${label}: ${values.join(", ")}.`,
+        labelNames: [label],
+        registers,
+      });
+      for (const value of values) counter.inc({ [label]: value }, 0);
+      return counter;
+    },
     gauge: <L extends string = never>(
       name: string,
       help: string,

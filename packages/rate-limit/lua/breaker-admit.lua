@@ -1,4 +1,5 @@
--- May a call of this bucket go out? Closed: yes. Open: once the group's next probe time has come,
+-- May a call of this bucket go out? Closed, with no bucket of its group open: yes. Else (TAT is
+-- unavailable at this endpoint + account, whichever action saw it first): once the group's next probe time has come,
 -- one caller becomes the probe (its lease lasts ARGV[2] ms, in case its process dies); the others
 -- wait. A group is an endpoint + account: its open buckets share one probe schedule, so an outage of
 -- TAT costs one probe per interval, not one per action.
@@ -7,7 +8,13 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local bucket, group = KEYS[1], KEYS[2]
-if (redis.call('HGET', bucket, 'state') or 'closed') ~= 'open' then return {'go'} end
+if (redis.call('HGET', bucket, 'state') or 'closed') ~= 'open' then
+  local groupOpen = false
+  for _, field in ipairs(redis.call('HKEYS', group)) do
+    if string.sub(field, 1, 5) == 'open:' then groupOpen = true break end
+  end
+  if not groupOpen then return {'go'} end
+end
 local lease = tonumber(redis.call('HGET', group, 'probeUntil') or '0')
 if lease > now then return {'wait', tostring(lease - now)} end
 local nextProbeAt = tonumber(redis.call('HGET', group, 'nextProbeAt') or '0')

@@ -15,6 +15,17 @@ local first, cap = tonumber(ARGV[7]), tonumber(ARGV[8])
 redis.call('SADD', KEYS[3], ARGV[1])
 local wasProbe = redis.call('HGET', group, 'probe') == ARGV[3]
 if wasProbe then redis.call('HDEL', group, 'probe', 'probeUntil') end
+-- The group's next probe, `interval` ms from now.
+local function schedule(interval)
+  redis.call('HSET', group, 'interval', interval, 'nextProbeAt', now + interval)
+end
+-- The group remembers its open buckets (fields `open:<bucket>`).
+local function groupOpen()
+  for _, field in ipairs(redis.call('HKEYS', group)) do
+    if string.sub(field, 1, 5) == 'open:' then return '1' end
+  end
+  return '0'
+end
 local state = redis.call('HGET', bucket, 'state') or 'closed'
 local window = tonumber(ARGV[6])
 local recent = (redis.call('HGET', bucket, 'recent') or '') .. (failed and '0' or '1')
@@ -27,24 +38,32 @@ if not failed then redis.call('HSET', group, 'answeredAt', now) end
 if state == 'open' then
   if not failed then
     redis.call('HSET', bucket, 'state', 'closed', 'closedAt', now, 'recent', '', 'inRow', 0)
+    redis.call('HDEL', group, 'open:' .. ARGV[1])
     redis.call('HSET', group, 'interval', first, 'nextProbeAt', now)
-    return {'closed', 'closed', tostring(now)}
+    return {'closed', 'closed', tostring(now), groupOpen()}
   end
   -- Calls already in flight when the bucket opened answer too: only the probe's failure counts.
   if wasProbe then
-    local interval = math.min(tonumber(redis.call('HGET', group, 'interval') or first) * 2, cap)
-    redis.call('HSET', group, 'interval', interval, 'nextProbeAt', now + interval)
+    local doubled = math.min(tonumber(redis.call('HGET', group, 'interval') or first) * 2, cap)
+    schedule(doubled)
   end
-  return {'', 'open', tostring(now)}
+  return {'', 'open', tostring(now), '1'}
+end
+-- A probe from a closed bucket of an open group: the group's schedule goes on (doubled after a
+-- failure; after a success every open bucket may probe at once).
+if wasProbe then
+  if failed then
+    schedule(math.min(tonumber(redis.call('HGET', group, 'interval') or first) * 2, cap))
+  else
+    redis.call('HSET', group, 'interval', first, 'nextProbeAt', now)
+  end
 end
 local _, failures = string.gsub(recent, '0', '')
 if failed and (inRow >= tonumber(ARGV[4]) or (#recent >= window and failures >= tonumber(ARGV[5]))) then
   redis.call('HSET', bucket, 'state', 'open', 'openedAt', now)
-  redis.call('HSET', group, 'openedAt', now)
+  redis.call('HSET', group, 'openedAt', now, 'open:' .. ARGV[1], '1')
   -- A group already probing (another bucket is open) keeps its schedule.
-  if tonumber(redis.call('HGET', group, 'nextProbeAt') or '0') <= now then
-    redis.call('HSET', group, 'interval', first, 'nextProbeAt', now + first)
-  end
-  return {'opened', 'open', tostring(now)}
+  if tonumber(redis.call('HGET', group, 'nextProbeAt') or '0') <= now then schedule(first) end
+  return {'opened', 'open', tostring(now), '1'}
 end
-return {'', state, tostring(now)}
+return {'', state, tostring(now), groupOpen()}

@@ -4,8 +4,14 @@ import pLimit from "p-limit";
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
 
 const RECORD = LuaScript.fromFile(lua("breaker-record.lua"), 3, (reply) => {
-  const [transition = "", state = "closed", now = "0"] = asStrings("breaker-record", reply);
-  return { transition: transition as "" | "opened" | "closed", open: state === "open", at: Number(now) };
+  const [transition = "", state = "closed", now = "0", groupOpen = "0"] = asStrings("breaker-record", reply);
+  return {
+    transition: transition as "" | "opened" | "closed",
+    open: state === "open",
+    /** Some bucket of the same endpoint + account is open: TAT is unavailable there. */
+    groupOpen: groupOpen === "1",
+    at: Number(now),
+  };
 });
 
 const ADMIT = LuaScript.fromFile(lua("breaker-admit.lua"), 2, (reply) => {

@@ -10,11 +10,11 @@ import pLimit from "p-limit";
  * spaced; a burst of 20 at once would queue up on the way and bunch arrivals together near a
  * window edge.
  *
- * A waiter wakes a millisecond or two after its slot (timer and round trip). Resetting the
- * schedule to "now" would lose that much per call (2-4% of the rate), so up to `credit` µs of
- * lateness keeps the schedule: the guarantee becomes `limit` sends per `windowMs - credit`.
+ * A waiter asks LOOKAHEAD ahead of its slot and is granted the slot with its time, so a late
+ * wake-up does not slow the schedule (the lookahead replaced a lateness credit, which let sends
+ * bunch by that much).
  */
-const ACQUIRE = LuaScript.fromFile(new URL("../lua/rate-acquire.lua", import.meta.url), 2, (reply) => {
+const ACQUIRE = LuaScript.fromFile(new URL("../lua/rate-acquire.lua", import.meta.url), 3, (reply) => {
   const [granted, waitUs] = asNumbers("rate-acquire", reply);
   return { granted: granted === 1, waitUs: waitUs ?? 0 };
 });
@@ -23,8 +23,18 @@ const PENALIZE = LuaScript.fromFile(new URL("../lua/rate-penalize.lua", import.m
   asNumber("rate-penalize", reply),
 );
 
-/** How late a waiter may be served without its lateness slowing the schedule; see ACQUIRE. */
-const LATENESS_CREDIT_US = 2000;
+/**
+ * A slot due within this long is granted at once, with its time: the caller prepares its call
+ * (stores the chunk as RUNNING) and sends at the slot's time, so that the delay between a slot and
+ * its send is a timer's lateness, not a Redis round trip's (see `Slot`).
+ */
+const LOOKAHEAD_US = 15_000;
+
+/** A granted slot: how long its taker waited, and when (performance.now()) its call is due. */
+export interface Slot {
+  waitedMs: number;
+  dueAt: number;
+}
 
 export class LimiterClosedError extends Error {
   override name = "LimiterClosedError";
@@ -35,8 +45,11 @@ export interface SharedRateLimiterOptions {
   /** Key prefix; the bucket name is appended. */
   keyPrefix: string;
   limit: number;
-  /** `limit` sends per this long: 1000 ms plus the margin that absorbs jitter between our send and TAT's clock. */
-  windowMs: number;
+  /**
+   * `limit` sends per this long: 1000 ms plus the margin that absorbs jitter between our send and
+   * TAT's clock; a function when the margin adapts (read at each acquire).
+   */
+  windowMs: number | (() => number);
   /** How long every sender of a bucket pauses after TAT answered RequestLimitExceeded. */
   penaltyMs: number;
 }
@@ -62,17 +75,22 @@ export class SharedRateLimiter {
 
   constructor(private readonly options: SharedRateLimiterOptions) {}
 
+  private windowMs(): number {
+    const { windowMs } = this.options;
+    return typeof windowMs === "number" ? windowMs : windowMs();
+  }
+
   private keys(bucket: string) {
     // One hash tag per bucket: both keys in one Redis Cluster slot.
     const root = `${this.options.keyPrefix}{${bucket}}`;
-    return [`${root}:tat`, `${root}:penalty`] as const;
+    return [`${root}:tat`, `${root}:penalty`, `${root}:interval`] as const;
   }
 
   /**
    * Waits for a slot of `bucket` and takes it; answers the milliseconds waited. `limit` is the
    * bucket's calls per window (each action has its own), the configured one unless given.
    */
-  acquire(bucket: string, limit = this.options.limit): Promise<number> {
+  acquire(bucket: string, limit = this.options.limit): Promise<Slot> {
     let queue = this.local.get(bucket);
     if (!queue) {
       queue = pLimit(1);
@@ -80,16 +98,20 @@ export class SharedRateLimiter {
     }
     const started = performance.now();
     return queue(async () => {
-      const [tat, penalty] = this.keys(bucket);
-      const intervalUs = Math.round((this.options.windowMs * 1000) / limit);
       for (;;) {
         if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
-        const { granted, waitUs } = await ACQUIRE.run(
-          this.options.redis,
-          [tat, penalty],
-          [intervalUs, Math.ceil(this.options.windowMs) * 2, LATENESS_CREDIT_US],
-        );
-        if (granted) return performance.now() - started;
+        const windowMs = this.windowMs();
+        const intervalUs = Math.round((windowMs * 1000) / limit);
+        // The slot's time is counted from when Redis was asked, so that a reply that arrived late
+        // shows up as a late send (what the adaptive margin measures), not as a later slot.
+        const askedAt = performance.now();
+        const { granted, waitUs } = await ACQUIRE.run(this.options.redis, this.keys(bucket), [
+          intervalUs,
+          Math.ceil(windowMs) * 2,
+          0,
+          LOOKAHEAD_US,
+        ]);
+        if (granted) return { waitedMs: performance.now() - started, dueAt: askedAt + waitUs / 1000 };
         await sleep(waitUs / 1000, this.closing.signal);
       }
     });
@@ -104,14 +126,15 @@ export class SharedRateLimiter {
     limit: number,
     burstMs: number,
   ): Promise<{ granted: boolean; retryAfterMs: number }> {
-    const [tat, penalty] = this.keys(bucket);
-    const intervalUs = Math.round((this.options.windowMs * 1000) / limit);
-    const { granted, waitUs } = await ACQUIRE.run(
-      this.options.redis,
-      [tat, penalty],
-      [intervalUs, Math.ceil(this.options.windowMs + burstMs) * 2, Math.round(burstMs * 1000)],
-    );
-    return { granted, retryAfterMs: waitUs / 1000 };
+    const windowMs = this.windowMs();
+    const intervalUs = Math.round((windowMs * 1000) / limit);
+    const { granted, waitUs } = await ACQUIRE.run(this.options.redis, this.keys(bucket), [
+      intervalUs,
+      Math.ceil(windowMs + burstMs) * 2,
+      Math.round(burstMs * 1000),
+      0,
+    ]);
+    return { granted, retryAfterMs: granted ? 0 : waitUs / 1000 };
   }
 
   async penalize(bucket: string): Promise<void> {

@@ -42,15 +42,13 @@ export function unexpectedReply(script: string, reply: unknown): never {
   throw new ScriptReplyError(`${script}: unexpected reply ${JSON.stringify(reply)?.slice(0, 200)}`);
 }
 
-export const asStrings = (script: string, reply: unknown): string[] =>
-  Array.isArray(reply) && reply.every((r) => typeof r === "string")
-    ? (reply as string[])
-    : unexpectedReply(script, reply);
+const arrayOf =
+  <T>(is: (r: unknown) => r is T) =>
+  (script: string, reply: unknown): T[] =>
+    Array.isArray(reply) && reply.every(is) ? reply : unexpectedReply(script, reply);
 
-export const asNumbers = (script: string, reply: unknown): number[] =>
-  Array.isArray(reply) && reply.every((r) => typeof r === "number")
-    ? (reply as number[])
-    : unexpectedReply(script, reply);
+export const asStrings = arrayOf((r): r is string => typeof r === "string");
+export const asNumbers = arrayOf((r): r is number => typeof r === "number");
 
 export const asNumber = (script: string, reply: unknown): number =>
   typeof reply === "number" ? reply : unexpectedReply(script, reply);

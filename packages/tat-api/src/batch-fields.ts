@@ -42,3 +42,17 @@ export const callbackUrlSchema = z
     tatRefinement("InvalidParameterValue", "CallbackUrl must be an http or https URL without credentials"),
   )
   .meta({ description: "POSTed a signed JSON event when the batch finishes; its host must be allowed." });
+
+/** Which of the workers' TAT accounts the batch's calls use (the intake checks the name). */
+export const accountNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_.-]{1,64}$/,
+    tatRefinement("InvalidParameterValue", "Account must be the name of a configured TAT account"),
+  )
+  .meta({ description: 'The TAT account the batch calls with; defaults to "default".' });
+
+/** Strictly first: every HIGH chunk goes before NORMAL ones, NORMAL before LOW (which ages into NORMAL). */
+export const prioritySchema = z
+  .enum(["HIGH", "NORMAL", "LOW"], "Priority must be HIGH, NORMAL or LOW")
+  .meta({ description: "HIGH (needs the priority:high scope), NORMAL (the default) or LOW." });

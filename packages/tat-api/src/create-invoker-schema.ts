@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { callbackUrlSchema, maxErrorsSchema } from "./batch-fields.js";
+import { accountNameSchema, callbackUrlSchema, maxErrorsSchema, prioritySchema } from "./batch-fields.js";
 import { checkCronExpression } from "./cron-expression.js";
 import { COMMAND_ID_PATTERN } from "./guessed-rules.js";
 import { INSTANCE_ID_PATTERN } from "./instance-id.js";
@@ -153,7 +153,10 @@ export const invokerBatchSchema = createInvokerSchema(MAX_INSTANCES_PER_BATCH).e
     }),
   MaxErrors: maxErrorsSchema.optional(),
   CallbackUrl: callbackUrlSchema.optional(),
+  Account: accountNameSchema.optional(),
+  Priority: prioritySchema.optional(),
 });
+export type BatchPriority = z.infer<typeof prioritySchema>;
 export type InvokerBatchRequest = z.infer<typeof invokerBatchSchema>;
 export const createInvokerCallSchema = createInvokerSchema(TAT_MAX_INSTANCES_PER_CALL);
 export type CreateInvokerCall = z.infer<typeof createInvokerCallSchema>;

@@ -141,6 +141,8 @@ const BATCH_WIDE_EXACT: ReadonlySet<string> = new Set([
   "UnsupportedRegion",
   "InvalidAction",
   "NoSuchVersion",
+  // tat-bulk's own: the batch names an account the workers do not have.
+  "InvalidParameterValue.Account",
 ]);
 const BATCH_WIDE_FAMILIES = ["AuthFailure", "UnauthorizedOperation"] as const;
 

@@ -1,3 +1,4 @@
+import { redisKeys } from "@tat-bulk/batches";
 import {
   cvmIds,
   intakeCaller,
@@ -82,10 +83,10 @@ describe("a chunk job deleted behind the workers' back", () => {
     });
     const api = intakeCaller(stack.intake.ready, KEY);
     const { BatchId } = await api.post<{ BatchId: string }>("/v1/invoker-batches", sampleBatch(cvmIds(300)));
+    // Chunk 1 taken from the scheduler as if a dispatcher had picked it and died before adding its
+    // job: no job, and nothing waiting to make one.
     const redis = new Redis(stack.redis.url);
-    const jobId = `${BatchId}-1`;
-    expect(await redis.lrem("bull:{reconciler}:reconciler:wait", 0, jobId)).toBe(1);
-    expect(await redis.del(`bull:{reconciler}:reconciler:${jobId}`)).toBe(1);
+    expect(await redis.lrem(redisKeys("reconciler").schedPending(BatchId), 0, "1")).toBe(1);
     redis.disconnect();
 
     const worker = await startApp("worker", {

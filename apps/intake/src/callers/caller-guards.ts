@@ -30,21 +30,22 @@ export const canSee = (caller: Caller, owner: string | null) => isAdmin(caller) 
 /** What a caller's batch may name, refused before anything is enqueued. */
 export function checkAllowLists(
   caller: Caller,
-  request: { CommandId: string; Region: string },
+  request: { CommandId: string; Region: string; Account?: string | undefined; Priority?: string | undefined },
   metrics: IntakeMetrics,
 ): void {
-  if (!globMatcher(caller.AllowedCommandIds)(request.CommandId)) {
-    metrics.authFailures.inc({ reason: "command-not-allowed" });
-    throw apiError(
-      "UnauthorizedOperation.CommandNotAllowed",
-      `The caller ${caller.Name} may not run ${request.CommandId}`,
-    );
+  if (request.Priority === "HIGH" && !hasScope(caller, "priority:high")) {
+    metrics.authFailures.inc({ reason: "missing-scope" });
+    throw apiError("UnauthorizedOperation", `The caller ${caller.Name} lacks the scope priority:high`);
   }
-  if (!globMatcher(caller.AllowedRegions)(request.Region)) {
-    metrics.authFailures.inc({ reason: "region-not-allowed" });
-    throw apiError(
-      "UnauthorizedOperation.RegionNotAllowed",
-      `The caller ${caller.Name} may not use region ${request.Region}`,
-    );
+  const account = request.Account ?? "default";
+  const lists = [
+    [caller.AllowedCommandIds, request.CommandId, "CommandNotAllowed", "command-not-allowed", "run"],
+    [caller.AllowedRegions, request.Region, "RegionNotAllowed", "region-not-allowed", "use region"],
+    [caller.AllowedAccounts, account, "AccountNotAllowed", "account-not-allowed", "use account"],
+  ] as const;
+  for (const [globs, value, code, reason, doing] of lists) {
+    if (globMatcher(globs)(value)) continue;
+    metrics.authFailures.inc({ reason });
+    throw apiError(`UnauthorizedOperation.${code}`, `The caller ${caller.Name} may not ${doing} ${value}`);
   }
 }

@@ -1,4 +1,4 @@
-import { CHUNK_STATUSES, INSTANCE_STATUSES } from "@tat-bulk/batches";
+import { BATCH_STATUSES, CHUNK_STATUSES, INSTANCE_STATUSES, INVOKER_STATES } from "@tat-bulk/batches";
 
 /** JSON Schema builders for the response bodies (the request's schema comes from zod). */
 const str = { type: "string" } as const;
@@ -12,16 +12,8 @@ const obj = (properties: Record<string, object>, required: string[] = Object.key
   properties,
 });
 const counts = (names: string[]) => obj(Object.fromEntries(names.map((n) => [n, int])));
-const BATCH_STATUSES = [
-  "QUEUED",
-  "RUNNING",
-  "CANCELLING",
-  "SUCCEEDED",
-  "FAILED",
-  "PARTIALLY_FAILED",
-  "CANCELLED",
-];
-const INVOKER_STATES = ["ENABLED", "DISABLED", "DELETED"];
+/** STAGING is internal: the API never shows it. */
+const PUBLIC_BATCH_STATUSES = BATCH_STATUSES.filter((status) => status !== "STAGING");
 
 export const responseSchemas = {
   Error: obj({ Error: obj({ Code: str, Message: str }), RequestId: str }),
@@ -38,7 +30,7 @@ export const responseSchemas = {
     allOf: [
       obj({
         BatchId: str,
-        Status: { enum: BATCH_STATUSES },
+        Status: { enum: PUBLIC_BATCH_STATUSES },
         InstanceCount: int,
         ChunkCount: int,
         DuplicatesRemoved: int,
@@ -47,7 +39,7 @@ export const responseSchemas = {
         Invokers: counts(["Enabled", "Disabled", "Deleted"]),
         InvokerAction: nullable(
           obj({
-            Target: { enum: INVOKER_STATES },
+            Target: { enum: [...INVOKER_STATES] },
             RequestedAt: str,
             DoneAt: nullable(str),
             Pending: int,
@@ -113,7 +105,7 @@ export const responseSchemas = {
   InstancePage: obj({ TotalCount: int, Instances: arrayOf(ref("Instance")), RequestId: str }),
   InvokerActionAccepted: obj({
     BatchId: str,
-    Target: { enum: INVOKER_STATES },
+    Target: { enum: [...INVOKER_STATES] },
     ChunksQueued: int,
     StatusUrl: str,
     RequestId: str,

@@ -10,6 +10,8 @@ export interface BatchServices
   backlog(): Promise<number>;
   /** CreateInvoker calls per second the workers run at. */
   callRate(): Promise<number>;
+  /** The TAT account names batches may use (as the workers published them). */
+  accounts(): Promise<ReadonlySet<string>>;
   /** Set while any TAT budget bucket's circuit breaker is open: unfinished batches wait. */
   paused(): Promise<Paused | undefined>;
 }

@@ -54,6 +54,14 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       }
       const request = { ...fields, Region: fields.Region ?? deps.defaultRegion };
       checkAllowLists(caller, request, deps.metrics);
+      const accounts = await batches.accounts();
+      if (!accounts.has(request.Account ?? "default")) {
+        rejected();
+        throw apiError(
+          "InvalidParameterValue.Account",
+          `Account ${request.Account ?? "default"} is not one of the workers' accounts (${[...accounts].join(", ")})`,
+        );
+      }
       const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
       // Idempotency keys are per caller: two callers may pick the same one.
       const callerKey = idempotencyKey === undefined ? undefined : `${caller.Name}:${idempotencyKey}`;
@@ -66,6 +74,7 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       const result = await withinQuota(deps.quota, caller, chunked.uniqueCount, callerKey, () =>
         batches.writer.create({
           caller: caller.Name,
+          weight: caller.Weight,
           request,
           chunks: chunked.chunks,
           instanceCount: chunked.uniqueCount,

@@ -1,0 +1,115 @@
+import {
+  type BatchCallFields,
+  type ChunkScheduler,
+  chunkJob,
+  type JobSink,
+  LANES,
+  type Lane,
+  type RedisKeys,
+} from "@tat-bulk/batches";
+import type { RedisClient } from "@tat-bulk/redis";
+import type { Logger } from "pino";
+import type { TatRouter } from "./tat-access.js";
+import { DEFAULT_ACCOUNT } from "./tat-accounts.js";
+
+export interface DispatcherDeps {
+  redis: RedisClient;
+  keys: RedisKeys;
+  scheduler: ChunkScheduler;
+  jobs: JobSink;
+  router: Pick<TatRouter, "route" | "accountRates">;
+  /** Chunks in flight per budget: its CreateInvoker rate times this (at least 2). */
+  depthSeconds: number;
+  /** A LOW batch waiting this long moves to NORMAL. */
+  lowAgingMs: number;
+  /** How often it looks without being nudged. */
+  tickMs: number;
+  logger: Logger;
+}
+
+/** An in-flight entry this old stops counting: its job is lost, or in a long backoff. */
+const STALE_INFLIGHT_MS = 30_000;
+
+const isLane = (value: unknown): value is Lane => (LANES as readonly unknown[]).includes(value);
+
+/**
+ * Each worker runs one: it enrolls newly written batches in their budget's lanes and hands each
+ * budget's next chunks to the queue whenever that budget has room (a job ended, or a tick). The
+ * choice itself is one Lua script (lua/sched-pick.lua), so any number of workers may dispatch.
+ */
+export class Dispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.nudge(), this.deps.tickMs);
+    this.nudge();
+  }
+
+  /** Dispatches now (coalesced: a nudge during a pass runs one more pass). */
+  nudge(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error instanceof Error ? error.message : error }, "dispatch failed"),
+      )
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.nudge();
+        }
+      });
+  }
+
+  private async pass(): Promise<void> {
+    await this.enrollInbox();
+    const { scheduler, jobs, depthSeconds, lowAgingMs } = this.deps;
+    for (const [budget, rate] of await scheduler.budgets()) {
+      const depth = Math.max(2, Math.ceil(rate * depthSeconds));
+      const picks = await scheduler.pick(budget, { depth, agingMs: lowAgingMs, staleMs: STALE_INFLIGHT_MS });
+      if (picks.length === 0) continue;
+      await jobs.add(picks.map((p) => chunkJob(p.batchId, p.index, p.round, { budget, slot: p.slot })));
+    }
+  }
+
+  private async enrollInbox(): Promise<void> {
+    const { redis, keys, scheduler, router } = this.deps;
+    const rates = router.accountRates();
+    for (const batchId of await scheduler.inbox()) {
+      const [caller, weight, request] = await redis.hmget(keys.batch(batchId), "caller", "weight", "request");
+      if (!request) {
+        // Rolled back, or expired: nothing to schedule.
+        await redis.lrem(keys.schedInbox, 1, batchId);
+        continue;
+      }
+      const fields = JSON.parse(request) as Partial<BatchCallFields>;
+      const account = fields.Account ?? DEFAULT_ACCOUNT;
+      const route = router.route(account, fields.Region ?? "");
+      await scheduler.enroll({
+        batchId,
+        // An account these workers lack still gets a lane: its first chunk stops the batch.
+        budget: route?.budget ?? `unknown|${account}`,
+        lane: isLane(fields.Priority) ? fields.Priority : "NORMAL",
+        caller: caller ?? "",
+        weight: Number(weight) > 0 ? Number(weight) : 1,
+        rate: rates.get(account) ?? 1,
+      });
+    }
+  }
+
+  /** Stops dispatching (after the pass under way). Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,72 @@
+-- Chooses a budget's next chunks to send, until `depth` are in flight:
+--   1. strictly by lane: HIGH, then NORMAL, then LOW (a LOW batch waiting `aging` ms moves to NORMAL);
+--   2. within a lane, the caller with the lowest pass (stride scheduling: each pick adds 1/weight);
+--   3. within a caller, its batches in turn (a ring).
+-- Picked chunks are in flight (ZSET, scored by when) until their job ends; entries older than
+-- `stale` ms (a job lost between pick and add, or in a long backoff) stop counting.
+-- KEYS: budgets set. ARGV: root, budget, depth, now (ms), aging ms, stale ms.
+-- Returns {batch ID, ref, batch ID, ref, ...}: the chunks to add as jobs.
+--@include sched-lanes.lua
+local root, budget = ARGV[1], ARGV[2]
+local depth, now, aging, stale = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local b = root .. ':' .. budget
+local inflight, lowSince = b .. ':inflight', b .. ':low-since'
+redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now - stale)
+
+local function split(member)
+  local tab = string.find(member, '\t', 1, true)
+  return string.sub(member, 1, tab - 1), string.sub(member, tab + 1)
+end
+
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', lowSince, '-inf', now - aging)) do
+  local caller, batch = split(member)
+  local lowRing = laneKey(root, budget, 'LOW', 'ring:' .. caller)
+  if redis.call('LREM', lowRing, 0, batch) > 0 then
+    joinLane(root, budget, 'NORMAL', caller, batch)
+    if redis.call('LLEN', lowRing) == 0 then redis.call('ZREM', laneKey(root, budget, 'LOW', 'callers'), caller) end
+  end
+  redis.call('ZREM', lowSince, member)
+end
+
+local function leaveRing(lane, ring, caller, batch)
+  redis.call('LPOP', ring)
+  if lane == 'LOW' then redis.call('ZREM', lowSince, caller .. '\t' .. batch) end
+end
+
+local picks = {}
+local n = redis.call('ZCARD', inflight)
+local empty = false
+for _ = 1, 10000 do
+  if n >= depth then break end
+  local lane
+  for _, l in ipairs({ 'HIGH', 'NORMAL', 'LOW' }) do
+    if redis.call('ZCARD', laneKey(root, budget, l, 'callers')) > 0 then lane = l break end
+  end
+  if not lane then empty = true break end
+  local callers = laneKey(root, budget, lane, 'callers')
+  local head = redis.call('ZRANGE', callers, 0, 0, 'WITHSCORES')
+  local caller, pass = head[1], tonumber(head[2])
+  local ring = laneKey(root, budget, lane, 'ring:' .. caller)
+  local batch = redis.call('LINDEX', ring, 0)
+  if batch then
+    local pending = root .. ':pending:' .. batch
+    local ref = redis.call('LPOP', pending)
+    if not ref or redis.call('LLEN', pending) == 0 then
+      leaveRing(lane, ring, caller, batch)
+    else
+      redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+    end
+    if ref then
+      local weight = tonumber(redis.call('HGET', root .. ':weights', caller) or '1') or 1
+      redis.call('SET', laneKey(root, budget, lane, 'vt'), head[2])
+      redis.call('ZADD', callers, pass + 1 / weight, caller)
+      redis.call('ZADD', inflight, now, batch .. '\t' .. ref)
+      picks[#picks + 1] = batch
+      picks[#picks + 1] = ref
+      n = n + 1
+    end
+  end
+  if redis.call('LLEN', ring) == 0 then redis.call('ZREM', callers, caller) end
+end
+if empty and n == 0 then redis.call('SREM', KEYS[1], budget) end
+return picks
