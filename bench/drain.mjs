@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { BatchReads, redisKeys } from "@tat-bulk/batches";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
-import { simAdmin, spawnService, startTestRedis } from "@tat-bulk/test-support";
+import { intakeCaller, simAdmin, spawnService, startTestRedis } from "@tat-bulk/test-support";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { cvmIds, percentile, printTable, ROOT, startIntake, startSim, startWorker } from "./lib.mjs";
@@ -67,21 +67,10 @@ async function runService(workers) {
       }),
     ),
   );
-  const res = await fetch(`${intake.ready}/v1/invoker-batches`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ ...request, InstanceIds: cvmIds(INSTANCES) }),
-  });
-  const { BatchId } = await res.json();
-  let status;
-  do {
-    await sleep(250);
-    status = await (
-      await fetch(`${intake.ready}/v1/invoker-batches/${BatchId}?chunkLimit=1`, {
-        headers: { authorization: `Bearer ${KEY}` },
-      })
-    ).json();
-  } while (!status.FinishedAt);
+  const api = intakeCaller(intake.ready, KEY);
+  const { BatchId } = await api.post("/v1/invoker-batches", { ...request, InstanceIds: cvmIds(INSTANCES) });
+  await api.waitForBatch(BatchId, 600_000);
+  const status = await api.get(`/v1/invoker-batches/${BatchId}?chunkLimit=1`);
   const createdAt = Date.parse(status.CreatedAt);
   const chunks = [...(await new BatchReads(client, redisKeys(queueName)).allChunks(BatchId)).values()];
   const latencies = chunks.filter((c) => c.doneAt).map((c) => (c.doneAt - createdAt) / 1000);

@@ -2,41 +2,33 @@
 // 0.2% no longer exist, through the built intake, one worker and the simulator (TAT's limits:
 // 20/s CreateInvoker, 60/s DescribeAutomationAgentStatus), with the agent check on (the simulator's
 // check leaving missing instances out, or failing the call for them) and off.
-import { cvmIds, sampleBatch, simAdmin, simulatorWorkerEnv, startTestRedis } from "@tat-bulk/test-support";
+import * as support from "@tat-bulk/test-support";
 import { printTable, startIntake, startSim, startWorker } from "./lib.mjs";
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 const KEY = "bench-key-0123456789abcdef";
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function run(label, checkMode, preflight) {
-  const redis = await startTestRedis();
+  const redis = await support.startTestRedis();
   const sim = await startSim({
     TAT_SIM_OFFLINE_RATE: "0.01",
     TAT_SIM_MISSING_RATE: "0.002",
     TAT_SIM_AGENT_CHECK_MISSING: checkMode,
   });
   const queue = { REDIS_URL: redis.url, QUEUE_NAME: "bench-fleet" };
-  const worker = await startWorker({ ...queue, ...simulatorWorkerEnv(sim.ready), TAT_PREFLIGHT: preflight });
-  const intake = await startIntake({ ...queue, INTAKE_API_KEYS: KEY });
-  const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
-  const ids = cvmIds(INSTANCES);
-  const started = performance.now();
-  const res = await fetch(`${intake.ready}/v1/invoker-batches`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify(sampleBatch(ids)),
+  const worker = await startWorker({
+    ...queue,
+    ...support.simulatorWorkerEnv(sim.ready),
+    TAT_PREFLIGHT: preflight,
   });
-  const { BatchId } = await res.json();
-  let status;
-  do {
-    await sleep(100);
-    status = await (
-      await fetch(`${intake.ready}/v1/invoker-batches/${BatchId}?chunkLimit=0`, { headers })
-    ).json();
-  } while (!status.FinishedAt);
+  const intake = await startIntake({ ...queue, INTAKE_API_KEYS: KEY });
+  const api = support.intakeCaller(intake.ready, KEY);
+  const ids = support.cvmIds(INSTANCES);
+  const started = performance.now();
+  const { BatchId } = await api.post("/v1/invoker-batches", support.sampleBatch(ids));
+  const status = await api.waitForBatch(BatchId, 600_000);
   const seconds = (performance.now() - started) / 1000;
-  const admin = simAdmin(sim.ready);
+  const admin = support.simAdmin(sim.ready);
   const { statuses } = await admin("POST", "/agents/status", { InstanceIds: ids });
   const healthy = new Set(ids.filter((id) => statuses[id] === "Online"));
   const invokers = (await admin("GET", "/invokers")).invokers;

@@ -84,25 +84,20 @@ Options:
 
 Exit codes: 0 ok, 1 the batch ended with instances failed or cancelled, 2 usage, 3 API error.`;
 
+/** Options that take a value. */
+const TEXT_OPTIONS = [
+  ...["url", "api-key", "command", "instances", "cron", "at", "name", "username", "parameters"],
+  ...["region", "idempotency-key", "limit", "offset", "count", "invokers"],
+] as const;
+
 const OPTIONS = {
-  url: { type: "string" },
-  "api-key": { type: "string" },
+  ...(Object.fromEntries(TEXT_OPTIONS.map((name) => [name, { type: "string" }])) as Record<
+    (typeof TEXT_OPTIONS)[number],
+    { type: "string" }
+  >),
   json: { type: "boolean", default: false },
   wait: { type: "boolean", default: false },
-  command: { type: "string" },
-  instances: { type: "string" },
-  cron: { type: "string" },
-  at: { type: "string" },
-  name: { type: "string" },
-  username: { type: "string" },
-  parameters: { type: "string" },
   tag: { type: "string", multiple: true },
-  region: { type: "string" },
-  "idempotency-key": { type: "string" },
-  limit: { type: "string" },
-  offset: { type: "string" },
-  count: { type: "string" },
-  invokers: { type: "string" },
   help: { type: "boolean", short: "h", default: false },
 } as const;
 

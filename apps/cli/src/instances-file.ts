@@ -1,4 +1,5 @@
 import { UsageError } from "./exit-codes.js";
+import { parseJson } from "./parse-json.js";
 
 const LOOKS_LIKE_ID = /^[a-z]+-[a-z0-9]+$/i;
 
@@ -10,12 +11,10 @@ const LOOKS_LIKE_ID = /^[a-z]+-[a-z0-9]+$/i;
 export function parseInstances(text: string): string[] {
   const trimmed = text.trim();
   if (trimmed.startsWith("[") || trimmed.startsWith("{")) {
-    let value: unknown;
-    try {
-      value = JSON.parse(trimmed);
-    } catch {
-      throw new UsageError("the instances file looks like JSON but does not parse");
-    }
+    const value = parseJson(
+      trimmed,
+      () => new UsageError("the instances file looks like JSON but does not parse"),
+    );
     const list = Array.isArray(value) ? value : (value as { InstanceIds?: unknown }).InstanceIds;
     if (!Array.isArray(list) || list.some((id) => typeof id !== "string")) {
       throw new UsageError('a JSON instances file must be an array of strings or {"InstanceIds": [...]}');

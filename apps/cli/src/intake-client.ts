@@ -1,3 +1,4 @@
+import { parseJson } from "./parse-json.js";
 export interface BatchStatus {
   BatchId: string;
   Status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_FAILED" | "CANCELLED";
@@ -79,15 +80,14 @@ export class IntakeClient {
       throw new IntakeError("NetworkError", `cannot reach the intake at ${this.url} (${cause})`);
     }
     const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new IntakeError(
-        "InvalidResponse",
-        `the intake answered HTTP ${res.status} with a body that is not JSON`,
-      );
-    }
+    const parsed = parseJson(
+      text,
+      () =>
+        new IntakeError(
+          "InvalidResponse",
+          `the intake answered HTTP ${res.status} with a body that is not JSON`,
+        ),
+    );
     if (!res.ok) {
       const { Error: err, RequestId } = parsed as {
         Error?: { Code?: string; Message?: string };

@@ -1,11 +1,9 @@
 import { type Caller, CallerRegistry, CallersFileError, keyCaller, readCallersFile } from "@tat-bulk/callers";
-import { ConfigError, envField, listenEnv, parseEnv, sharedEnv, webhookHostsEnv, z } from "@tat-bulk/config";
+import { ConfigError, envField, parseEnv, serviceEnv, z } from "@tat-bulk/config";
 
 /** Every variable the intake reads; the README's configuration table mirrors this. */
 export const intakeEnvSchema = z.object({
-  ...sharedEnv,
-  ...listenEnv(8080),
-  ...webhookHostsEnv,
+  ...serviceEnv(8080),
   /**
    * Comma-separated bearer keys for /v1, each its own caller with every scope but admin (named by
    * a short hash of the key). With INTAKE_CALLERS_FILE, either may be empty, not both.

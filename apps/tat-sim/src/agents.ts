@@ -1,16 +1,16 @@
 import type { AgentStatus, World } from "./world.js";
 
-/** What an agent can be made at run time: `Missing` (the instance is gone), `Vanished` (gone, but its
- * agent's last heartbeat still reports it Online: found only by CreateInvoker). */
-export const AGENT_OVERRIDES = ["Online", "Offline", "NotInstalled", "Missing", "Vanished"] as const;
-export type AgentOverride = (typeof AGENT_OVERRIDES)[number];
-
 export interface UnhealthyRates {
   /** Share of the open world's instances whose agent is offline. */
   offline: number;
   /** Share of the open world's instances that do not exist. */
   missing: number;
 }
+
+/** What an agent can be made at run time: `Missing` (the instance is gone), `Vanished` (gone, but its
+ * agent's last heartbeat still reports it Online: found only by CreateInvoker). */
+export const AGENT_OVERRIDES = ["Online", "Offline", "NotInstalled", "Missing", "Vanished"] as const;
+export type AgentOverride = (typeof AGENT_OVERRIDES)[number];
 
 /** A fraction in [0, 1) from an ID: FNV-1a, salted, so that "offline" and "missing" pick independently. */
 function hashFraction(text: string): number {

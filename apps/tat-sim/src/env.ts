@@ -1,5 +1,12 @@
-import { envField, listenEnv, parseEnv, SIMULATOR_CREDENTIALS, z } from "@tat-bulk/config";
-import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND, TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import {
+  envField,
+  listenEnv,
+  parseEnv,
+  SIMULATOR_CREDENTIALS,
+  tatActionRatesField,
+  z,
+} from "@tat-bulk/config";
+import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 
 /** The documented local credential pair: what `npm start` and the tests sign with. */
 export const DEFAULT_SIM_CREDENTIALS = `${SIMULATOR_CREDENTIALS.secretId}:${SIMULATOR_CREDENTIALS.secretKey}`;
@@ -20,9 +27,7 @@ export const simEnvSchema = z.object({
   /** Calls per second per action + SecretId. */
   TAT_SIM_RATE_LIMIT: envField.positiveInt(TAT_CALLS_PER_SECOND),
   /** Actions with a budget of their own, as `Action=calls,…` (TAT documents 60/s for the agent check). */
-  TAT_SIM_RATE_LIMITS: envField
-    .actionRates()
-    .default(new Map([[AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND]])),
+  TAT_SIM_RATE_LIMITS: tatActionRatesField(),
   /** `sliding`: at most N in any 1000 ms. `fixed`: at most N per aligned wall-clock second. */
   TAT_SIM_RATE_WINDOW: z.enum(["sliding", "fixed"]).default("sliding"),
   /** Random delay (0..N ms) before a call is counted: network transit. */

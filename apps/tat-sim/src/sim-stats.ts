@@ -7,11 +7,8 @@ export class SimStats {
   private accepted = new Map<string, WindowCounter>();
 
   private counter(map: Map<string, WindowCounter>, key: string): WindowCounter {
-    let counter = map.get(key);
-    if (!counter) {
-      counter = new WindowCounter();
-      map.set(key, counter);
-    }
+    const counter = map.get(key) ?? new WindowCounter();
+    map.set(key, counter);
     return counter;
   }
 

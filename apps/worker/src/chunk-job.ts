@@ -62,6 +62,9 @@ export interface ChunkWork {
 }
 
 const STAGING_RECHECK_MS = 500;
+
+/** The chunk as the job holds it, and the part its next step is about. */
+const current = (work: ChunkWork) => ({ chunk: work.held.record, part: work.held.record.parts[0] });
 /**
  * A batch still STAGING this long after its write began lost its writer (the intake died, or Redis
  * did mid-write): its jobs are dropped, and its records expire by themselves. A whole batch takes
@@ -159,8 +162,7 @@ export class ChunkJob {
 
   private async step(work: ChunkWork): Promise<Step> {
     const { recorder } = this.deps;
-    const chunk = work.held.record;
-    const part = chunk.parts[0];
+    const { chunk, part } = current(work);
     if (!part) return recorder.finish(work.held, chunk);
     if (part.pendingFailures?.length) {
       const verdicts = await failureVerdicts(work.tat, part.pendingFailures);
@@ -208,8 +210,7 @@ export class ChunkJob {
   /** Step 1. */
   private async lookFirst(work: ChunkWork): Promise<Step> {
     const { recorder } = this.deps;
-    const chunk = work.held.record;
-    const part = chunk.parts[0];
+    const { chunk, part } = current(work);
     if (!part) return "next";
     const found = await this.lookUp(work);
     let next = chunk;
@@ -250,8 +251,7 @@ export class ChunkJob {
   /** Step 3. */
   private async check(work: ChunkWork): Promise<Step> {
     const { recorder, metrics } = this.deps;
-    const chunk = work.held.record;
-    const part = chunk.parts[0];
+    const { chunk, part } = current(work);
     if (!part) return "next";
     const result = await checkAgents(work.tat, work.request.Region, part.instanceIds);
     metrics.agentChecks.inc({ outcome: result.kind });

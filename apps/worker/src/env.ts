@@ -1,22 +1,18 @@
 import {
   ConfigError,
   envField,
-  listenEnv,
   parseEnv,
-  sharedEnv,
+  serviceEnv,
+  tatActionRatesField,
   tatRateLimitField,
-  webhookHostsEnv,
   z,
 } from "@tat-bulk/config";
-import { AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import { loadAccounts, type TatAccount } from "./tat-accounts.js";
 
 /** Every variable the worker reads; the README's configuration table mirrors this. */
 export const workerEnvSchema = z.object({
-  ...sharedEnv,
-  /** Health and metrics. */
-  ...listenEnv(9464),
-  ...webhookHostsEnv,
+  /** Health and metrics on 9464. */
+  ...serviceEnv(9464),
   /** Signs every webhook delivery (HMAC-SHA256); required once WEBHOOK_ALLOWED_HOSTS names a host. */
   WEBHOOK_SIGNING_SECRET: z.string().min(16, "needs at least 16 characters").optional(),
   /** A delivery that takes longer fails (and is retried). */
@@ -51,9 +47,7 @@ export const workerEnvSchema = z.object({
   /** Calls per second per action, shared by every replica. */
   TAT_RATE_LIMIT: tatRateLimitField(),
   /** Actions whose budget differs from TAT_RATE_LIMIT, as `Action=calls,…` (TAT documents 60/s for the agent check). */
-  TAT_RATE_LIMITS: envField
-    .actionRates()
-    .default(new Map([[AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND]])),
+  TAT_RATE_LIMITS: tatActionRatesField(),
   /** Check agents with DescribeAutomationAgentStatus before CreateInvoker (`off`: send and isolate failures by splitting). */
   TAT_PREFLIGHT: z.enum(["agent-status", "off"]).default("agent-status"),
   /**

@@ -27,17 +27,13 @@ export function createWorkerMetrics(
     "The configured TAT calls per second per action (the line the call rate should sit under).",
   );
   if (options.rateLimit !== undefined) rateLimit.set(options.rateLimit);
-  const marginMs = options.marginMs;
-  if (marginMs) {
-    metric.gauge(
+  const { marginMs } = options;
+  if (marginMs)
+    metric.reading(
       "tat_bulk_rate_margin_seconds",
       "The limiter's margin over 1 s: network jitter allowance plus the send-delay spread this process observes.",
-      [],
-      function collect() {
-        this.set(marginMs() / 1000);
-      },
+      () => marginMs() / 1000,
     );
-  }
   const breakers = options.breakers;
   if (breakers) {
     metric.gauge(

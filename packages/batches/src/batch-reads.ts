@@ -67,16 +67,14 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
   const status = h.status as BatchStatus | undefined;
   if (!status || status === "STAGING" || !h.request) return undefined;
   const count = (s: ChunkStatus) => int(h[CHUNK_COUNTER_FIELDS[s]]);
-  const instances = {
-    Succeeded: int(h[INSTANCE_COUNTER_FIELDS.SUCCEEDED]),
-    Failed: int(h[INSTANCE_COUNTER_FIELDS.FAILED]),
-    Cancelled: int(h[INSTANCE_COUNTER_FIELDS.CANCELLED]),
-  };
-  const invokers = {
-    Enabled: int(h[INVOKER_COUNTER_FIELDS.ENABLED]),
-    Disabled: int(h[INVOKER_COUNTER_FIELDS.DISABLED]),
-    Deleted: int(h[INVOKER_COUNTER_FIELDS.DELETED]),
-  };
+  const [succeeded, failed, cancelled] = (["SUCCEEDED", "FAILED", "CANCELLED"] as const).map((s) =>
+    int(h[INSTANCE_COUNTER_FIELDS[s]]),
+  );
+  const instances = { Succeeded: succeeded ?? 0, Failed: failed ?? 0, Cancelled: cancelled ?? 0 };
+  const [enabled, disabled, deleted] = (["ENABLED", "DISABLED", "DELETED"] as const).map((s) =>
+    int(h[INVOKER_COUNTER_FIELDS[s]]),
+  );
+  const invokers = { Enabled: enabled ?? 0, Disabled: disabled ?? 0, Deleted: deleted ?? 0 };
   return {
     BatchId: batchId,
     Status: status,

@@ -23,13 +23,13 @@ import type { RedisKeys } from "./keys.js";
  * - counts: the batch's counters differed from the sum over its chunks: set to it;
  * - settle: every chunk was final but the batch was not: settled.
  */
-export const REPAIR_KINDS = ["missing-job", "failed-job", "finished-job", "counts", "settle"] as const;
-export type RepairKind = (typeof REPAIR_KINDS)[number];
 export interface Repair {
   kind: RepairKind;
   batchId: string;
   index?: number;
 }
+export const REPAIR_KINDS = ["missing-job", "failed-job", "finished-job", "counts", "settle"] as const;
+export type RepairKind = (typeof REPAIR_KINDS)[number];
 
 export interface ReconcileDeps {
   redis: RedisClient;

@@ -1,4 +1,9 @@
-import { REGION_PATTERN, TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import {
+  AGENT_CHECK_ACTION,
+  AGENT_CHECK_CALLS_PER_SECOND,
+  REGION_PATTERN,
+  TAT_CALLS_PER_SECOND,
+} from "@tat-bulk/tat-api";
 import { z } from "zod";
 
 /** Field helpers, so every app spells the same kinds of variable alike. */
@@ -94,3 +99,10 @@ export const webhookHostsEnv = {
 
 /** Calls per second per action: TAT's documented limit unless told otherwise. */
 export const tatRateLimitField = () => envField.positiveInt(TAT_CALLS_PER_SECOND);
+
+/** Actions with a budget of their own, as `Action=calls,…`: by default TAT's documented 60/s for the agent check. */
+export const tatActionRatesField = () =>
+  envField.actionRates().default(new Map([[AGENT_CHECK_ACTION, AGENT_CHECK_CALLS_PER_SECOND]]));
+
+/** What the intake and the workers both read, and where each listens (health, metrics, API). */
+export const serviceEnv = (port: number) => ({ ...sharedEnv, ...listenEnv(port), ...webhookHostsEnv });

@@ -32,6 +32,16 @@ export function metricFactory(registry: Registry) {
       labelNames: readonly L[] = [],
       collect?: Collect,
     ) => new Gauge<L>({ name, help, labelNames, registers, ...(collect ? { collect } : {}) }),
+    /** A gauge without labels whose value is read at each scrape. */
+    reading: (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      }),
     histogram: <L extends string = never>(
       name: string,
       help: string,

@@ -1,5 +1,5 @@
 import { asNumber, asStrings, LuaScript, type RedisClient } from "@tat-bulk/redis";
-import pLimit from "p-limit";
+import { serialPerKey } from "./serial-per-key.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
 
@@ -77,7 +77,7 @@ const LOOK_AGAIN_MS = 250;
  * of failing, so an outage of any length costs time, not attempts.
  */
 export class CircuitBreakers {
-  private readonly waiting = new Map<string, ReturnType<typeof pLimit>>();
+  private readonly serial = serialPerKey();
   private readonly closing = new AbortController();
   private readonly sleepers = new Set<() => void>();
 
@@ -89,12 +89,7 @@ export class CircuitBreakers {
   /** Waits until a call of `ref` may go out; answers whether it is the probe of an open bucket. */
   admit(ref: BucketRef, token: string): Promise<"go" | "probe"> {
     const bucket = bucketName(ref);
-    let queue = this.waiting.get(bucket);
-    if (!queue) {
-      queue = pLimit(1);
-      this.waiting.set(bucket, queue);
-    }
-    return queue(async () => {
+    return this.serial(bucket, async () => {
       for (;;) {
         if (this.closing.signal.aborted) throw new BreakerClosedError("circuit breakers closed");
         const answer = await ADMIT.run(

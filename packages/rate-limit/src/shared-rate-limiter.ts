@@ -1,5 +1,5 @@
 import { asNumber, asNumbers, LuaScript, type RedisClient } from "@tat-bulk/redis";
-import pLimit from "p-limit";
+import { serialPerKey } from "./serial-per-key.js";
 
 /**
  * GCRA with no burst, in Redis (lua/rate-acquire.lua): one "theoretical arrival time" per bucket, timed
@@ -70,7 +70,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * FIFO order), so N replicas poll Redis N times per slot rather than once per job in flight.
  */
 export class SharedRateLimiter {
-  private readonly local = new Map<string, ReturnType<typeof pLimit>>();
+  private readonly serial = serialPerKey();
   private readonly closing = new AbortController();
 
   constructor(private readonly options: SharedRateLimiterOptions) {}
@@ -91,13 +91,8 @@ export class SharedRateLimiter {
    * bucket's calls per window (each action has its own), the configured one unless given.
    */
   acquire(bucket: string, limit = this.options.limit): Promise<Slot> {
-    let queue = this.local.get(bucket);
-    if (!queue) {
-      queue = pLimit(1);
-      this.local.set(bucket, queue);
-    }
     const started = performance.now();
-    return queue(async () => {
+    return this.serial(bucket, async () => {
       for (;;) {
         if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
         const windowMs = this.windowMs();

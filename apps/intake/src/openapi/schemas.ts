@@ -11,6 +11,9 @@ const obj = (properties: Record<string, object>, required: string[] = Object.key
   required,
   properties,
 });
+/** A page of a list: its total and the items of one schema. */
+const page = (items: string, schema: string) =>
+  obj({ TotalCount: int, [items]: arrayOf(ref(schema)), RequestId: str });
 const counts = (names: string[]) => obj(Object.fromEntries(names.map((n) => [n, int])));
 /** STAGING is internal: the API never shows it. */
 const PUBLIC_BATCH_STATUSES = BATCH_STATUSES.filter((status) => status !== "STAGING");
@@ -79,7 +82,7 @@ export const responseSchemas = {
       }),
     ],
   },
-  BatchList: obj({ TotalCount: int, Batches: arrayOf(ref("BatchStatus")), RequestId: str }),
+  BatchList: page("Batches", "BatchStatus"),
   Instance: obj({
     InstanceId: str,
     Status: { enum: [...INSTANCE_STATUSES] },
@@ -102,7 +105,7 @@ export const responseSchemas = {
     ),
     RequestId: str,
   }),
-  InstancePage: obj({ TotalCount: int, Instances: arrayOf(ref("Instance")), RequestId: str }),
+  InstancePage: page("Instances", "Instance"),
   InvokerActionAccepted: obj({
     BatchId: str,
     Target: { enum: [...INVOKER_STATES] },
