@@ -1,11 +1,11 @@
 import type { BatchCommandName, CancelInvokers } from "./args.js";
 import { EXIT } from "./exit-codes.js";
 import { follow, followInvokerAction } from "./follow.js";
-import type { BatchStatus, IntakeClient } from "./intake-client.js";
+import type { BatchSummary, IntakeClient } from "./intake-client.js";
 import type { Io } from "./io.js";
 
 /** One line per batch: the list's rows, and what status and cancel print. */
-export function describeBatch(status: BatchStatus): string {
+export function describeBatch(status: BatchSummary): string {
   const { Queued, Running } = status.Counts;
   const { Succeeded, Failed, Cancelled } = status.Instances;
   return (
@@ -16,7 +16,7 @@ export function describeBatch(status: BatchStatus): string {
 }
 
 async function showStatus(client: IntakeClient, batchId: string, io: Io, json: boolean): Promise<number> {
-  const status = await client.status(batchId, "status=FAILED&chunkLimit=20");
+  const status = await client.status(batchId, { status: "FAILED", chunkLimit: 20 });
   if (json) {
     io.out(JSON.stringify(status));
     return EXIT.OK;

@@ -1,151 +1,63 @@
-import { parseJson } from "./parse-json.js";
-export interface BatchStatus {
-  BatchId: string;
-  Status: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "PARTIALLY_FAILED" | "CANCELLED";
-  InstanceCount: number;
-  ChunkCount: number;
-  DuplicatesRemoved: number;
-  Counts: Record<"Queued" | "Running" | "Succeeded" | "PartiallyFailed" | "Failed" | "Cancelled", number>;
-  Instances: Record<"Succeeded" | "Failed" | "Pending" | "Cancelled", number>;
-  Invokers: { Enabled: number; Disabled: number; Deleted: number };
-  InvokerAction: { Target: string; DoneAt: string | null; Pending: number; Error: string | null } | null;
-  StopReason: { Code: string; Message: string } | null;
-  /** Set while the batch waits for TAT (its circuit breaker is open). */
-  Paused?: { Reason: string; Since: string } | null;
-  CreatedAt: string;
-  FinishedAt: string | null;
-  EstimatedCompletionAt?: string | null;
-  Name: string;
-  CommandId: string;
-  Chunks?: Array<{
-    Index: number;
-    Status: string;
-    InstanceIds: string[];
-    InvokerId: string | null;
-    Error: { Code: string; Message: string } | null;
-  }>;
-}
+import {
+  type BatchAccepted,
+  type BatchDetail,
+  type BatchStatus as BatchSummary,
+  createTatBulkClient,
+  type InstanceOutcome,
+  type InstanceStatus,
+  type TatBulkClient,
+  TatBulkError,
+} from "@tat-bulk/client/http";
 
-export interface InstanceRow {
-  InstanceId: string;
-  Status: "SUCCEEDED" | "FAILED" | "PENDING" | "CANCELLED";
-  InvokerId: string | null;
-  Error: { Code: string; Message: string } | null;
-}
+/** A batch as the CLI shows it: its status, ETA and a page of chunks. */
+export type BatchStatus = BatchDetail;
+/** A batch as lists show it. */
+export type { BatchSummary };
+export type InstanceRow = InstanceOutcome;
+export type Accepted = BatchAccepted;
+export type ChunkStatus = BatchDetail["Chunks"][number]["Status"];
 
-export interface Accepted {
-  BatchId: string;
-  InstanceCount: number;
-  ChunkCount: number;
-  DuplicatesRemoved: number;
-  StatusUrl: string;
-}
+/** An error answer of the intake, or a failure to reach it (`NetworkError`, `InvalidResponse`). */
+export const IntakeError = TatBulkError;
+export type IntakeError = TatBulkError;
 
-/** An error answer of the intake, or a failure to reach it. */
-export class IntakeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly requestId?: string,
-  ) {
-    super(message);
-  }
-}
-
+/** The intake's API through @tat-bulk/client, in the shapes the commands use. */
 export class IntakeClient {
-  constructor(
-    private readonly url: string,
-    private readonly apiKey: string,
-  ) {}
+  private readonly api: TatBulkClient;
 
-  private async request<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.apiKey}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...headers,
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new IntakeError("NetworkError", `cannot reach the intake at ${this.url} (${cause})`);
-    }
-    const text = await res.text();
-    const parsed = parseJson(
-      text,
-      () =>
-        new IntakeError(
-          "InvalidResponse",
-          `the intake answered HTTP ${res.status} with a body that is not JSON`,
-        ),
-    );
-    if (!res.ok) {
-      const { Error: err, RequestId } = parsed as {
-        Error?: { Code?: string; Message?: string };
-        RequestId?: string;
-      };
-      throw new IntakeError(
-        err?.Code ?? `HTTP${res.status}`,
-        err?.Message ?? `HTTP ${res.status}`,
-        RequestId,
-      );
-    }
-    return parsed as T;
+  constructor(url: string, apiKey: string) {
+    this.api = createTatBulkClient({ baseUrl: url, apiKey });
   }
 
-  submit(body: unknown, idempotencyKey?: string): Promise<Accepted> {
-    return this.request(
-      "POST",
-      "/v1/invoker-batches",
-      body,
-      idempotencyKey ? { "idempotency-key": idempotencyKey } : {},
-    );
+  submit(body: Parameters<TatBulkClient["submit"]>[0], idempotencyKey?: string): Promise<Accepted> {
+    return this.api.submit(body, idempotencyKey ? { idempotencyKey } : {});
   }
 
-  status(batchId: string, query = "chunkLimit=0"): Promise<BatchStatus> {
-    return this.request("GET", `/v1/invoker-batches/${encodeURIComponent(batchId)}?${query}`);
+  status(batchId: string, page: { chunkLimit?: number; status?: ChunkStatus } = { chunkLimit: 0 }) {
+    return this.api.batch(batchId, page);
   }
 
-  list(offset: number, limit: number): Promise<{ TotalCount: number; Batches: BatchStatus[] }> {
-    return this.request("GET", `/v1/invoker-batches?offset=${offset}&limit=${limit}`);
+  list(offset: number, limit: number) {
+    return this.api.list(offset, limit);
   }
 
-  cancel(batchId: string, invokers?: "disable" | "delete" | "keep"): Promise<BatchStatus> {
-    const query = invokers ? `?invokers=${invokers}` : "";
-    return this.request("DELETE", `/v1/invoker-batches/${encodeURIComponent(batchId)}${query}`);
+  cancel(batchId: string, invokers?: "disable" | "delete" | "keep") {
+    return this.api.cancel(batchId, invokers);
   }
 
   /** POST …/disable, …/enable or …/delete-invokers. */
-  invokerAction(
-    batchId: string,
-    path: "disable" | "enable" | "delete-invokers",
-  ): Promise<{ ChunksQueued: number }> {
-    return this.request("POST", `/v1/invoker-batches/${encodeURIComponent(batchId)}/${path}`);
+  invokerAction(batchId: string, path: "disable" | "enable" | "delete-invokers") {
+    return this.api.invokers(batchId, path);
   }
 
-  retry(batchId: string): Promise<{ InstancesRequeued: number; ChunksRequeued: number }> {
-    return this.request("POST", `/v1/invoker-batches/${encodeURIComponent(batchId)}/retry`);
+  retry(batchId: string) {
+    return this.api.retry(batchId);
   }
 
-  /** Every instance of the batch with this status, page by page (10,000 a page). */
-  async instances(batchId: string, status: InstanceRow["Status"]): Promise<InstanceRow[]> {
+  /** Every instance of the batch with this status (10,000 a page). */
+  async instances(batchId: string, status: InstanceStatus): Promise<InstanceRow[]> {
     const rows: InstanceRow[] = [];
-    for (let offset = 0; ; offset += 10_000) {
-      const page = await this.request<{ TotalCount: number; Instances: InstanceRow[] }>(
-        "GET",
-        `/v1/invoker-batches/${encodeURIComponent(batchId)}/instances?status=${status}&offset=${offset}&limit=10000`,
-      );
-      rows.push(...page.Instances);
-      if (page.Instances.length === 0 || rows.length >= page.TotalCount) return rows;
-    }
+    for await (const row of this.api.instances(batchId, { status, pageSize: 10_000 })) rows.push(row);
+    return rows;
   }
 }

@@ -25,7 +25,12 @@ export async function submit(client: IntakeClient, io: Io, submission: Submissio
     const at = new Date(Date.now() + (300 + drainSeconds) * 1000);
     schedule = { Policy: "ONCE", InvokeTime: at.toISOString().replace(/\.\d+Z$/, "Z") };
   }
-  const body = { Type: "SCHEDULE", ...request, ScheduleSettings: schedule, InstanceIds: instanceIds };
+  const body = {
+    Type: "SCHEDULE" as const,
+    ...request,
+    ScheduleSettings: schedule,
+    InstanceIds: instanceIds,
+  };
   const accepted = await client.submit(body, submission.idempotencyKey);
   if (json && !wait) io.out(JSON.stringify(accepted));
   if (!json) {

@@ -4,19 +4,24 @@ import type { components, paths } from "./generated/openapi.js";
 export type SubmitRequest = components["schemas"]["InvokerBatchRequest"];
 export type BatchAccepted = components["schemas"]["Accepted"];
 export type BatchStatus = components["schemas"]["BatchStatus"];
+/** A batch with its ETA and a page of its chunks. */
+export type BatchDetail = components["schemas"]["Batch"];
 export type InstanceOutcome = components["schemas"]["Instance"];
 export type InstanceStatus = InstanceOutcome["Status"];
 
 /** An answer of the intake other than success: its `{"Error": {"Code", "Message"}, "RequestId"}`. */
 export class TatBulkError extends Error {
   override name = "TatBulkError";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly requestId?: string,
-  ) {
-    super(`${code}: ${message}`);
+  /** The HTTP status (0: no answer). */
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | undefined;
+
+  constructor(answer: { status: number; code: string; message: string; requestId?: string | undefined }) {
+    super(`${answer.code}: ${answer.message}`);
+    this.status = answer.status;
+    this.code = answer.code;
+    this.requestId = answer.requestId;
   }
 }
 
@@ -41,16 +46,40 @@ export interface WaitOptions {
 
 type Answer<T> = { data?: T; error?: unknown; response: Response };
 
+/**
+ * A call's transport failures as TatBulkError too: `NetworkError` (the intake cannot be reached)
+ * and `InvalidResponse` (an answer that is not JSON).
+ */
+async function sent<T>(baseUrl: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new TatBulkError({
+        status: 0,
+        code: "InvalidResponse",
+        message: "the intake answered with a body that is not JSON",
+      });
+    }
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new TatBulkError({
+      status: 0,
+      code: "NetworkError",
+      message: `cannot reach the intake at ${baseUrl} (${cause})`,
+    });
+  }
+}
+
 /** The body of a 2xx answer, else the intake's error as a TatBulkError. */
 function unwrap<T>({ data, error, response }: Answer<T>): T {
   if (data !== undefined && response.ok) return data;
   const body = (error ?? {}) as { Error?: { Code?: string; Message?: string }; RequestId?: string };
-  throw new TatBulkError(
-    response.status,
-    body.Error?.Code ?? `HTTP${response.status}`,
-    body.Error?.Message ?? response.statusText,
-    body.RequestId,
-  );
+  throw new TatBulkError({
+    status: response.status,
+    code: body.Error?.Code ?? `HTTP${response.status}`,
+    message: body.Error?.Message ?? response.statusText,
+    requestId: body.RequestId,
+  });
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -68,12 +97,14 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * helpers cover what an internal system does most.
  */
 export function createTatBulkClient(options: ClientOptions) {
+  const baseUrl = options.baseUrl.replace(/\/$/, "");
   const raw = createClient<paths>({
-    baseUrl: options.baseUrl.replace(/\/$/, ""),
+    baseUrl,
     headers: { authorization: `Bearer ${options.apiKey}` },
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const batch = (batchId: string) => ({ params: { path: { batchId } } });
+  const call = async <T>(answer: Promise<Answer<T>>): Promise<T> => unwrap(await sent(baseUrl, answer));
 
   const client = {
     raw,
@@ -81,15 +112,40 @@ export function createTatBulkClient(options: ClientOptions) {
     /** POST /v1/invoker-batches; the same Idempotency-Key and body answer the same batch. */
     async submit(request: SubmitRequest, submitOptions: { idempotencyKey?: string } = {}) {
       const headers = submitOptions.idempotencyKey ? { "Idempotency-Key": submitOptions.idempotencyKey } : {};
-      return unwrap(await raw.POST("/v1/invoker-batches", { body: request, params: { header: headers } }));
+      return await call(raw.POST("/v1/invoker-batches", { body: request, params: { header: headers } }));
     },
 
     async status(batchId: string): Promise<BatchStatus> {
-      return unwrap(
-        await raw.GET("/v1/invoker-batches/{batchId}", {
+      return await call(
+        raw.GET("/v1/invoker-batches/{batchId}", {
           params: { path: { batchId }, query: { chunkLimit: 0 } },
         }),
       );
+    },
+
+    /** The batch with its ETA and up to `chunkLimit` (≤ 1,000) of its chunks from `chunkOffset`. */
+    async batch(
+      batchId: string,
+      page: {
+        chunkOffset?: number;
+        chunkLimit?: number;
+        status?: BatchDetail["Chunks"][number]["Status"];
+      } = {},
+    ): Promise<BatchDetail> {
+      return await call(
+        raw.GET("/v1/invoker-batches/{batchId}", { params: { path: { batchId }, query: page } }),
+      );
+    },
+
+    /** The caller's batches, newest first. */
+    async list(offset = 0, limit = 20) {
+      return await call(raw.GET("/v1/invoker-batches", { params: { query: { offset, limit } } }));
+    },
+
+    /** Brings every invoker the batch created to DISABLED, ENABLED or deleted. */
+    async invokers(batchId: string, action: "disable" | "enable" | "delete-invokers") {
+      const path = `/v1/invoker-batches/{batchId}/${action}` as const;
+      return await call(raw.POST(path, batch(batchId)));
     },
 
     /** Reads the batch's status until it is final, with backoff between reads. */
@@ -100,9 +156,14 @@ export function createTatBulkClient(options: ClientOptions) {
         const status = await client.status(batchId);
         wait.onProgress?.(status);
         if (status.FinishedAt) return status;
-        if (wait.signal?.aborted) throw new TatBulkError(0, "Aborted", `stopped waiting for ${batchId}`);
+        if (wait.signal?.aborted)
+          throw new TatBulkError({ status: 0, code: "Aborted", message: `stopped waiting for ${batchId}` });
         if (wait.timeoutMs !== undefined && Date.now() - started > wait.timeoutMs) {
-          throw new TatBulkError(0, "Timeout", `${batchId} not final after ${wait.timeoutMs} ms`);
+          throw new TatBulkError({
+            status: 0,
+            code: "Timeout",
+            message: `${batchId} not final after ${wait.timeoutMs} ms`,
+          });
         }
         await sleep(delay, wait.signal);
         delay = Math.min(delay * 2, wait.maxDelayMs ?? 10_000);
@@ -116,8 +177,8 @@ export function createTatBulkClient(options: ClientOptions) {
     ): AsyncGenerator<InstanceOutcome> {
       const limit = query.pageSize ?? 1000;
       for (let offset = 0; ; offset += limit) {
-        const page = unwrap(
-          await raw.GET("/v1/invoker-batches/{batchId}/instances", {
+        const page = await call(
+          raw.GET("/v1/invoker-batches/{batchId}/instances", {
             params: {
               path: { batchId },
               query: { offset, limit, ...(query.status ? { status: query.status } : {}) },
@@ -130,15 +191,15 @@ export function createTatBulkClient(options: ClientOptions) {
     },
 
     async cancel(batchId: string, invokers: "disable" | "delete" | "keep" = "disable") {
-      return unwrap(
-        await raw.DELETE("/v1/invoker-batches/{batchId}", {
+      return await call(
+        raw.DELETE("/v1/invoker-batches/{batchId}", {
           params: { path: { batchId }, query: { invokers } },
         }),
       );
     },
 
     async retry(batchId: string) {
-      return unwrap(await raw.POST("/v1/invoker-batches/{batchId}/retry", batch(batchId)));
+      return await call(raw.POST("/v1/invoker-batches/{batchId}/retry", batch(batchId)));
     },
   };
   return client;
