@@ -37,6 +37,7 @@ export function createIntakeApp(
   const metrics = createIntakeMetrics(
     () => store.queue,
     () => redis.ping(),
+    async () => store.scheduler.waitingCount(await redis.zrange(store.keys.unfinished, 0, -1)),
   );
   const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
   store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
@@ -88,6 +89,7 @@ export function createIntakeApp(
     defaultRegion: config.TAT_REGION,
     webhookHosts: config.WEBHOOK_ALLOWED_HOSTS,
     bodyLimit: config.INTAKE_BODY_LIMIT,
+    consoleDir: config.INTAKE_CONSOLE_DIR,
     now: options.now ?? (() => new Date()),
   });
   let server: Server | undefined;

@@ -19,7 +19,12 @@ const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as 
 const HTTP_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** The intake's metrics (names are the contract the dashboard and alerts use). */
-export function createIntakeMetrics(queue: () => Queue<ChunkJobData>, ping?: () => Promise<unknown>) {
+export function createIntakeMetrics(
+  queue: () => Queue<ChunkJobData>,
+  ping?: () => Promise<unknown>,
+  /** Chunks waiting in the scheduler (not yet jobs): most of a backlog. */
+  scheduled?: () => Promise<number>,
+) {
   const registry = createServiceRegistry();
   const metric = metricFactory(registry);
   if (ping) redisUpGauge(registry, ping);
@@ -55,11 +60,12 @@ export function createIntakeMetrics(queue: () => Queue<ChunkJobData>, ping?: () 
     // Read from BullMQ at scrape time; every intake reports the same queue, so queries take max().
     queueJobs: metric.gauge(
       "tat_bulk_queue_jobs",
-      "Chunk jobs in the queue by state, read at scrape time.",
+      "Chunks by state, read at scrape time: `scheduled` waiting in the scheduler, the others as BullMQ jobs.",
       ["state"],
       async function collect() {
         const counts = await queue().getJobCounts(...QUEUE_STATES);
         for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+        if (scheduled) this.set({ state: "scheduled" }, await scheduled());
       },
     ),
     oldestWaiting: metric.gauge(
