@@ -1,5 +1,6 @@
 import { type Caller, CallerRegistry, CallersFileError, keyCaller, readCallersFile } from "@tat-bulk/callers";
 import { ConfigError, envField, parseEnv, serviceEnv, z } from "@tat-bulk/config";
+import { DEFAULT_CONSOLE_DIR } from "./console-route.js";
 
 /** Every variable the intake reads; the README's configuration table mirrors this. */
 export const intakeEnvSchema = z.object({
@@ -18,6 +19,8 @@ export const intakeEnvSchema = z.object({
   INTAKE_CALLER_REQUESTS_PER_SECOND: envField.positiveInt(50),
   /** How long the audit trail keeps an entry. */
   AUDIT_RETENTION_DAYS: envField.positiveInt(90),
+  /** The operator console's built files (served at /console). */
+  INTAKE_CONSOLE_DIR: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
   /** Largest request body accepted; 100,000 instance IDs take about 1.7 MB. */
   INTAKE_BODY_LIMIT: z
     .string()

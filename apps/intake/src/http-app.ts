@@ -7,6 +7,7 @@ import { auditRequests } from "./callers/audit-middleware.js";
 import { authenticate } from "./callers/caller-auth.js";
 import type { QuotaDeps } from "./callers/caller-quota.js";
 import { callerRateLimit } from "./callers/caller-rate-limit.js";
+import { consoleRouter } from "./console-route.js";
 import { errorMiddleware, notFound } from "./error-middleware.js";
 import type { IntakeMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
@@ -27,6 +28,8 @@ export interface HttpAppDeps {
   defaultRegion: string;
   webhookHosts: readonly string[];
   bodyLimit: string;
+  /** Where the console's built files are. */
+  consoleDir: string;
   now: () => Date;
 }
 
@@ -45,6 +48,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.get("/openapi.json", (_req, res) => {
     res.json(openApi);
   });
+
+  app.use("/console", consoleRouter(deps.consoleDir));
 
   const v1 = express.Router();
   v1.use(auditRequests(deps.audit));

@@ -13,6 +13,7 @@ export function banner(info: StackInfo): string {
     "",
     "tat-bulk is running",
     `  intake     ${info.intakeUrl}   (API key: ${info.apiKey})`,
+    `  console    ${info.intakeUrl}/console/   (sign in with the API key)`,
     ...info.workerUrls.map((url, i) => `  worker ${i + 1}   ${url}/metrics`),
     info.simUrl
       ? `  simulator  ${info.simUrl}   (stand-in for Tencent Cloud; stats: ${info.simUrl}/__admin/stats)`

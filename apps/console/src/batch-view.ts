@@ -1,0 +1,176 @@
+import type { BatchDetail, TatBulkClient } from "@tat-bulk/client/http";
+import { age, coloured, confirmAction, h, present } from "./dom.js";
+import { done } from "./list-view.js";
+
+/** The failed instances of a batch by error code (every page of them). */
+async function failedByCode(client: TatBulkClient, batchId: string): Promise<Map<string, string[]>> {
+  const groups = new Map<string, string[]>();
+  for await (const instance of client.instances(batchId, { status: "FAILED", pageSize: 10_000 })) {
+    const code = instance.Error?.Code ?? "Unknown";
+    groups.set(code, [...(groups.get(code) ?? []), instance.InstanceId]);
+  }
+  return groups;
+}
+
+function download(name: string, lines: string[]): void {
+  const url = URL.createObjectURL(new Blob([`${lines.join("\n")}\n`], { type: "text/plain" }));
+  const link = h("a", { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** 1,000 cells in one append: a fragment, no layout per cell. */
+function chunkGrid(batch: BatchDetail): HTMLElement {
+  const grid = h("div", { class: "grid", role: "img", "aria-label": `${batch.ChunkCount} chunks by status` });
+  const cells = document.createDocumentFragment();
+  for (const chunk of batch.Chunks) {
+    cells.append(
+      coloured(h("span", { class: "cell", title: `chunk ${chunk.Index}: ${chunk.Status}` }), chunk.Status),
+    );
+  }
+  grid.append(cells);
+  return grid;
+}
+
+const ACTIONS = [
+  ["cancel", "Cancel the batch", "Cancel this batch? Chunks not sent stop; created invokers are disabled."],
+  ["retry", "Retry failed", "Send this batch's failed instances again?"],
+  ["disable", "Disable invokers", "Disable every invoker this batch created?"],
+  ["enable", "Enable invokers", "Enable every invoker this batch created?"],
+  ["delete-invokers", "Delete invokers", "Delete every invoker this batch created? This cannot be undone."],
+] as const;
+
+async function act(client: TatBulkClient, batchId: string, action: (typeof ACTIONS)[number][0]) {
+  if (action === "cancel") return client.cancel(batchId);
+  if (action === "retry") return client.retry(batchId);
+  return client.invokers(batchId, action);
+}
+
+/** One batch: progress and ETA, its chunks, failures by code, invokers, stop reason, actions. */
+export async function batchView(
+  client: TatBulkClient,
+  root: HTMLElement,
+  batchId: string,
+  rerender: () => void,
+): Promise<{ refresh: boolean }> {
+  const batch = await client.batch(batchId, { chunkLimit: 1000 });
+  const failed =
+    batch.Instances.Failed > 0 ? await failedByCode(client, batchId) : new Map<string, string[]>();
+  const message = h("p", { role: "status", "aria-live": "polite" });
+  const offered = ACTIONS.filter(
+    ([action]) =>
+      !(action === "cancel" && batch.FinishedAt) && !(action === "retry" && batch.Instances.Failed === 0),
+  );
+  const buttons = offered.map(([action, label, question]) => {
+    const button = h("button", { type: "button", class: action === "cancel" ? "danger" : "" }, label);
+    button.addEventListener("click", async () => {
+      if (!(await confirmAction(question, label))) return;
+      try {
+        await act(client, batchId, action);
+        message.textContent = `${label}: done`;
+        rerender();
+      } catch (error) {
+        message.className = "error";
+        message.textContent = error instanceof Error ? error.message : String(error);
+      }
+    });
+    return button;
+  });
+  const eta = batch.FinishedAt
+    ? `finished ${age(batch.FinishedAt)}`
+    : batch.EstimatedCompletionAt
+      ? `ETA ${new Date(batch.EstimatedCompletionAt).toLocaleTimeString()}`
+      : "ETA unknown";
+  root.replaceChildren(
+    ...present(
+      h("p", {}, h("a", { href: "#/" }, "← all batches")),
+      h("h1", {}, batch.BatchId),
+      h(
+        "dl",
+        {},
+        h("dt", {}, "Status"),
+        coloured(h("dd", { class: "status", id: "batch-status" }, batch.Status), batch.Status),
+        h("dt", {}, "Progress"),
+        h(
+          "dd",
+          {},
+          h("progress", {
+            max: String(batch.InstanceCount),
+            value: String(done(batch)),
+            "aria-label": "progress",
+          }),
+          ` ${done(batch)} of ${batch.InstanceCount} instances · ${eta}`,
+        ),
+        h("dt", {}, "Instances"),
+        h(
+          "dd",
+          {},
+          `${batch.Instances.Succeeded} succeeded · ${batch.Instances.Failed} failed · ` +
+            `${batch.Instances.Cancelled} cancelled · ${batch.Instances.Pending} pending`,
+        ),
+        h("dt", {}, "Invokers"),
+        h(
+          "dd",
+          {},
+          `${batch.Invokers.Enabled} enabled · ${batch.Invokers.Disabled} disabled · ${batch.Invokers.Deleted} deleted`,
+          batch.InvokerAction &&
+            ` (becoming ${batch.InvokerAction.Target}: ${batch.InvokerAction.Pending} to go${batch.InvokerAction.Error ? `; ${batch.InvokerAction.Error}` : ""})`,
+        ),
+        h("dt", {}, "Caller"),
+        h("dd", {}, batch.Caller ?? "—"),
+        h("dt", {}, "Stop reason"),
+        h(
+          "dd",
+          { id: "stop-reason" },
+          batch.StopReason ? `${batch.StopReason.Code}: ${batch.StopReason.Message}` : "—",
+        ),
+        batch.Paused && h("dt", {}, "Paused"),
+        batch.Paused && h("dd", {}, `${batch.Paused.Reason} since ${batch.Paused.Since}`),
+      ),
+      h("div", { class: "actions" }, ...buttons),
+      message,
+      h("h2", {}, `Chunks (${batch.ChunkCount})`),
+      h(
+        "p",
+        { class: "legend" },
+        ...["QUEUED", "RUNNING", "SUCCEEDED", "PARTIALLY_FAILED", "FAILED", "CANCELLED"].map((s) =>
+          h("span", {}, coloured(h("span", { class: "cell" }), s), s),
+        ),
+      ),
+      chunkGrid(batch),
+      batch.ChunkCount > batch.Chunks.length &&
+        h("p", {}, `The first ${batch.Chunks.length} chunks are shown.`),
+      h("h2", {}, "Failed instances"),
+      failed.size === 0
+        ? h("p", {}, "None.")
+        : h(
+            "table",
+            {},
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "col" }, "Code"),
+                h("th", { scope: "col" }, "Instances"),
+                h("th", {}),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              ...[...failed].map(([code, ids]) => {
+                const button = h("button", { type: "button" }, `Download ${ids.length} IDs`);
+                button.addEventListener("click", () => download(`${batchId}-${code}.txt`, ids));
+                return h("tr", {}, h("td", {}, code), h("td", {}, ids.length), h("td", {}, button));
+              }),
+            ),
+          ),
+    ),
+  );
+  const running = !batch.FinishedAt || (batch.InvokerAction !== null && batch.InvokerAction.DoneAt === null);
+  return { refresh: running };
+}
