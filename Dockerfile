@@ -1,11 +1,11 @@
 # One image for every tat-bulk process; the command picks the app:
 #   docker run tat-bulk apps/worker/dist/main.js   (the default: the intake, with the Node flags
-#   its package.json lists; apps/tat-sim/...)
+#   its package.json lists; apps/tat-sim/...). The intake serves the console from apps/console/dist.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 RUN npm ci --ignore-scripts --no-audit --no-fund \
-  && npx turbo run build --filter=@tat-bulk/intake --filter=@tat-bulk/worker --filter=@tat-bulk/tat-sim \
+  && npx turbo run build --filter=@tat-bulk/intake --filter=@tat-bulk/worker --filter=@tat-bulk/tat-sim --filter=@tat-bulk/console \
   && npm prune --omit=dev --ignore-scripts \
   && rm -rf apps/*/src apps/*/test packages/*/src packages/*/test tests bench
 
