@@ -34,7 +34,15 @@ local inRow = failed and tonumber(redis.call('HGET', bucket, 'inRow') or '0') + 
 redis.call('HSET', bucket, 'recent', recent, 'inRow', inRow)
 -- The group's last answer and last opening (any of its buckets): what tells a caller whether its
 -- earlier failures were an outage's or its own.
-if not failed then redis.call('HSET', group, 'answeredAt', now) end
+-- An answer also means this endpoint + account is reachable: the group stops counting as open for
+-- its other buckets (an open bucket that sees no traffic would otherwise hold them all to probes),
+-- while each open bucket still closes only on its own probe's success.
+if not failed then
+  redis.call('HSET', group, 'answeredAt', now)
+  for _, field in ipairs(redis.call('HKEYS', group)) do
+    if string.sub(field, 1, 5) == 'open:' then redis.call('HDEL', group, field) end
+  end
+end
 if state == 'open' then
   if not failed then
     redis.call('HSET', bucket, 'state', 'closed', 'closedAt', now, 'recent', '', 'inRow', 0)
