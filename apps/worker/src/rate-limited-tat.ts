@@ -70,7 +70,7 @@ export class RateLimitedTat {
     for (const margin = this.deps.margin; ; ) {
       const early = slot.dueAt - performance.now();
       if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
-      const late = Math.max(0, performance.now() - slot.dueAt);
+      const late = Math.max(0, performance.now() - slot.earliestAt);
       margin?.observeSendLag(late);
       if (!margin || late <= margin.lateAllowanceMs()) break;
       metrics.slotsSkipped.inc({ action });

@@ -5,16 +5,12 @@
 -- TAT costs one probe per interval, not one per action.
 -- KEYS: bucket's breaker hash, group hash. ARGV: caller's token, probe lease ms.
 -- Returns {'go'} | {'probe'} | {'wait', ms}.
+--@include breaker-group.lua
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local bucket, group = KEYS[1], KEYS[2]
-if (redis.call('HGET', bucket, 'state') or 'closed') ~= 'open' then
-  local groupOpen = false
-  for _, field in ipairs(redis.call('HKEYS', group)) do
-    if string.sub(field, 1, 5) == 'open:' then groupOpen = true break end
-  end
-  if not groupOpen then return {'go'} end
-end
+local bucketOpen = (redis.call('HGET', bucket, 'state') or 'closed') == 'open'
+if not bucketOpen and not groupIsOpen(group) then return {'go'} end
 local lease = tonumber(redis.call('HGET', group, 'probeUntil') or '0')
 if lease > now then return {'wait', tostring(lease - now)} end
 local nextProbeAt = tonumber(redis.call('HGET', group, 'nextProbeAt') or '0')

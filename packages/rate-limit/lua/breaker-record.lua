@@ -7,7 +7,9 @@
 -- KEYS: bucket's breaker hash, group hash, index of buckets (a set).
 -- ARGV: bucket, '1' failure / '0' answered, caller's token, consecutive, failures, window,
 -- first probe ms, probe cap ms.
--- Returns {transition ('opened', 'closed' or ''), state ('open' or 'closed'), now (epoch ms, Redis's clock)}.
+-- Returns {transition ('opened', 'closed' or ''), state ('open' or 'closed'), now (epoch ms, Redis's
+-- clock), '1' if a bucket of the group is open (a failure then is the outage's, whichever bucket)}.
+--@include breaker-group.lua
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local bucket, group, failed = KEYS[1], KEYS[2], ARGV[2] == '1'
@@ -18,13 +20,6 @@ if wasProbe then redis.call('HDEL', group, 'probe', 'probeUntil') end
 -- The group's next probe, `interval` ms from now.
 local function schedule(interval)
   redis.call('HSET', group, 'interval', interval, 'nextProbeAt', now + interval)
-end
--- The group remembers its open buckets (fields `open:<bucket>`).
-local function groupOpen()
-  for _, field in ipairs(redis.call('HKEYS', group)) do
-    if string.sub(field, 1, 5) == 'open:' then return '1' end
-  end
-  return '0'
 end
 local state = redis.call('HGET', bucket, 'state') or 'closed'
 local window = tonumber(ARGV[6])
@@ -39,16 +34,13 @@ redis.call('HSET', bucket, 'recent', recent, 'inRow', inRow)
 -- while each open bucket still closes only on its own probe's success.
 if not failed then
   redis.call('HSET', group, 'answeredAt', now)
-  for _, field in ipairs(redis.call('HKEYS', group)) do
-    if string.sub(field, 1, 5) == 'open:' then redis.call('HDEL', group, field) end
-  end
+  groupAnswered(group)
 end
 if state == 'open' then
   if not failed then
     redis.call('HSET', bucket, 'state', 'closed', 'closedAt', now, 'recent', '', 'inRow', 0)
-    redis.call('HDEL', group, 'open:' .. ARGV[1])
     redis.call('HSET', group, 'interval', first, 'nextProbeAt', now)
-    return {'closed', 'closed', tostring(now), groupOpen()}
+    return {'closed', 'closed', tostring(now), '0'}
   end
   -- Calls already in flight when the bucket opened answer too: only the probe's failure counts.
   if wasProbe then
@@ -74,4 +66,4 @@ if failed and (inRow >= tonumber(ARGV[4]) or (#recent >= window and failures >= 
   if tonumber(redis.call('HGET', group, 'nextProbeAt') or '0') <= now then schedule(first) end
   return {'opened', 'open', tostring(now), '1'}
 end
-return {'', state, tostring(now), groupOpen()}
+return {'', state, tostring(now), groupIsOpen(group) and '1' or '0'}

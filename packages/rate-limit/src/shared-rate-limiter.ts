@@ -30,9 +30,15 @@ const PENALIZE = LuaScript.fromFile(new URL("../lua/rate-penalize.lua", import.m
  */
 const LOOKAHEAD_US = 15_000;
 
-/** A granted slot: how long its taker waited, and when (performance.now()) its call is due. */
+/**
+ * A granted slot: how long its taker waited, and its time on this process's clock
+ * (performance.now()), which Redis's clock puts between `earliestAt` (counted from when Redis was
+ * asked) and `dueAt` (from when it answered). Sending at `dueAt` is never early; lateness counted
+ * from `earliestAt` includes the round trip's delays, so the margin sees a slow reply too.
+ */
 export interface Slot {
   waitedMs: number;
+  earliestAt: number;
   dueAt: number;
 }
 
@@ -97,8 +103,6 @@ export class SharedRateLimiter {
         if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
         const windowMs = this.windowMs();
         const intervalUs = Math.round((windowMs * 1000) / limit);
-        // The slot's time is counted from when Redis was asked, so that a reply that arrived late
-        // shows up as a late send (what the adaptive margin measures), not as a later slot.
         const askedAt = performance.now();
         const { granted, waitUs } = await ACQUIRE.run(this.options.redis, this.keys(bucket), [
           intervalUs,
@@ -106,7 +110,11 @@ export class SharedRateLimiter {
           0,
           LOOKAHEAD_US,
         ]);
-        if (granted) return { waitedMs: performance.now() - started, dueAt: askedAt + waitUs / 1000 };
+        if (granted) {
+          const answeredAt = performance.now();
+          const waitMs = waitUs / 1000;
+          return { waitedMs: answeredAt - started, earliestAt: askedAt + waitMs, dueAt: answeredAt + waitMs };
+        }
         await sleep(waitUs / 1000, this.closing.signal);
       }
     });
