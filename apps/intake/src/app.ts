@@ -37,7 +37,7 @@ export function createIntakeApp(
   const metrics = createIntakeMetrics(
     () => store.queue,
     () => redis.ping(),
-    async () => store.scheduler.waitingCount(await redis.zrange(store.keys.unfinished, 0, -1)),
+    () => store.scheduler.waitingCount(),
   );
   const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
   store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
@@ -49,9 +49,7 @@ export function createIntakeApp(
     invokerAction: store.invokerAction,
     backlog: async () => {
       const counts = await store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
-      const open = await redis.zrange(store.keys.unfinished, 0, -1);
-      const waiting = await store.scheduler.waitingCount(open);
-      return Object.values(counts).reduce((a, b) => a + b, waiting);
+      return Object.values(counts).reduce((a, b) => a + b, await store.scheduler.waitingCount());
     },
     accounts: () => publishedAccounts(redis, store.keys),
     callRate: async () =>

@@ -29,7 +29,7 @@ export class AdaptiveMargin {
 
   constructor(private readonly options: AdaptiveMarginOptions) {}
 
-  /** How long a call took from its slot's grant to leaving. */
+  /** How late a call left after its slot's time. */
   observeSendLag(ms: number): void {
     this.lags[this.next] = Math.min(ms, MAX_OBSERVED_MS);
     this.next = (this.next + 1) % SAMPLES;

@@ -42,8 +42,12 @@ export class Dispatcher {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** The accounts' CreateInvoker rates: what each budget's depth is made from. */
+  private readonly rates: ReadonlyMap<string, number>;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.rates = deps.router.accountRates();
+  }
 
   start(): void {
     this.timer = setInterval(() => this.nudge(), this.deps.tickMs);
@@ -83,7 +87,6 @@ export class Dispatcher {
 
   private async enrollInbox(): Promise<void> {
     const { redis, keys, scheduler, router } = this.deps;
-    const rates = router.accountRates();
     for (const batchId of await scheduler.inbox()) {
       const [caller, weight, request] = await redis.hmget(keys.batch(batchId), "caller", "weight", "request");
       if (!request) {
@@ -101,7 +104,7 @@ export class Dispatcher {
         lane: isLane(fields.Priority) ? fields.Priority : "NORMAL",
         caller: caller ?? "",
         weight: Number(weight) > 0 ? Number(weight) : 1,
-        rate: rates.get(account) ?? 1,
+        rate: this.rates.get(account) ?? 1,
       });
     }
   }

@@ -52,8 +52,9 @@ export const workerEnvSchema = z.object({
   TAT_PREFLIGHT: z.enum(["agent-status", "off"]).default("agent-status"),
   /**
    * The network jitter between our send and TAT's clock the limiter allows for. With
-   * TAT_RATE_MARGIN_ADAPTIVE the window is 1000 ms + this + what this process observes (its send
-   * delay's spread, its event loop's) + 2 ms; without, 1000 ms + this, fixed.
+   * TAT_RATE_MARGIN_ADAPTIVE the window is 1000 ms + this + the spread of this process's send
+   * lateness (p99 - p1 of its last 256 calls) + a decaying step per RequestLimitExceeded; without,
+   * 1000 ms + this, fixed.
    */
   TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(20),
   TAT_RATE_MARGIN_ADAPTIVE: z.stringbool().default(true),

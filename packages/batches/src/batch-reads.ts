@@ -67,14 +67,18 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
   const status = h.status as BatchStatus | undefined;
   if (!status || status === "STAGING" || !h.request) return undefined;
   const count = (s: ChunkStatus) => int(h[CHUNK_COUNTER_FIELDS[s]]);
-  const [succeeded, failed, cancelled] = (["SUCCEEDED", "FAILED", "CANCELLED"] as const).map((s) =>
-    int(h[INSTANCE_COUNTER_FIELDS[s]]),
-  );
-  const instances = { Succeeded: succeeded ?? 0, Failed: failed ?? 0, Cancelled: cancelled ?? 0 };
-  const [enabled, disabled, deleted] = (["ENABLED", "DISABLED", "DELETED"] as const).map((s) =>
-    int(h[INVOKER_COUNTER_FIELDS[s]]),
-  );
-  const invokers = { Enabled: enabled ?? 0, Disabled: disabled ?? 0, Deleted: deleted ?? 0 };
+  const instance = (s: keyof typeof INSTANCE_COUNTER_FIELDS) => int(h[INSTANCE_COUNTER_FIELDS[s]]);
+  const invoker = (s: keyof typeof INVOKER_COUNTER_FIELDS) => int(h[INVOKER_COUNTER_FIELDS[s]]);
+  const instances = {
+    Succeeded: instance("SUCCEEDED"),
+    Failed: instance("FAILED"),
+    Cancelled: instance("CANCELLED"),
+  };
+  const invokers = {
+    Enabled: invoker("ENABLED"),
+    Disabled: invoker("DISABLED"),
+    Deleted: invoker("DELETED"),
+  };
   return {
     BatchId: batchId,
     Status: status,

@@ -136,8 +136,9 @@ export class ChunkScheduler {
     return new Set(await this.redis.lrange(this.keys.schedPending(batchId), 0, -1));
   }
 
-  /** Chunks waiting in these batches' lists (for a drain estimate). */
-  async waitingCount(batchIds: readonly string[]): Promise<number> {
+  /** Chunks waiting in the lists of every unfinished batch: most of a backlog (drain estimates, metrics). */
+  async waitingCount(): Promise<number> {
+    const batchIds = await this.redis.zrange(this.keys.unfinished, 0, -1);
     if (batchIds.length === 0) return 0;
     const pipeline = this.redis.pipeline();
     for (const id of batchIds) pipeline.llen(this.keys.schedPending(id));

@@ -24,14 +24,18 @@ export type ChunkWriteResult =
  * the same read only one wins.
  */
 export class ChunkTransitions {
+  private readonly reads: BatchReads;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.reads = new BatchReads(redis, keys);
+  }
 
   /** The chunk as stored now (after a write that lost, to see what won). */
   read(batchId: string, index: number): Promise<ChunkRecord | undefined> {
-    return new BatchReads(this.redis, this.keys).chunk(batchId, index);
+    return this.reads.chunk(batchId, index);
   }
 
   async write(

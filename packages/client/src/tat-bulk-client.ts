@@ -115,12 +115,9 @@ export function createTatBulkClient(options: ClientOptions) {
       return await call(raw.POST("/v1/invoker-batches", { body: request, params: { header: headers } }));
     },
 
-    async status(batchId: string): Promise<BatchStatus> {
-      return await call(
-        raw.GET("/v1/invoker-batches/{batchId}", {
-          params: { path: { batchId }, query: { chunkLimit: 0 } },
-        }),
-      );
+    /** The batch's status (its detail without chunks). */
+    status(batchId: string): Promise<BatchStatus> {
+      return client.batch(batchId, { chunkLimit: 0 });
     },
 
     /** The batch with its ETA and up to `chunkLimit` (≤ 1,000) of its chunks from `chunkOffset`. */
