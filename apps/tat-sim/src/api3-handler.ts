@@ -78,12 +78,12 @@ export async function handleApiCall(
     if (!REGION_PATTERN.test(region))
       throw new TatError("UnsupportedRegion", `Region ${region.slice(0, 64)} is not supported`);
     const rateKey = `${action}|${secretId}`;
-    state.stats.arrival(rateKey, arrivedAt);
     const limit = state.rate.limitOf(action);
+    state.stats.arrival(rateKey, arrivedAt, limit);
     if (!state.rate.tryAcquire(rateKey, arrivedAt, limit)) {
       throw new TatError("RequestLimitExceeded", `More than ${limit} ${action} calls per second`);
     }
-    state.stats.accept(rateKey, arrivedAt);
+    state.stats.accept(rateKey, arrivedAt, limit);
     let parsed: unknown;
     try {
       parsed = body.length ? JSON.parse(body.toString("utf8")) : {};

@@ -6,18 +6,19 @@ export class SimStats {
   private arrivals = new Map<string, WindowCounter>();
   private accepted = new Map<string, WindowCounter>();
 
-  private counter(map: Map<string, WindowCounter>, key: string): WindowCounter {
-    const counter = map.get(key) ?? new WindowCounter();
+  private counter(map: Map<string, WindowCounter>, key: string, limit: number): WindowCounter {
+    const counter = map.get(key) ?? new WindowCounter(1000, limit);
     map.set(key, counter);
     return counter;
   }
 
-  arrival(key: string, at: number): void {
-    this.counter(this.arrivals, key).add(at);
+  /** A call of `key` (action + SecretId) arrived; `limit` is its calls per second. */
+  arrival(key: string, at: number, limit: number): void {
+    this.counter(this.arrivals, key, limit).add(at);
   }
 
-  accept(key: string, at: number): void {
-    this.counter(this.accepted, key).add(at);
+  accept(key: string, at: number, limit: number): void {
+    this.counter(this.accepted, key, limit).add(at);
   }
 
   answer(action: string, code: string): void {
@@ -40,6 +41,10 @@ export class SimStats {
         maxAcceptedIn1000ms: accepted?.max ?? 0,
         firstAcceptedAt: accepted?.first ?? null,
         lastAcceptedAt: accepted?.last ?? null,
+        // The shortest span of limit + 1 consecutive arrivals: over 1000 ms, the window held.
+        closestArrivalsSpanMs: arrivals.closestSpan ?? null,
+        // Accepted calls per second: `limit` per the average span of `limit + 1` in a row.
+        steadyAcceptedPerSecond: accepted?.steadyRate() ?? null,
       };
     }
     const calls: Record<string, Record<string, number>> = {};

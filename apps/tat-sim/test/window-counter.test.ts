@@ -1,0 +1,21 @@
+import { describe, expect, it } from "vitest";
+import { WindowCounter } from "../src/window-counter.js";
+
+describe("WindowCounter", () => {
+  it("finds the busiest window, the closest limit + 1 events and the pace of limit events", () => {
+    // limit 3: four events 60 ms apart (a burst), then one every 400 ms.
+    const counter = new WindowCounter(1000, 3);
+    for (const at of [0, 60, 120, 180, 580, 980, 1380, 1780]) counter.add(at);
+    expect(counter.max).toBe(6); // the 1000 ms ending at 980 hold the first six
+    expect(counter.closestSpan).toBe(180);
+    // Spans of four: 180, 520, 860, 1200, 1600; 3 events per their mean (872 ms).
+    expect(counter.steadyRate()).toBeCloseTo(3 / 0.872, 6);
+  });
+
+  it("has no closest span or rate before limit + 1 events", () => {
+    const counter = new WindowCounter(1000, 20);
+    for (let i = 0; i < 20; i++) counter.add(i * 50);
+    expect(counter.closestSpan).toBeUndefined();
+    expect(counter.steadyRate()).toBeUndefined();
+  });
+});
