@@ -1,1 +1,2 @@
+export type { RequestTiming } from "./request-timing.js";
 export * from "./tat-client.js";

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { TatErrorCode, TransportErrorCode } from "@tat-bulk/tat-api";
 import { CommonClient } from "tencentcloud-sdk-nodejs-common";
+import { type RequestTiming, timeRequestsOf, withRequestTiming } from "./request-timing.js";
 
 const TAT_API_VERSION = "2020-10-28";
 
@@ -59,6 +60,7 @@ export class TatClient {
     const { protocol } = parseEndpoint(options.endpoint);
     const agentOptions = { keepAlive: true, maxSockets: 256 };
     this.agent = protocol === "https://" ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    timeRequestsOf(this.agent);
   }
 
   private client(region: string): CommonClient {
@@ -90,9 +92,14 @@ export class TatClient {
     action: string,
     region: string,
     params: Record<string, unknown>,
+    /** When the request may leave, and who hears when it did (before the answer comes). */
+    timing: RequestTiming = {},
   ): Promise<TatCallResult<T>> {
     try {
-      const response = (await this.client(region).request(action, params)) as T & { RequestId?: string };
+      const client = this.client(region);
+      const response = (await withRequestTiming(timing, () => client.request(action, params))) as T & {
+        RequestId?: string;
+      };
       return { ok: true, response, requestId: response.RequestId ?? "" };
     } catch (error) {
       const sdkError = error as SdkError;
