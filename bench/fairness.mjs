@@ -109,7 +109,8 @@ async function shares(first, second) {
   const overall = (100 * n(tx)) / (n(tx) + n(ty));
   const stats = await admin("GET", "/stats");
   const w = accepted(stats, ACCOUNTS[0].SecretId);
-  const utilization = (w.accepted - 1) / ((w.lastAcceptedAt - w.firstAcceptedAt) / 1000) / 20;
+  // 20 per the average span of 21 acceptances in a row (see drain.mjs).
+  const utilization = w.steadyAcceptedPerSecond / 20;
   return [
     `${first} (weight ${CALLERS[first]}) vs ${second} (weight ${CALLERS[second]})`,
     windows.join(" "),

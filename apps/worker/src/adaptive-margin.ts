@@ -6,34 +6,19 @@ export interface AdaptiveMarginOptions {
   decayMs?: number;
 }
 
-const SAMPLES = 256;
-/** Until this many calls were seen, the spread is taken as INITIAL_SPREAD_MS (a cautious start). */
-const MIN_SAMPLES = 20;
-const INITIAL_SPREAD_MS = 8;
-const MAX_OBSERVED_MS = 50;
-
 /**
- * The limiter's margin: the window is 1000 ms plus what can bunch two sends' arrivals together.
- * Two sends granted an interval apart reach TAT closer by at most: the network's jitter (a
- * setting: it cannot be seen from here), the spread of this process's delay between a slot's time
- * and its send (measured: p99 - p1 of the last 256 calls; event-loop delays and CPU load show up in
- * it). A RequestLimitExceeded adds a decaying step. A fixed margin
- * must cover the worst case always; this one costs only what the moment needs.
+ * The limiter's margin: the window is 1000 ms plus what can bunch two sends' arrivals together
+ * that the limiter does not see. How late each call left is not part of it any more: the limiter
+ * records every send's own time and counts the window from it (see SharedRateLimiter), so a late
+ * send costs its own lateness once. What stays is the network's jitter (a setting: it cannot be
+ * seen from here) and, after a RequestLimitExceeded, a step that decays: TAT's clock saw something
+ * ours did not.
  */
 export class AdaptiveMargin {
-  private readonly lags: number[] = [];
-  private next = 0;
   private bump = 0;
   private bumpedAt = 0;
-  private cached = { at: 0, ms: 0 };
 
   constructor(private readonly options: AdaptiveMarginOptions) {}
-
-  /** How late a call left after its slot's time. */
-  observeSendLag(ms: number): void {
-    this.lags[this.next] = Math.min(ms, MAX_OBSERVED_MS);
-    this.next = (this.next + 1) % SAMPLES;
-  }
 
   onRefusal(): void {
     this.bump = this.currentBump() + (this.options.refusalStepMs ?? 10);
@@ -46,20 +31,8 @@ export class AdaptiveMargin {
     return this.bump / 2 ** halvings;
   }
 
-  /** How late a send may leave: what the margin allows for this process's unevenness (at least 2 ms). */
-  lateAllowanceMs(): number {
-    return Math.max(2, this.marginMs() - this.options.networkJitterMs);
-  }
-
-  /** The margin now, in ms (recomputed at most every 100 ms: it is read at every acquire). */
+  /** The margin now, in ms. */
   marginMs(): number {
-    const now = Date.now();
-    if (now - this.cached.at < 100) return this.cached.ms;
-    const sorted = [...this.lags].sort((a, b) => a - b);
-    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-    const sendSpread = sorted.length >= MIN_SAMPLES ? at(0.99) - at(0.01) : INITIAL_SPREAD_MS;
-    const ms = this.options.networkJitterMs + sendSpread + this.currentBump();
-    this.cached = { at: now, ms };
-    return ms;
+    return this.options.networkJitterMs + this.currentBump();
   }
 }

@@ -51,12 +51,13 @@ export const workerEnvSchema = z.object({
   /** Check agents with DescribeAutomationAgentStatus before CreateInvoker (`off`: send and isolate failures by splitting). */
   TAT_PREFLIGHT: z.enum(["agent-status", "off"]).default("agent-status"),
   /**
-   * The network jitter between our send and TAT's clock the limiter allows for. With
-   * TAT_RATE_MARGIN_ADAPTIVE the window is 1000 ms + this + the spread of this process's send
-   * lateness (p99 - p1 of its last 256 calls) + a decaying step per RequestLimitExceeded; without,
-   * 1000 ms + this, fixed.
+   * What may lie between a request leaving and TAT counting it that the limiter cannot see (the
+   * network's jitter and TAT's own timing): no `limit + 1` sends, each recorded as it left, span
+   * less than 1000 ms + this. The default covers 20 ms of jitter and 2 ms of the receiver's own
+   * timer noise. With TAT_RATE_MARGIN_ADAPTIVE a RequestLimitExceeded adds a 10 ms step that
+   * halves every 30 s.
    */
-  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(20),
+  TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(22),
   TAT_RATE_MARGIN_ADAPTIVE: z.stringbool().default(true),
   /** How long all senders pause after a RequestLimitExceeded. */
   TAT_RATE_PENALTY_MS: envField.nonNegativeNumber(500),

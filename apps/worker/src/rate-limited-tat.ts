@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { BucketRef, CircuitBreakers, SharedRateLimiter } from "@tat-bulk/rate-limit";
+import {
+  type BucketRef,
+  type CircuitBreakers,
+  type SharedRateLimiter,
+  waitUntil,
+} from "@tat-bulk/rate-limit";
 import { classifyError } from "@tat-bulk/tat-api";
 import type { TatCallResult, TatClient } from "@tat-bulk/tat-client";
 import type { Logger } from "pino";
@@ -23,9 +28,16 @@ export interface RateLimitedTatDeps {
   group: string;
   /** Calls per second each action allows (TAT budgets them separately). */
   limitOf: (action: string) => number;
-  /** Told each call's delay from slot to send, and each refusal. */
-  margin?: Pick<AdaptiveMargin, "observeSendLag" | "onRefusal" | "lateAllowanceMs">;
+  /** Told each refusal. */
+  margin?: Pick<AdaptiveMargin, "onRefusal">;
 }
+
+/**
+ * A call that could leave only this late after its slot's time gives the slot up and takes
+ * another. Lateness is recorded and safe (the next window counts from when a call left); a
+ * process this stalled might not record it before the slot a window later is granted.
+ */
+const STALLED_MS = 100;
 
 /**
  * Every TAT call goes through here: a slot of the shared limit for its action, its bucket's circuit
@@ -64,21 +76,26 @@ export class RateLimitedTat {
     } finally {
       if (!sent && admitted === "probe") await breakers.release(bucket, token);
     }
-    // The slot's time may still be ahead (it was granted early so this one could prepare). A call
-    // that cannot leave on time (a stalled process) would bunch with the next slot's: it gives its
-    // slot up and takes another.
-    for (const margin = this.deps.margin; ; ) {
-      const early = slot.dueAt - performance.now();
-      if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
-      const late = Math.max(0, performance.now() - slot.earliestAt);
-      margin?.observeSendLag(late);
-      if (!margin || late <= margin.lateAllowanceMs()) break;
+    while (limiter.latenessMs(slot, performance.now()) > STALLED_MS) {
       metrics.slotsSkipped.inc({ action });
       slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action));
     }
-    const end = metrics.apiDuration.startTimer({ action });
-    const result = await client.call<T>(action, region, params);
-    end();
+    // The slot's time may still be ahead (it was granted early so this one could prepare): the SDK
+    // prepares the request now and it leaves at that time.
+    const taken = slot;
+    let sentAt: number | undefined;
+    const onSent = (at: number) => {
+      sentAt = at;
+      metrics.sendLateness.observe({ action }, limiter.latenessMs(taken, at) / 1000);
+      limiter.recordSend(taken, at).catch((error: unknown) => {
+        // Unrecorded, the send counts at its slot's time: late by what this process's lateness was.
+        logger.warn({ err: error, action }, "could not record a send's time");
+      });
+    };
+    const holdUntil = waitUntil(taken.dueAt);
+    const result = await client.call<T>(action, region, params, { holdUntil, onSent });
+    const answeredAt = performance.now();
+    metrics.apiDuration.observe({ action }, (answeredAt - (sentAt ?? taken.dueAt)) / 1000);
     const code = result.ok ? "Success" : result.code;
     metrics.apiRequests.inc({ action, code });
     const failed = !result.ok && classifyError(result.code).disposition === "retryable";

@@ -15,7 +15,7 @@ export function createWorkerMetrics(
     rateLimit?: number;
     /** Every budget bucket's circuit breaker, read from Redis at each scrape. */
     breakers?: () => Promise<BucketState[]>;
-    /** The rate limiter's current margin in ms (it adapts to the jitter it observes). */
+    /** The rate limiter's current margin in ms (it grows after a RequestLimitExceeded, then decays). */
     marginMs?: () => number;
   } = {},
 ) {
@@ -31,7 +31,7 @@ export function createWorkerMetrics(
   if (marginMs)
     metric.reading(
       "tat_bulk_rate_margin_seconds",
-      "The limiter's margin over 1 s: network jitter allowance plus the send-delay spread this process observes.",
+      "The limiter's margin over 1 s: the network jitter allowance plus a decaying step per RequestLimitExceeded.",
       () => marginMs() / 1000,
     );
   const breakers = options.breakers;
@@ -85,8 +85,14 @@ export function createWorkerMetrics(
     ),
     slotsSkipped: metric.counter(
       "tat_bulk_rate_slots_skipped_total",
-      "Slots given up because the call could not leave on time (it would have bunched with the next one), by action.",
+      "Slots given up because the process stalled past 100 ms after their time, by action.",
       ["action"],
+    ),
+    sendLateness: metric.histogram(
+      "tat_bulk_rate_send_lateness_seconds",
+      "How long after its slot's time a call's request left (recorded: the next window counts from it), by action.",
+      ["action"],
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
     ),
     chunksFinished: metric.counter(
       "tat_bulk_chunks_finished_total",

@@ -1,5 +1,6 @@
 export * from "./circuit-breakers.js";
 export * from "./shared-rate-limiter.js";
+export * from "./wait-until.js";
 
 /**
  * Rate-limit buckets are not per queue: TAT counts per action + region + account, so two queues

@@ -62,6 +62,27 @@ describe("SharedRateLimiter", () => {
     for (const l of replicas) l.close();
   });
 
+  it("counts a window from when a call really left: a late send moves the slot a window after it", async () => {
+    // 5 per 500 ms: slots 100 ms apart, and the 6th no earlier than 500 ms after the 1st left.
+    const late = limiter("late:", { limit: 5, windowMs: 500 });
+    const first = await late.acquire("CreateInvoker");
+    await late.recordSend(first, first.dueAt + 60);
+    for (let i = 0; i < 4; i++) await late.acquire("CreateInvoker");
+    const sixth = await late.acquire("CreateInvoker");
+    expect(sixth.dueAt - first.dueAt).toBeGreaterThanOrEqual(558);
+    expect(late.latenessMs(first, first.dueAt + 60)).toBeGreaterThanOrEqual(60);
+
+    // The same with sends on time, or recorded as leaving before their slot (never early): 500 ms.
+    const onTime = limiter("on-time:", { limit: 5, windowMs: 500 });
+    const head = await onTime.acquire("CreateInvoker");
+    await onTime.recordSend(head, head.dueAt - 80);
+    for (let i = 0; i < 4; i++) await onTime.acquire("CreateInvoker");
+    const next = await onTime.acquire("CreateInvoker");
+    expect(next.dueAt - head.dueAt).toBeGreaterThanOrEqual(495);
+    expect(next.dueAt - head.dueAt).toBeLessThan(540);
+    for (const l of [late, onTime]) l.close();
+  });
+
   it("keeps buckets apart", async () => {
     const l = limiter("apart:", { limit: 1, windowMs: 10_000 });
     const started = Date.now();
