@@ -100,7 +100,7 @@ export class SharedRateLimiter {
   }
 
   private keys(bucket: string) {
-    // One hash tag per bucket: both keys in one Redis Cluster slot.
+    // One hash tag per bucket: all its keys in one Redis Cluster slot.
     const root = `${this.options.keyPrefix}{${bucket}}`;
     return [`${root}:tat`, `${root}:penalty`, `${root}:interval`, `${root}:sends`] as const;
   }

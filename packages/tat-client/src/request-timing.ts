@@ -4,8 +4,8 @@ import type { Agent, ClientRequest } from "node:http";
 /** When a call's request may leave, and who hears when it did. */
 export interface RequestTiming {
   /**
-   * The request is prepared at once (signed, serialized, given a socket) but held (corked) until
-   * this resolves: the SDK's preparation, milliseconds on a loaded process, happens before the
+   * The request is prepared at once (signed, serialized) but handed to its agent, and so sent,
+   * only once this settles: the SDK's preparation, milliseconds on a loaded process, happens before the
    * slot instead of after it.
    */
   holdUntil?: Promise<void>;
@@ -14,7 +14,7 @@ export interface RequestTiming {
 }
 
 /** The SDK keeps its HTTP requests to itself: each call's timing travels in its async context. */
-const timings = new AsyncLocalStorage<{ timing: RequestTiming; released: boolean }>();
+const timings = new AsyncLocalStorage<RequestTiming>();
 
 type AddRequest = (request: ClientRequest, options: unknown) => void;
 
@@ -29,10 +29,8 @@ export function timeRequestsOf(agent: Agent): void {
   const target = agent as unknown as { addRequest: AddRequest };
   const addRequest: AddRequest = target.addRequest.bind(agent);
   target.addRequest = (request, options) => {
-    const context = timings.getStore();
-    const onSent = context?.timing.onSent;
+    const { onSent, holdUntil } = timings.getStore() ?? {};
     if (onSent) request.once("finish", () => onSent(performance.now()));
-    const holdUntil = context && !context.released ? context.timing.holdUntil : undefined;
     if (!holdUntil) return addRequest(request, options);
     const release = () => {
       if (request.destroyed) return;
@@ -49,10 +47,6 @@ export function timeRequestsOf(agent: Agent): void {
 /** Runs `run` with `timing` applied to each HTTP request it makes (through an agent given to timeRequestsOf). */
 export function withRequestTiming<T>(timing: RequestTiming, run: () => Promise<T>): Promise<T> {
   if (!timing.holdUntil && !timing.onSent) return run();
-  const context = { timing, released: false };
-  const released = () => {
-    context.released = true;
-  };
-  timing.holdUntil?.then(released, released);
-  return timings.run(context, run);
+  // A request made after the hold settled is handed on a microtask later: no flag to keep.
+  return timings.run(timing, run);
 }
