@@ -35,13 +35,16 @@ function header(req: IncomingMessage, name: string): string {
   return (Array.isArray(value) ? value[0] : value) ?? "";
 }
 
-/** One API 3.0 call: transit delay, signature, version and action, rate limit, faults, then the action. */
+/** One API 3.0 call: transit jitter, signature, version and action, rate limit, faults, then the action. */
 export async function handleApiCall(
   state: SimulatorState,
   hung: HungResponses,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  // Arrival is receipt plus transit jitter, reckoned exactly: the simulator stands for a remote
+  // service, so neither its timers nor its own event loop on a busy machine should move arrivals.
+  const receivedAt = preciseNow();
   const requestId = randomUUID();
   const rawAction = header(req, "x-tc-action");
   const action = Object.hasOwn(ACTIONS, rawAction) ? rawAction : "unknown";
@@ -59,8 +62,9 @@ export async function handleApiCall(
         throw new TatError("RequestSizeLimitExceeded", "The request body is too large");
       throw error;
     }
-    await sleep(state.faults.arrivalDelayMs());
-    const arrivedAt = preciseNow();
+    const arrivedAt = receivedAt + state.faults.arrivalDelayMs();
+    // Handled at its arrival, so calls are counted nearly in arrival order (the counters sort the rest).
+    await sleep(arrivedAt - preciseNow());
     const secretId = verifySignature(
       req.headers,
       body,

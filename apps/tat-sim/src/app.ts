@@ -41,6 +41,7 @@ export function createSimulator(config: SimConfig, logger: Logger, world?: World
       return listen(server, port, host);
     },
     close: once(async () => {
+      state.stats.close();
       for (const res of hung) res.destroy();
       const closed = closeServer(server);
       server.closeAllConnections();

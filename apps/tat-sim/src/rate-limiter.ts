@@ -1,9 +1,15 @@
+import { busiestWindowAround, insertSorted } from "./sorted-times.js";
+
+/** How far out of order arrivals may be handled (their transit jitter); older ones are forgotten. */
+const REORDER_MS = 1000;
+
 export type RateWindowMode = "sliding" | "fixed";
 
 /**
  * Tencent Cloud's per action + account limit, counted by arrival. Only accepted calls use up the
  * budget: a refused arrival does not push the next window out.
- * - `sliding`: at most `limit` accepted in any 1000 ms (the strictest reading).
+ * - `sliding`: at most `limit` accepted in any 1000 ms (the strictest reading). An arrival handled
+ *   after a later one (jitter) is accepted only if every window holding it stays within the limit.
  * - `fixed`: at most `limit` per aligned wall-clock second ("the first 20 requests of each second").
  */
 export class RateLimiter {
@@ -39,10 +45,11 @@ export class RateLimiter {
       times = [];
       this.accepted.set(key, times);
     }
-    while (times.length > 0 && (times[0] ?? now) <= now - 1000) times.shift();
-    if (times.length >= limit) return false;
-    times.push(now);
-    return true;
+    while (times.length > 0 && (times[0] ?? now) <= now - 1000 - REORDER_MS) times.shift();
+    const index = insertSorted(times, now);
+    if (busiestWindowAround(times, index, 1000) <= limit) return true;
+    times.splice(index, 1);
+    return false;
   }
 
   reset(): void {

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { WindowCounter } from "./window-counter.js";
 
 /** What the admin API reports: calls by action and answer, and the busiest 1000 ms per action + SecretId. */
@@ -5,6 +6,16 @@ export class SimStats {
   private calls = new Map<string, Map<string, number>>();
   private arrivals = new Map<string, WindowCounter>();
   private accepted = new Map<string, WindowCounter>();
+  /**
+   * The simulator's own stalls: a call it reads late has its arrival (receipt + jitter) moved
+   * late, which a remote service's arrivals would not be. A benchmark prints this beside its
+   * arrival figures so that the instrument's noise is told apart from the limiter's.
+   */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 5 });
+
+  constructor() {
+    this.loopDelay.enable();
+  }
 
   private counter(map: Map<string, WindowCounter>, key: string, limit: number): WindowCounter {
     const counter = map.get(key) ?? new WindowCounter(1000, limit);
@@ -49,12 +60,17 @@ export class SimStats {
     }
     const calls: Record<string, Record<string, number>> = {};
     for (const [action, byCode] of this.calls) calls[action] = Object.fromEntries(byCode);
-    return { calls, windows };
+    return { calls, windows, eventLoopDelayMaxMs: this.loopDelay.max / 1e6 };
   }
 
   reset(): void {
     this.calls = new Map();
     this.arrivals = new Map();
     this.accepted = new Map();
+    this.loopDelay.reset();
+  }
+
+  close(): void {
+    this.loopDelay.disable();
   }
 }
