@@ -1,16 +1,28 @@
 // npm run bench:drain — drains 20,000 instances (200 chunks) through the service with 1, 2, 4 and 8
 // worker processes against the simulator in sliding-window mode with 20 ms arrival jitter and 5%
 // ambiguous InternalError (the invoker is created, then the call fails), while a busy process
-// loads the CPU; then the plain-BullMQ limiter as the baseline.
+// loads the CPU; then the plain-BullMQ limiter as the baseline. BENCH_INSTANCES, BENCH_WORKERS
+// (e.g. "1,8"), BENCH_BASELINE=0 (skip it), BENCH_SIM_PRIORITY=normal, BENCH_JITTER_MS and BENCH_CPU_LOAD vary the run.
 import { spawn } from "node:child_process";
 import { BatchReads, redisKeys } from "@tat-bulk/batches";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
 import { intakeCaller, simAdmin, spawnService, startTestRedis } from "@tat-bulk/test-support";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { cvmIds, percentile, printTable, ROOT, startIntake, startSim, startWorker } from "./lib.mjs";
+import {
+  cvmIds,
+  percentile,
+  printTable,
+  ROOT,
+  raiseSimPriority,
+  startIntake,
+  startSim,
+  startWorker,
+} from "./lib.mjs";
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 20_000);
+const WORKERS = (process.env.BENCH_WORKERS ?? "1,2,4,8").split(",").map(Number);
+const BASELINE = process.env.BENCH_BASELINE !== "0";
 const KEY = "bench-key-0123456789abcdef";
 const [SECRET_ID, SECRET_KEY] = DEFAULT_SIM_CREDENTIALS.split(":");
 const request = {
@@ -27,6 +39,8 @@ const sim = await startSim({
   TAT_SIM_P_INTERNAL_ERROR_AFTER: "0.05",
   TAT_SIM_ARRIVAL_JITTER_MS: JITTER_MS,
 });
+const simPriority =
+  process.env.BENCH_SIM_PRIORITY === "normal" ? "simulator at normal priority" : raiseSimPriority(sim);
 // A loaded CPU: busy processes beside the workers (BENCH_CPU_LOAD of them; the machine has 2 cores).
 const busy = Array.from({ length: Number(process.env.BENCH_CPU_LOAD ?? 1) }, () =>
   spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }),
@@ -44,6 +58,8 @@ function simFigures(stats) {
   return {
     ratio: (window.steadyAcceptedPerSecond / limit).toFixed(3),
     closest: window.closestArrivalsSpanMs.toFixed(1),
+    // Arrivals are the simulator's receipt + jitter: its own stalls move them, not the limiter.
+    stall: stats.eventLoopDelayMaxMs.toFixed(1),
     rejected: stats.calls.CreateInvoker?.RequestLimitExceeded ?? 0,
     maxArrivals: window.maxArrivalsIn1000ms,
     duplicates: stats.duplicates,
@@ -52,7 +68,7 @@ function simFigures(stats) {
   };
 }
 
-const figureCells = (f) => [f.ratio, f.checks, f.rejected, f.maxArrivals, f.closest, f.duplicates];
+const figureCells = (f) => [f.ratio, f.checks, f.rejected, f.maxArrivals, f.closest, f.stall, f.duplicates];
 
 async function runService(workers) {
   await admin("POST", "/reset");
@@ -162,12 +178,12 @@ async function runPlainBullmq(workers) {
 }
 
 const rows = [];
-for (const workers of [1, 2, 4, 8]) rows.push(await runService(workers));
-rows.push(await runPlainBullmq(2));
+for (const workers of WORKERS) rows.push(await runService(workers));
+if (BASELINE) rows.push(await runPlainBullmq(2));
 console.log(
   `\nDraining ${INSTANCES.toLocaleString("en")} instances (${Math.ceil(INSTANCES / 100)} chunks) into the simulator ` +
     `(sliding window, 20/s, ${JITTER_MS} ms arrival jitter, 5% InternalError after the invoker was created, ` +
-    `${busy.length} busy process(es) loading the CPU):\n`,
+    `${busy.length} busy process(es) loading the CPU, ${simPriority}):\n`,
 );
 printTable(
   [
@@ -177,6 +193,7 @@ printTable(
     "RequestLimitExceeded",
     "max arrivals in 1000 ms",
     "closest 21 arrivals (ms)",
+    "simulator's longest stall (ms)",
     "duplicates",
     "send lateness mean (ms)",
     "slots skipped",
