@@ -22,24 +22,18 @@ export type ChunkOutcome = { kind: "done" } | { kind: "retry"; delayMs: number }
 export const DONE: ChunkOutcome = { kind: "done" };
 
 /**
- * A write that lost its compare-and-set, against what is stored now: "ours" when the stored record
- * is the one this write meant (its command ran twice after a reconnect), the write to make again
- * when the other writer changed nothing but invoker states (an invoker action's job), else
- * undefined: the chunk is someone else's now.
+ * A write that lost its compare-and-set to an invoker action's job, which changed nothing but
+ * invoker states: the write to make again, keeping those states. Undefined for any other writer:
+ * the chunk is someone else's now. (A write that lost to itself, run twice after a reconnect, is
+ * recognised by ChunkTransitions from its write ID.)
  */
 export function afterConflict(
   before: ChunkRecord,
   next: ChunkRecord,
   stored: ChunkRecord,
-): "ours" | { from: ChunkRecord; to: ChunkRecord } | undefined {
-  if (
-    stored.version === before.version + 1 &&
-    encodeChunk(stored) === encodeChunk({ ...next, version: stored.version })
-  ) {
-    return "ours";
-  }
+): { from: ChunkRecord; to: ChunkRecord } | undefined {
   const states = new Map(stored.invokers.map((v) => [v.invokerId, v.state]));
-  const sameBut = { ...before, version: stored.version, invokers: stored.invokers };
+  const sameBut = { ...before, version: stored.version, writeId: stored.writeId, invokers: stored.invokers };
   if (encodeChunk(sameBut) !== encodeChunk(stored)) return undefined;
   const invokers = next.invokers.map((v) => ({ ...v, state: states.get(v.invokerId) ?? v.state }));
   return { from: stored, to: { ...next, invokers } };
@@ -87,11 +81,6 @@ export class ChunkRecorder {
     if (result.kind === "conflict") {
       const stored = await this.transitions.read(batchId, index);
       const resolved = stored && afterConflict(before, next, stored);
-      if (resolved === "ours") {
-        // Our write went through, and its answer was lost (Redis restarted): the command was resent.
-        held.record = stored ?? next;
-        return "ok";
-      }
       if (resolved)
         result = await this.transitions.write(batchId, index, resolved.from, resolved.to, options);
     }

@@ -1,9 +1,9 @@
--- One chunk transition as one atomic step: the chunk's new record (compare-and-set on its version),
+-- One chunk transition as one atomic step: the chunk's new record (compare-and-set on its stamp: version and write ID),
 -- the batch's counters, its start (the first chunk a worker touches makes a QUEUED batch RUNNING),
 -- its reopening (a retry), MaxErrors (failed instances beyond it stop the batch) and, when this was
 -- the last chunk left, its final status.
 -- KEYS: batch hash, chunks hash, outbox.
--- ARGV: index, expected version, new stored record, counter deltas (JSON), now (epoch ms),
+-- ARGV: index, expected stamp (version and write ID), new stored record, counter deltas (JSON), now (epoch ms),
 -- '1' to refuse when the batch is stopping, settle fields (JSON), '1' when a final chunk goes back
 -- to the queue, batch ID.
 -- Returns {'ok', final batch status or '', createdAt, '1' when this step stopped the batch on
@@ -15,7 +15,7 @@ local F = cjson.decode(ARGV[7])
 if ARGV[6] == '1' and stopping(batchKey) then return {'stopped'} end
 local raw = redis.call('HGET', chunksKey, idx)
 if not raw then return {'missing'} end
-if versionOf(raw) ~= expected then return {'conflict'} end
+if stampOf(raw) ~= expected then return {'conflict'} end
 redis.call('HSET', chunksKey, idx, record)
 applyDeltas(batchKey, deltas)
 redis.call('HSET', batchKey, 'updatedAt', now)

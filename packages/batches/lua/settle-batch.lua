@@ -59,7 +59,10 @@ local function stopping(batchKey)
   return redis.call('HGET', batchKey, 'cancelRequested') == '1' or redis.call('HGET', batchKey, 'stopCode') ~= false
 end
 
--- A stored chunk is "<version>|<json>": the version is all a script needs to read of it.
-local function versionOf(raw)
-  return string.match(raw, '^(%d+)|')
+-- A stored chunk is '<version>|{"w":"<write ID>",...}' (the ID absent on a record written without
+-- one): its stamp, '<version>.<write ID>' (chunkStamp in chunk-codec.ts), is all a script needs.
+local function stampOf(raw)
+  local version = string.match(raw, '^(%d+)|')
+  if not version then return nil end
+  return version .. '.' .. (string.match(raw, '^%d+|{"w":"(%x+)"') or '')
 end

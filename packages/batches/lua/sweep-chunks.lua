@@ -1,7 +1,7 @@
 -- Ends queued chunks of a stopping batch whose jobs the caller has already removed: each is written
--- only when its version is still the one the caller read (a worker that touched it since keeps it).
+-- only when its stamp is still the one the caller read (a worker that touched it since keeps it).
 -- KEYS: batch hash, chunks hash, outbox.
--- ARGV: now, settle fields (JSON), batch ID, then per chunk: index, expected version, new stored
+-- ARGV: now, settle fields (JSON), batch ID, then per chunk: index, expected stamp, new stored
 -- record, counter deltas (JSON).
 -- Returns how many were written.
 --@include settle-batch.lua
@@ -10,7 +10,7 @@ local now = ARGV[1]
 local n = 0
 for i = 4, #ARGV, 4 do
   local raw = redis.call('HGET', chunksKey, ARGV[i])
-  if raw and versionOf(raw) == ARGV[i + 1] then
+  if raw and stampOf(raw) == ARGV[i + 1] then
     redis.call('HSET', chunksKey, ARGV[i], ARGV[i + 2])
     applyDeltas(batchKey, ARGV[i + 3])
     n = n + 1

@@ -2,7 +2,7 @@ import type { RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
 import type { BatchReads } from "./batch-reads.js";
 import type { ChunkJobData } from "./batch-types.js";
-import { encodeChunk } from "./chunk-codec.js";
+import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
 import { chunkJobId } from "./chunk-queue.js";
 import { type ChunkRecord, finalStatusOf } from "./chunk-record.js";
 import type { ChunkScheduler } from "./chunk-scheduler.js";
@@ -115,8 +115,8 @@ export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): P
   const args: string[] = [];
   queued.forEach(([index, chunk], i) => {
     if (removed[i] !== 1) return;
-    const ended = { ...withPendingEnded(chunk, outcome), version: chunk.version + 1 };
-    args.push(String(index), String(chunk.version), encodeChunk(ended), counterDeltas(chunk, ended));
+    const ended = { ...withPendingEnded(chunk, outcome), version: chunk.version + 1, writeId: newWriteId() };
+    args.push(String(index), chunkStamp(chunk), encodeChunk(ended), counterDeltas(chunk, ended));
   });
   return SWEEP_CHUNKS.run(
     redis,

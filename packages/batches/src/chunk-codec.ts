@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { InstanceType } from "@tat-bulk/tat-api";
 import type { ChunkError, ChunkStatus } from "./batch-types.js";
 import { type ChunkInvoker, type ChunkPart, type ChunkRecord, newPart } from "./chunk-record.js";
@@ -7,6 +8,8 @@ import { type ChunkInvoker, type ChunkPart, type ChunkRecord, newPart } from "./
  * a 100,000-instance batch stores 1,000 chunks and most of them have one part and one invoker.
  */
 interface StoredChunk {
+  /** The write that stored it (first, so that the Lua scripts find it without decoding). */
+  w?: string;
   t: InstanceType;
   ids: string[];
   s: ChunkStatus;
@@ -71,10 +74,25 @@ function encodePart(part: ChunkPart, all: readonly string[]): StoredPart {
   };
 }
 
-/** `<version>|<json>`: the Lua scripts read the version without decoding the rest. */
+/**
+ * What a compare-and-set on a chunk names: `<version>.<write ID>` (the ID empty for a record
+ * written without one). The scripts read it off the stored text (stampOf in settle-batch.lua).
+ */
+export const chunkStamp = (chunk: Pick<ChunkRecord, "version" | "writeId">): string =>
+  `${chunk.version}.${chunk.writeId ?? ""}`;
+
+/** A fresh write ID: 48 random bits, enough that two writers of one version never collide. */
+export const newWriteId = (): string => randomBytes(6).toString("hex");
+
+/**
+ * `<version>|<json>`, the write ID the JSON's first field: the Lua scripts read both without
+ * decoding the rest. (A reader that knows no write ID ignores the field, and a record written
+ * without one has an empty one.)
+ */
 export function encodeChunk(chunk: ChunkRecord): string {
   const all = chunk.instanceIds;
   const stored: StoredChunk = {
+    ...(chunk.writeId !== undefined ? { w: chunk.writeId } : {}),
     t: chunk.instanceType,
     ids: all,
     s: chunk.status,
@@ -116,6 +134,7 @@ export function decodeChunk(raw: string): ChunkRecord {
   const all = s.ids;
   return {
     version,
+    ...(s.w !== undefined ? { writeId: s.w } : {}),
     instanceType: s.t,
     instanceIds: all,
     status: s.s,

@@ -58,8 +58,14 @@ export interface FailedInstance {
 
 /** A chunk as the code reads it; the codec (chunk-codec.ts) is the one place that knows how it is stored. */
 export interface ChunkRecord {
-  /** Bumped by every write; a write names the version it read (compare-and-set). */
+  /** Bumped by every write. */
   version: number;
+  /**
+   * Names the write that stored this record (random; absent on the intake's first). A write names
+   * the version and write it read (compare-and-set on both, `chunkStamp`), so two records of one
+   * version never pass for each other, and a writer whose answer was lost knows its own write.
+   */
+  writeId?: string;
   instanceType: InstanceType;
   /** Every instance of the chunk, as enqueued. */
   instanceIds: string[];

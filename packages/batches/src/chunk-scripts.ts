@@ -11,6 +11,11 @@ export type ApplyChunkReply =
       stoppedNow: boolean;
       /** The batch's invoker action, when one was asked: what its invokers must become. */
       invokerAction?: { target: InvokerState; seq: number };
+      /**
+       * The write had gone through and its answer was lost (a reconnect sent it again, and the
+       * second run found the chunk already written): what the first answer said is unknown.
+       */
+      replayed?: true;
     }
   | { kind: "missing" }
   | { kind: "conflict" }

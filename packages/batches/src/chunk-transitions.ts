@@ -1,7 +1,8 @@
 import type { RedisClient } from "@tat-bulk/redis";
 import { BatchReads } from "./batch-reads.js";
+import { MAX_ERRORS_CODE } from "./batch-stop.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
-import { encodeChunk } from "./chunk-codec.js";
+import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
@@ -21,7 +22,8 @@ export type ChunkWriteResult =
  * Lua step that checks the version it read, stores the record, moves the batch's counters by the
  * difference between the two records' tallies (chunk-tally.ts) and, when no chunk is left to run,
  * settles the batch's final status. So a status read is always consistent, and of two writers from
- * the same read only one wins.
+ * the same read only one wins. Each write has an ID of its own besides the version, so a record
+ * that a writer holds can only pass for the stored one if it is that very record.
  */
 export class ChunkTransitions {
   private readonly reads: BatchReads;
@@ -45,14 +47,14 @@ export class ChunkTransitions {
     to: ChunkRecord,
     options: ChunkWriteOptions = {},
   ): Promise<ChunkWriteResult> {
-    const record = { ...to, version: from.version + 1 };
+    const record = { ...to, version: from.version + 1, writeId: newWriteId() };
     const reopens = FINAL_CHUNK_STATUSES.has(from.status) && !FINAL_CHUNK_STATUSES.has(record.status);
     const reply = await APPLY_CHUNK.run(
       this.redis,
       [this.keys.batch(batchId), this.keys.chunks(batchId), this.keys.outbox],
       [
         String(index),
-        String(from.version),
+        chunkStamp(from),
         encodeChunk(record),
         counterDeltas(from, record),
         String(Date.now()),
@@ -62,7 +64,30 @@ export class ChunkTransitions {
         batchId,
       ],
     );
+    if (reply.kind === "conflict") {
+      // Its own write, run twice (the answer to the first was lost to a reconnect)?
+      const stored = await this.read(batchId, index);
+      if (stored?.writeId === record.writeId) return this.replayed(batchId, record);
+    }
     if (reply.kind !== "ok") return reply;
     return { ...reply, record };
+  }
+
+  /**
+   * What a write whose answer was lost set off is read again from the batch: a MaxErrors stop (its
+   * sweep is harmless to repeat) and the invoker action. Whether it finished the batch is not known.
+   */
+  private async replayed(batchId: string, record: ChunkRecord): Promise<ChunkWriteResult> {
+    const [stopCode, action] = await Promise.all([
+      this.redis.hget(this.keys.batch(batchId), "stopCode"),
+      this.reads.invokerAction(batchId),
+    ]);
+    return {
+      kind: "ok",
+      record,
+      replayed: true,
+      stoppedNow: stopCode === MAX_ERRORS_CODE,
+      ...(action ? { invokerAction: { target: action.target, seq: action.seq } } : {}),
+    };
   }
 }

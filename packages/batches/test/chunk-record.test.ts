@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CHUNK_STATUSES } from "../src/batch-types.js";
-import { decodeChunk, encodeChunk } from "../src/chunk-codec.js";
+import { chunkStamp, decodeChunk, encodeChunk } from "../src/chunk-codec.js";
 import { type ChunkRecord, finalStatusOf, newChunkRecord, newPart } from "../src/chunk-record.js";
 import { CHUNK_COUNTER_FIELDS, counterDeltas } from "../src/chunk-tally.js";
 import { instanceViews } from "../src/chunk-view.js";
@@ -51,6 +51,14 @@ describe("chunk codec", () => {
       doneAt: 9,
     };
     expect(decodeChunk(encodeChunk(done))).toEqual(done);
+  });
+
+  it("stores the write ID as the JSON's first field, where the scripts read it; a record without one has an empty one", () => {
+    const written = { ...split, writeId: "0a1b2c3d4e5f" };
+    expect(encodeChunk(written).startsWith('7|{"w":"0a1b2c3d4e5f",')).toBe(true);
+    expect(decodeChunk(encodeChunk(written))).toEqual(written);
+    expect(chunkStamp(written)).toBe("7.0a1b2c3d4e5f");
+    expect(chunkStamp(split)).toBe("7.");
   });
 
   it("stores the whole chunk's instances once in the common case", () => {

@@ -1,6 +1,7 @@
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
 import { type ChunkRecord, finalStatusOf } from "../src/chunk-record.js";
+import { ChunkTransitions } from "../src/chunk-transitions.js";
 import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
@@ -58,6 +59,50 @@ describe("ChunkTransitions", () => {
       kind: "conflict",
     });
     expect(await b.reads.summary(b.batchId)).toMatchObject({ Counts: { Running: 1, Succeeded: 0 } });
+  });
+
+  it("never takes a record of the same version for the one its holder wrote (a write Redis lost)", async () => {
+    const b = await batchOf(1);
+    const queued = await b.read(0);
+    const raw = await db().redis.hget(b.keys.chunks(b.batchId), "0");
+    const counters = await db().redis.hgetall(b.keys.batch(b.batchId));
+    // Writer A marks the chunk RUNNING; then Redis loses that write (its record and counters go back).
+    const a = await b.transitions.write(b.batchId, 0, queued, { ...queued, status: "RUNNING" });
+    if (a.kind !== "ok" || raw === null) throw new Error("setup");
+    await db().redis.hset(b.keys.chunks(b.batchId), "0", raw);
+    await db().redis.hset(b.keys.batch(b.batchId), counters);
+    // Writer B, from what is stored, makes its own version 1 (the chunk stays QUEUED).
+    expect(await b.transitions.write(b.batchId, 0, queued, { ...queued, attempts: 1 })).toMatchObject({
+      kind: "ok",
+    });
+    // A's next write names its version 1: not B's, so refused, and the counters stay right.
+    const late = await b.transitions.write(b.batchId, 0, a.record, { ...a.record, status: "SUCCEEDED" });
+    expect(late).toEqual({ kind: "conflict" });
+    expect(await b.reads.summary(b.batchId)).toMatchObject({
+      Counts: { Queued: 1, Running: 0, Succeeded: 0 },
+    });
+  });
+
+  it("knows its own write when Redis ran it twice (the first answer lost to a reconnect)", async () => {
+    const b = await batchOf(1);
+    const from = await b.read(0);
+    // Every apply-chunk call runs twice, and the caller hears the second answer only.
+    const replaying = new Proxy(db().redis, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property === "tatBulkApplyChunk" && typeof value === "function") {
+          return async (...args: unknown[]) => {
+            await Reflect.apply(value, target, args);
+            return Reflect.apply(value, target, args);
+          };
+        }
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const transitions = new ChunkTransitions(replaying, b.keys);
+    const result = await transitions.write(b.batchId, 0, from, { ...from, status: "RUNNING" });
+    expect(result).toMatchObject({ kind: "ok", replayed: true, record: { status: "RUNNING", version: 1 } });
+    expect(await b.reads.summary(b.batchId)).toMatchObject({ Counts: { Queued: 0, Running: 1 } });
   });
 
   it("answers missing for an unknown chunk, and stopped once cancel was asked when told to check", async () => {
