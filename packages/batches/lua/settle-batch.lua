@@ -49,9 +49,11 @@ local function settle(batchKey, outboxKey, batchId, now, F)
   return status
 end
 
--- Moves the batch's counters by a chunk write's deltas (a JSON object: field -> delta).
+-- Moves the batch's counters by a chunk write's deltas (a JSON object: field -> delta), and counts
+-- the write in `rev`: a recount (set-counters.lua) made from chunks read before it is refused.
 local function applyDeltas(batchKey, deltas)
   for field, delta in pairs(cjson.decode(deltas)) do redis.call('HINCRBY', batchKey, field, delta) end
+  redis.call('HINCRBY', batchKey, 'rev', 1)
 end
 
 -- Whether workers must send nothing more for the batch: cancelled, or stopped.

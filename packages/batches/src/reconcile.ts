@@ -3,6 +3,7 @@ import type { Queue } from "bullmq";
 import { BatchReads } from "./batch-reads.js";
 import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import type { JobSink } from "./bulk-job-writer.js";
+import { chunkStamp } from "./chunk-codec.js";
 import { chunkJob, chunkJobId } from "./chunk-queue.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { ChunkScheduler, encodeRef } from "./chunk-scheduler.js";
@@ -18,6 +19,8 @@ import type { RedisKeys } from "./keys.js";
 /**
  * - missing-job: an unfinished chunk had no job and was not waiting in the scheduler (lost, or
  *   deleted): added again under its ID;
+ * - orphan-job: its job's record existed in no BullMQ list, so no worker would ever take it: added
+ *   again;
  * - failed-job: its job sat in BullMQ's failed set: retried;
  * - finished-job: its job completed while the chunk did not: added again;
  * - counts: the batch's counters differed from the sum over its chunks: set to it;
@@ -28,8 +31,22 @@ export interface Repair {
   batchId: string;
   index?: number;
 }
-export const REPAIR_KINDS = ["missing-job", "failed-job", "finished-job", "counts", "settle"] as const;
+export const REPAIR_KINDS = [
+  "missing-job",
+  "orphan-job",
+  "failed-job",
+  "finished-job",
+  "counts",
+  "settle",
+] as const;
 export type RepairKind = (typeof REPAIR_KINDS)[number];
+
+/** What one pass did: its repairs, and the batches it could not look at (with why). */
+export interface PassResult {
+  repairs: Repair[];
+  errors: Array<{ batchId: string; error: string }>;
+  batches: number;
+}
 
 export interface ReconcileDeps {
   redis: RedisClient;
@@ -38,7 +55,9 @@ export interface ReconcileDeps {
   jobs: JobSink;
 }
 
-type JobLook = "alive" | "missing" | "failed" | "completed";
+type JobLook = "alive" | "missing" | "orphan" | "failed" | "completed";
+/** Job states a worker takes a job from, sooner or later. */
+const LIVE_STATES = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children", "paused"]);
 
 const SET_COUNTERS = LuaScript.fromFile(
   new URL("../lua/set-counters.lua", import.meta.url),
@@ -54,9 +73,12 @@ const COUNTER_FIELDS = [
 
 /**
  * Compares what the batch records say is still to do with what BullMQ holds, and repairs the
- * difference. A difference is repaired only when the next pass sees it again on the same chunk
- * version: a write in progress (a retry that stored its chunk and is adding its job) looks like
- * drift for a moment. Batches it finds final leave its watch list.
+ * difference. A missing or finished job is repaired only when the next pass sees it again on the
+ * same chunk write: a write in progress (a retry that stored its chunk and is adding its job, a
+ * dispatcher between its pick and its add) looks like that for a moment; so is a settle. Counters are compared
+ * with a consistent read (no chunk write came between, by the batch's `rev`), so they are set at
+ * once. A batch that cannot be read is reported and the pass goes on with the others; batches it
+ * finds final leave its watch list.
  */
 export class Reconciler {
   private readonly reads: BatchReads;
@@ -70,20 +92,25 @@ export class Reconciler {
     this.scheduler = new ChunkScheduler(deps.redis, deps.keys);
   }
 
-  async pass(): Promise<Repair[]> {
+  async pass(): Promise<PassResult> {
     const { redis, keys } = this.deps;
-    const repairs: Repair[] = [];
+    const result: PassResult = { repairs: [], errors: [], batches: 0 };
     const suspects = new Set<string>();
     for (const batchId of await redis.zrange(keys.unfinished, 0, -1)) {
-      const [status, finishedAt] = await redis.hmget(keys.batch(batchId), "status", "finishedAt");
-      if (!status || finishedAt) {
-        await redis.zrem(keys.unfinished, batchId);
-        continue;
+      try {
+        const [status, finishedAt] = await redis.hmget(keys.batch(batchId), "status", "finishedAt");
+        if (!status || finishedAt) {
+          await redis.zrem(keys.unfinished, batchId);
+          continue;
+        }
+        result.batches++;
+        result.repairs.push(...(await this.batch(batchId, suspects)));
+      } catch (error) {
+        result.errors.push({ batchId, error: error instanceof Error ? error.message : String(error) });
       }
-      repairs.push(...(await this.batch(batchId, suspects)));
     }
     this.seen = suspects;
-    return repairs;
+    return result;
   }
 
   /** A difference seen for the first time is remembered; the second time it is answered true. */
@@ -101,13 +128,14 @@ export class Reconciler {
       if (waiting.has(encodeRef({ index, round: chunk.round }))) continue;
       const look = await this.lookAtJob(chunkJobId(batchId, index, chunk.round));
       if (look === "alive") continue;
-      if (!this.confirmed(suspects, `${batchId}:${index}:${chunk.version}:${look}`)) continue;
+      if (!this.confirmed(suspects, `${batchId}:${index}:${chunkStamp(chunk)}:${look}`)) continue;
       repairs.push(await this.repairJob(batchId, index, chunk, look));
     }
-    if (await this.recount(batchId, suspects)) repairs.push({ kind: "counts", batchId });
-    const first = chunks.get(0);
-    if (open.length === 0 && first && this.confirmed(suspects, `${batchId}:settle:${first.version}`)) {
-      // A write that changes nothing but runs the settle step every chunk write ends with.
+    if (await this.recount(batchId)) repairs.push({ kind: "counts", batchId });
+    const first = await this.reads.chunk(batchId, 0);
+    if (open.length === 0 && first && this.confirmed(suspects, `${batchId}:settle:${chunkStamp(first)}`)) {
+      // A write that changes nothing but runs the settle step every chunk write ends with (a
+      // batch waiting for its invokers to be disabled or deleted stays as it is).
       const written = await this.transitions.write(batchId, 0, first, first);
       if (written.kind === "ok" && written.finished) repairs.push({ kind: "settle", batchId });
     }
@@ -121,35 +149,39 @@ export class Reconciler {
       "finishedOn",
     );
     if (exists === null) return "missing";
-    if (finishedOn === null) return "alive";
-    return (await this.deps.queue.getJobState(jobId)) === "failed" ? "failed" : "completed";
+    const state = await this.deps.queue.getJobState(jobId);
+    if (finishedOn === null) return LIVE_STATES.has(state) ? "alive" : "orphan";
+    if (state === "failed") return "failed";
+    return state === "completed" ? "completed" : "orphan";
   }
 
   private async repairJob(
     batchId: string,
     index: number,
     chunk: ChunkRecord,
-    look: JobLook,
+    look: Exclude<JobLook, "alive">,
   ): Promise<Repair> {
     const job = chunkJob(batchId, index, chunk.round);
     if (look === "failed") {
       await (await this.deps.queue.getJob(job.opts.jobId))?.retry("failed");
       return { kind: "failed-job", batchId, index };
     }
-    if (look === "completed") await this.deps.queue.remove(job.opts.jobId);
+    // A finished or orphaned job is in the way of its ID: removed first.
+    if (look !== "missing") await this.deps.queue.remove(job.opts.jobId);
     await this.deps.jobs.add([job]);
-    return { kind: look === "missing" ? "missing-job" : "finished-job", batchId, index };
+    const kind = look === "missing" ? "missing-job" : look === "orphan" ? "orphan-job" : "finished-job";
+    return { kind, batchId, index };
   }
 
   /**
-   * The batch's counters set to the sum over its chunks, when the same difference is seen on two
-   * passes with the batch unchanged in between, and only if no chunk write came since (a Lua
-   * compare-and-set on updatedAt: no WATCH, which a Redis Cluster client does not do well).
+   * Sets the batch's counters to the sum over its chunks when they differ. The read is consistent
+   * when no chunk write came between its first and last step: every write bumps the batch's `rev`
+   * (settle-batch.lua), and the set is refused unless `rev` is still what was read first.
    */
-  private async recount(batchId: string, suspects: Set<string>): Promise<boolean> {
+  private async recount(batchId: string): Promise<boolean> {
     const { redis, keys } = this.deps;
     const batchKey = keys.batch(batchId);
-    const updatedAt = (await redis.hget(batchKey, "updatedAt")) ?? "";
+    const rev = (await redis.hget(batchKey, "rev")) ?? "";
     const totals = new Map<string, number>();
     for (const chunk of (await this.reads.allChunks(batchId)).values()) {
       for (const [field, n] of tally(chunk)) totals.set(field, (totals.get(field) ?? 0) + n);
@@ -161,8 +193,6 @@ export class Reconciler {
       if (Number(stored[i] ?? 0) !== want) fixes[field] = want;
     });
     if (Object.keys(fixes).length === 0) return false;
-    const difference = JSON.stringify(fixes);
-    if (!this.confirmed(suspects, `${batchId}:counts:${updatedAt}:${difference}`)) return false;
-    return SET_COUNTERS.run(redis, [batchKey], [updatedAt, difference]);
+    return SET_COUNTERS.run(redis, [batchKey], [rev, JSON.stringify(fixes)]);
   }
 }

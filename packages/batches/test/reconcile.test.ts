@@ -1,6 +1,6 @@
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { chunkJobId } from "../src/chunk-queue.js";
 import { Reconciler } from "../src/reconcile.js";
 import { type BatchesRedis, cvmIds, dispatchAll, newBatch, startBatchesRedis } from "./batches-harness.js";
@@ -35,10 +35,11 @@ async function batchOf(chunks: number) {
   return { pieces, batchId: created.summary.BatchId, reconciler };
 }
 
-/** Two passes: a difference is repaired only when seen twice. */
+const repairs = async (reconciler: Reconciler) => (await reconciler.pass()).repairs;
+/** Two passes: a job or a settle is repaired only when seen twice. */
 const twoPasses = async (reconciler: Reconciler) => [
-  ...(await reconciler.pass()),
-  ...(await reconciler.pass()),
+  ...(await repairs(reconciler)),
+  ...(await repairs(reconciler)),
 ];
 
 describe("Reconciler", () => {
@@ -63,8 +64,8 @@ describe("Reconciler", () => {
     const { pieces, batchId, reconciler } = await batchOf(3);
     const jobId = chunkJobId(batchId, 1);
     await pieces.queue.remove(jobId);
-    expect(await reconciler.pass()).toEqual([]);
-    expect(await reconciler.pass()).toEqual([{ kind: "missing-job", batchId, index: 1 }]);
+    expect(await repairs(reconciler)).toEqual([]);
+    expect(await repairs(reconciler)).toEqual([{ kind: "missing-job", batchId, index: 1 }]);
     expect(await pieces.queue.getJobState(jobId)).toBe("waiting");
     expect(await twoPasses(reconciler)).toEqual([]);
   });
@@ -96,11 +97,88 @@ describe("Reconciler", () => {
     expect(await pieces.queue.getJobState(second)).toBe("waiting");
   });
 
-  it("sets the batch's counters to the sum over its chunks", async () => {
+  it("sets the batch's counters to the sum over its chunks, in one pass", async () => {
     const { pieces, batchId, reconciler } = await batchOf(4);
     await redis.redis.hset(pieces.keys.batch(batchId), "queued", "1", "succeeded", "7");
-    expect(await twoPasses(reconciler)).toEqual([{ kind: "counts", batchId }]);
+    expect(await repairs(reconciler)).toEqual([{ kind: "counts", batchId }]);
     expect(await pieces.reads.summary(batchId)).toMatchObject({ Counts: { Queued: 4, Succeeded: 0 } });
+    expect(await twoPasses(reconciler)).toEqual([]);
+  });
+
+  it("never sets counters from chunks that a write overtook, even a write in the same millisecond", async () => {
+    const { pieces, batchId } = await batchOf(2);
+    const batchKey = pieces.keys.batch(batchId);
+    const now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now);
+    try {
+      // The reconciler's read of the counters comes after a chunk write that its read of the
+      // chunks missed: its sums are stale, and updatedAt (one millisecond) cannot tell.
+      let overtaken = false;
+      const racing = new Proxy(connection(), {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (property === "hmget") {
+            return async (...args: Parameters<Redis["hmget"]>) => {
+              if (!overtaken && args.length > 3) {
+                overtaken = true;
+                const chunk = await pieces.reads.chunk(batchId, 0);
+                if (!chunk) throw new Error("no chunk");
+                await pieces.transitions.write(batchId, 0, chunk, { ...chunk, status: "RUNNING" });
+              }
+              return target.hmget(...args);
+            };
+          }
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      await redis.redis.hset(batchKey, "succeeded", "5");
+      const reconciler = new Reconciler({
+        redis: racing,
+        keys: pieces.keys,
+        queue: pieces.queue,
+        jobs: pieces.jobs,
+      });
+      expect(await repairs(reconciler)).toEqual([]);
+      expect(overtaken).toBe(true);
+      expect(await redis.redis.hmget(batchKey, "queued", "running", "succeeded")).toEqual(["1", "1", "5"]);
+      // The next pass reads a consistent state and repairs it.
+      expect(await repairs(reconciler)).toEqual([{ kind: "counts", batchId }]);
+      expect(await redis.redis.hmget(batchKey, "queued", "running", "succeeded")).toEqual(["1", "1", "0"]);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it("adds again a job whose record is in no BullMQ list (no worker would ever take it)", async () => {
+    const { pieces, batchId, reconciler } = await batchOf(2);
+    const jobId = chunkJobId(batchId, 1);
+    const prefix = `${pieces.queue.opts.prefix}:${pieces.name}`;
+    expect(await redis.redis.lrem(`${prefix}:wait`, 0, jobId)).toBe(1);
+    expect(await pieces.queue.getJobState(jobId)).toBe("unknown");
+    expect(await twoPasses(reconciler)).toEqual([{ kind: "orphan-job", batchId, index: 1 }]);
+    expect(await pieces.queue.getJobState(jobId)).toBe("waiting");
+  });
+
+  it("goes on with the other batches when one cannot be read, and says which", async () => {
+    const broken = await batchOf(1);
+    const { pieces, batchId } = await batchOf(1);
+    await redis.redis.hset(broken.pieces.keys.chunks(broken.batchId), "0", "not a chunk");
+    await redis.redis.hset(pieces.keys.batch(batchId), "queued", "9");
+    // One namespace per batchOf: a reconciler over both batches' namespace needs them in one.
+    await redis.redis.zadd(pieces.keys.unfinished, 0, broken.batchId);
+    await redis.redis.rename(broken.pieces.keys.batch(broken.batchId), pieces.keys.batch(broken.batchId));
+    await redis.redis.rename(broken.pieces.keys.chunks(broken.batchId), pieces.keys.chunks(broken.batchId));
+    const reconciler = new Reconciler({
+      redis: connection(),
+      keys: pieces.keys,
+      queue: pieces.queue,
+      jobs: pieces.jobs,
+    });
+    const pass = await reconciler.pass();
+    expect(pass.errors).toEqual([
+      { batchId: broken.batchId, error: expect.stringContaining("not a stored chunk") },
+    ]);
+    expect(pass.repairs).toEqual([{ kind: "counts", batchId }]);
   });
 
   it("settles a batch whose chunks are all final, and then forgets it", async () => {
