@@ -21,12 +21,13 @@ import { CircuitBreakers } from "@tat-bulk/rate-limit";
 import { bullPrefix, createRedisClient } from "@tat-bulk/redis";
 import { DelayedError } from "bullmq";
 import type { Logger } from "pino";
-import { ChunkJob } from "./chunk-job.js";
+import { ChunkJob, type ChunkOutcome } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
 import { consumer } from "./consumer.js";
 import { Dispatcher } from "./dispatcher.js";
 import type { WorkerConfig } from "./env.js";
 import { runInvokerJob } from "./invoker-job.js";
+import { watched } from "./job-watch.js";
 import { startOutboxMover } from "./outbox-mover.js";
 import { startReconcilerLoop } from "./reconciler-loop.js";
 import { TatRouter } from "./tat-access.js";
@@ -115,20 +116,33 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     tickMs: config.SCHED_TICK_MS,
     logger,
   });
+  const stalled = (queue: "chunks" | "invokers", jobId: string | undefined) => {
+    logger.warn({ queue, jobId, stallMs: config.WORKER_JOB_STALL_MS }, "job got nowhere; put back");
+    metrics.jobsStalled.inc({ queue });
+  };
   const chunks = consumer<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
       const { budget, slot } = job.data;
-      if (budget && slot) await store.scheduler.touch(budget, slot);
-      const outcome = await chunkJob.process(job.data).catch((error: unknown) => {
-        // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
-        logger.warn(
-          { jobId: job.id, err: error instanceof Error ? error.message : error },
-          "chunk job put back",
-        );
-        metrics.chunkRetries.inc({ reason: "WorkerError" });
-        return { kind: "retry" as const, delayMs: WORKER_ERROR_RETRY_MS };
-      });
+      const outcome = await watched<ChunkOutcome>(
+        config.WORKER_JOB_STALL_MS,
+        async (watch) => {
+          if (budget && slot) await store.scheduler.touch(budget, slot);
+          return chunkJob.process(job.data, watch).catch((error: unknown) => {
+            // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
+            logger.warn(
+              { jobId: job.id, err: error instanceof Error ? error.message : error },
+              "chunk job put back",
+            );
+            metrics.chunkRetries.inc({ reason: "WorkerError" });
+            return { kind: "retry" as const, delayMs: WORKER_ERROR_RETRY_MS };
+          });
+        },
+        () => {
+          stalled("chunks", job.id);
+          return { kind: "retry", delayMs: 0 };
+        },
+      );
       if (outcome.kind === "retry") {
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
@@ -161,7 +175,15 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   const invokers = consumer<InvokerJobData>(
     invokerQueueName(config.QUEUE_NAME),
     async (job, token) => {
-      if ((await runInvokerJob(invokerDeps, job.data)) === "paused") {
+      const outcome = await watched(
+        config.WORKER_JOB_STALL_MS,
+        (watch) => runInvokerJob(invokerDeps, job.data, watch),
+        () => {
+          stalled("invokers", job.id);
+          return "paused" as const;
+        },
+      );
+      if (outcome === "paused") {
         await job.moveToDelayed(Date.now() + OUTAGE_RECHECK_MS, token);
         throw new DelayedError();
       }
@@ -213,6 +235,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
         redis,
         store,
         intervalMs: config.RECONCILE_INTERVAL_MS,
+        passDeadlineMs: config.RECONCILE_PASS_DEADLINE_MS,
         metrics,
         logger,
       });

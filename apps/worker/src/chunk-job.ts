@@ -23,6 +23,7 @@ import {
 import { type ChunkOutcome, type ChunkRecorder, DONE, type HeldChunk } from "./chunk-recorder.js";
 import { failureVerdicts } from "./failure-verdicts.js";
 import { findPartInvoker } from "./invoker-finder.js";
+import { JobStalledError, type JobWatch } from "./job-watch.js";
 import { PartSender } from "./part-sender.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
 import type { TatRouter } from "./tat-access.js";
@@ -90,19 +91,24 @@ export class ChunkJob {
     this.sender = new PartSender(deps, (attempt) => this.backoff(attempt));
   }
 
-  async process(job: ChunkJobData): Promise<ChunkOutcome> {
+  /** `watch`: the job's progress deadline; its TAT calls wait no longer than it allows. */
+  async process(job: ChunkJobData, watch?: JobWatch): Promise<ChunkOutcome> {
     try {
-      return await this.run(job);
+      return await this.run(job, watch);
     } catch (error) {
-      // Shutting down while waiting for a slot or for TAT: nothing was sent; the job goes back.
-      if (error instanceof LimiterClosedError || error instanceof BreakerClosedError) {
+      // Shutting down, or stalled, while waiting for a slot or for TAT: nothing was sent; the job goes back.
+      if (
+        error instanceof LimiterClosedError ||
+        error instanceof BreakerClosedError ||
+        error instanceof JobStalledError
+      ) {
         return { kind: "retry", delayMs: 0 };
       }
       throw error;
     }
   }
 
-  private async run(job: ChunkJobData): Promise<ChunkOutcome> {
+  private async run(job: ChunkJobData, watch: JobWatch | undefined): Promise<ChunkOutcome> {
     const { reads, recorder } = this.deps;
     const batch = await reads.forWorker(job.batchId);
     // Rolled back or expired before commit: the job is an orphan.
@@ -115,9 +121,9 @@ export class ChunkJob {
     if (!record || FINAL_CHUNK_STATUSES.has(record.status)) return DONE;
     const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
     const held = { job, record };
-    const tat = this.deps.router.for(request.Account, request.Region);
-    if (!tat) return this.unknownAccount(held, request.Account);
-    const work: ChunkWork = { held, request, tat };
+    const budget = this.deps.router.for(request.Account, request.Region);
+    if (!budget) return this.unknownAccount(held, request.Account);
+    const work: ChunkWork = { held, request, tat: watch ? budget.watched(watch) : budget };
     if (record.status === "RUNNING") {
       const sentAt = record.parts.find((part) => part.mayExist)?.sentAt ?? 0;
       const inFlightMs = this.deps.callWindowMs - (Date.now() - sentAt);
@@ -128,6 +134,7 @@ export class ChunkJob {
     for (;;) {
       const step = await this.step(work);
       if (step !== "next") return step;
+      watch?.touch();
     }
   }
 

@@ -9,6 +9,7 @@ import {
 } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
 import type { Logger } from "pino";
+import { beforeDeadline } from "./job-watch.js";
 import type { TatRouter } from "./tat-access.js";
 import { DEFAULT_ACCOUNT } from "./tat-accounts.js";
 
@@ -29,6 +30,12 @@ export interface DispatcherDeps {
 
 /** An in-flight entry this old stops counting: its job is lost, or in a long backoff. */
 const STALE_INFLIGHT_MS = 30_000;
+/**
+ * A pass that has not ended by then (a Redis answer lost to a restart) is left behind and the next
+ * one may start: a pick is one atomic script and adding a job is idempotent, so two passes at once
+ * are safe; a dispatcher that waits forever is not.
+ */
+const PASS_DEADLINE_MS = 30_000;
 
 const isLane = (value: unknown): value is Lane => (LANES as readonly unknown[]).includes(value);
 
@@ -61,7 +68,11 @@ export class Dispatcher {
       this.again = true;
       return;
     }
-    this.running = this.pass()
+    this.running = beforeDeadline(this.pass(), PASS_DEADLINE_MS)
+      .then((outcome) => {
+        if (outcome === "late")
+          this.deps.logger.error({ deadlineMs: PASS_DEADLINE_MS }, "dispatch pass stuck; left behind");
+      })
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error instanceof Error ? error.message : error }, "dispatch failed"),
       )

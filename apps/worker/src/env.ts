@@ -80,6 +80,14 @@ export const workerEnvSchema = z.object({
   TAT_RETRY_MAX_MS: envField.positiveInt(60_000),
   /** How often the reconciler (on one elected worker) compares batch records with the queue's jobs. */
   RECONCILE_INTERVAL_MS: envField.positiveInt(30_000),
+  /** A reconciler pass that has not ended by then (a Redis answer lost to a restart) is left behind. */
+  RECONCILE_PASS_DEADLINE_MS: envField.positiveInt(120_000),
+  /**
+   * A job (chunk or invoker action) that gets nowhere for this long (no TAT answer, no chunk
+   * written: waiting for a slot, an open circuit, or a Redis answer that never comes) is put back
+   * in the queue, never held; it comes again at once. Longer than TAT_TIMEOUT_MS.
+   */
+  WORKER_JOB_STALL_MS: envField.positiveInt(60_000),
   /** Jobs in flight per process (most wait for a rate-limit slot); at least the budgets' depths together. */
   WORKER_CONCURRENCY: envField.positiveInt(64),
   /** Chunks handed to the queue per budget at a time: its CreateInvoker rate times this. */
@@ -100,6 +108,11 @@ export type WorkerConfig = z.infer<typeof workerEnvSchema> & { accounts: TatAcco
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = parseEnv(workerEnvSchema, env);
   const config = { ...parsed, accounts: loadAccounts(parsed, env) };
+  if (config.WORKER_JOB_STALL_MS <= config.TAT_TIMEOUT_MS) {
+    throw new ConfigError(
+      "invalid configuration:\n  WORKER_JOB_STALL_MS: must be longer than TAT_TIMEOUT_MS (a call may take that long)",
+    );
+  }
   if (config.WEBHOOK_ALLOWED_HOSTS.length > 0 && config.WEBHOOK_SIGNING_SECRET === undefined) {
     throw new ConfigError(
       "invalid configuration:\n  WEBHOOK_SIGNING_SECRET: required when WEBHOOK_ALLOWED_HOSTS names a host",

@@ -8,6 +8,7 @@ import {
 import type { RedisClient } from "@tat-bulk/redis";
 import { classifyError } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
+import type { JobWatch } from "./job-watch.js";
 import type { TatRouter } from "./tat-access.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -40,6 +41,7 @@ export class TryAgain extends Error {
 export async function runInvokerJob(
   deps: InvokerJobDeps,
   job: InvokerJobData,
+  watch?: JobWatch,
 ): Promise<"paused" | undefined> {
   const { reads, transitions, metrics } = deps;
   for (;;) {
@@ -49,7 +51,8 @@ export async function runInvokerJob(
     const invoker = chunk?.invokers.find((candidate) => invokerNeeds(candidate, action.target));
     if (!chunk || !invoker) return undefined;
     const name = ACTION[action.target];
-    const tat = deps.router.for(action.account, action.region);
+    const budget = deps.router.for(action.account, action.region);
+    const tat = budget && watch ? budget.watched(watch) : budget;
     if (!tat) {
       const message = `${name}: account ${action.account ?? "default"} is not configured on the workers`;
       await recordInvokerActionError(deps.redis, deps.keys, job.batchId, job.seq, message);

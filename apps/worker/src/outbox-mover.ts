@@ -2,7 +2,11 @@ import { ackOutbox, type BatchReads, type RedisKeys, readOutbox } from "@tat-bul
 import type { RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
+import { beforeDeadline } from "./job-watch.js";
 import { type WebhookJobData, webhookBody } from "./webhook-delivery.js";
+
+/** A move that has not ended by then is left behind (an event moved twice is delivered once). */
+const MOVE_DEADLINE_MS = 30_000;
 
 export interface OutboxMoverDeps {
   redis: RedisClient;
@@ -34,11 +38,14 @@ export function startOutboxMover(deps: OutboxMoverDeps): { close(): Promise<void
   };
   const loop = (async () => {
     while (!stopped) {
-      const moved = await moveOnce().catch((error: unknown) => {
+      const moved = await beforeDeadline(moveOnce(), MOVE_DEADLINE_MS).catch((error: unknown) => {
         deps.logger.warn({ err: error instanceof Error ? error.message : error }, "outbox move failed");
         return 0;
       });
-      if (moved === 0) await new Promise((resolve) => setTimeout(resolve, deps.intervalMs ?? 250));
+      if (moved === "late")
+        deps.logger.error({ deadlineMs: MOVE_DEADLINE_MS }, "outbox move stuck; left behind");
+      if (moved === 0 || moved === "late")
+        await new Promise((resolve) => setTimeout(resolve, deps.intervalMs ?? 250));
     }
   })();
   return {

@@ -9,6 +9,7 @@ import { classifyError } from "@tat-bulk/tat-api";
 import type { TatCallResult, TatClient } from "@tat-bulk/tat-client";
 import type { Logger } from "pino";
 import type { AdaptiveMargin } from "./adaptive-margin.js";
+import type { JobWatch } from "./job-watch.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 /**
@@ -45,7 +46,16 @@ const STALLED_MS = 100;
  * through the SDK, its answer recorded in the breaker, and its metrics.
  */
 export class RateLimitedTat {
-  constructor(private readonly deps: RateLimitedTatDeps) {}
+  constructor(
+    private readonly deps: RateLimitedTatDeps,
+    /** The job these calls are for: its waits end when it stalls, and each answer is progress. */
+    private readonly watch?: Pick<JobWatch, "signal" | "touch">,
+  ) {}
+
+  /** The same budget, for one job's calls. */
+  watched(watch: Pick<JobWatch, "signal" | "touch">): RateLimitedTat {
+    return new RateLimitedTat(this.deps, watch);
+  }
 
   bucket(action: string): BucketRef {
     return { action, group: this.deps.group };
@@ -65,10 +75,11 @@ export class RateLimitedTat {
     const bucket = this.bucket(action);
     const token = randomUUID();
     const limiterBucket = `${action}|${this.deps.group}`;
-    let slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action));
+    const signal = this.watch?.signal;
+    let slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action), signal);
     metrics.rateLimitWait.observe({ action }, slot.waitedMs / 1000);
     // After the slot, right before sending: a bucket that opened while this call waited holds it.
-    const admitted = await breakers.admit(bucket, token);
+    const admitted = await breakers.admit(bucket, token, signal);
     let sent = false;
     try {
       if (beforeSend && !(await beforeSend())) return undefined;
@@ -78,7 +89,7 @@ export class RateLimitedTat {
     }
     while (limiter.latenessMs(slot, performance.now()) > STALLED_MS) {
       metrics.slotsSkipped.inc({ action });
-      slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action));
+      slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action), signal);
     }
     // The slot's time may still be ahead (it was granted early so this one could prepare): the SDK
     // prepares the request now and it leaves at that time.
@@ -94,6 +105,7 @@ export class RateLimitedTat {
     };
     const holdUntil = waitUntil(taken.dueAt);
     const result = await client.call<T>(action, region, params, { holdUntil, onSent });
+    this.watch?.touch();
     const answeredAt = performance.now();
     metrics.apiDuration.observe({ action }, (answeredAt - (sentAt ?? taken.dueAt)) / 1000);
     const code = result.ok ? "Success" : result.code;

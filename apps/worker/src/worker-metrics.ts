@@ -4,6 +4,12 @@ import type { BucketState } from "@tat-bulk/rate-limit";
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
+/**
+ * ok: every unfinished batch looked at; errors: some could not be (the others were); failed: the
+ * pass stopped on an error (Redis away); stalled: it passed its deadline and the next one started.
+ */
+export const RECONCILER_PASS_OUTCOMES = ["ok", "errors", "failed", "stalled"] as const;
+
 const CALL_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const WAIT_SECONDS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const BATCH_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400];
@@ -59,6 +65,12 @@ export function createWorkerMetrics(
     "Drift the reconciler repaired,",
     "kind",
     REPAIR_KINDS,
+  );
+  const reconcilerPasses = metric.counterOf(
+    "tat_bulk_reconciler_passes_total",
+    "Reconciler passes on this worker (the lease holder),",
+    "outcome",
+    RECONCILER_PASS_OUTCOMES,
   );
   return {
     registry,
@@ -125,11 +137,22 @@ export function createWorkerMetrics(
       "Chunk calls sent again, by reason (the error code or class that caused it).",
       ["reason"],
     ),
+    jobsStalled: metric.counterOf(
+      "tat_bulk_jobs_stalled_total",
+      "Jobs put back because they got nowhere for WORKER_JOB_STALL_MS (a wait that did not end),",
+      "queue",
+      ["chunks", "invokers"],
+    ),
     invokersAdopted: metric.counter(
       "tat_bulk_invokers_adopted_total",
       "Invokers found already created by an earlier ambiguous attempt, adopted instead of created again.",
     ),
     reconcilerRepairs,
+    reconcilerPasses,
+    reconcilerLastPass: metric.gauge(
+      "tat_bulk_reconciler_last_pass_timestamp_seconds",
+      "When this worker last finished a reconciler pass (Unix seconds; 0 never): the newest across workers says the reconciler is alive.",
+    ),
     reconcilerLeader: metric.gauge(
       "tat_bulk_reconciler_leader",
       "1 on the worker that holds the reconciler's lease (exactly one should).",

@@ -86,21 +86,30 @@ export class CircuitBreakers {
     private readonly options: BreakerOptions,
   ) {}
 
-  /** Waits until a call of `ref` may go out; answers whether it is the probe of an open bucket. */
-  admit(ref: BucketRef, token: string): Promise<"go" | "probe"> {
+  /**
+   * Waits until a call of `ref` may go out; answers whether it is the probe of an open bucket. A
+   * waiter whose `signal` aborts stops waiting with the signal's reason (an outage is waited out
+   * in steps: the caller puts its work back and comes again).
+   */
+  admit(ref: BucketRef, token: string, signal?: AbortSignal): Promise<"go" | "probe"> {
     const bucket = bucketName(ref);
-    return this.serial(bucket, async () => {
-      for (;;) {
-        if (this.closing.signal.aborted) throw new BreakerClosedError("circuit breakers closed");
-        const answer = await ADMIT.run(
-          this.redis,
-          [bucketKey(bucket), groupKey(ref.group)],
-          [token, this.options.probeLeaseMs],
-        );
-        if (answer.kind !== "wait") return answer.kind;
-        await this.sleep(Math.min(answer.ms, LOOK_AGAIN_MS));
-      }
-    });
+    return this.serial(
+      bucket,
+      async () => {
+        for (;;) {
+          if (this.closing.signal.aborted) throw new BreakerClosedError("circuit breakers closed");
+          signal?.throwIfAborted();
+          const answer = await ADMIT.run(
+            this.redis,
+            [bucketKey(bucket), groupKey(ref.group)],
+            [token, this.options.probeLeaseMs],
+          );
+          if (answer.kind !== "wait") return answer.kind;
+          await this.sleep(Math.min(answer.ms, LOOK_AGAIN_MS), signal);
+        }
+      },
+      signal,
+    );
   }
 
   /** Records an answered call: `failed` when TAT (or the way to it) was unavailable. */
@@ -151,15 +160,17 @@ export class CircuitBreakers {
     for (const wake of [...this.sleepers]) wake();
   }
 
-  private sleep(ms: number): Promise<void> {
+  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.sleepers.delete(done);
+        signal?.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.sleepers.add(done);
+      signal?.addEventListener("abort", done, { once: true });
     });
   }
 }

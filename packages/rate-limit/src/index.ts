@@ -1,4 +1,5 @@
 export * from "./circuit-breakers.js";
+export { abortable } from "./serial-per-key.js";
 export * from "./shared-rate-limiter.js";
 export * from "./wait-until.js";
 

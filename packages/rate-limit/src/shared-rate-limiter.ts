@@ -72,15 +72,15 @@ export interface SharedRateLimiterOptions {
   penaltyMs: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
+const sleep = (ms: number, signals: readonly AbortSignal[]) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
-      signal.removeEventListener("abort", done);
+      for (const signal of signals) signal.removeEventListener("abort", done);
       resolve();
     }
-    signal.addEventListener("abort", done, { once: true });
+    for (const signal of signals) signal.addEventListener("abort", done, { once: true });
   });
 
 /**
@@ -107,33 +107,40 @@ export class SharedRateLimiter {
 
   /**
    * Waits for a slot of `bucket` and takes it; answers the milliseconds waited. `limit` is the
-   * bucket's calls per window (each action has its own), the configured one unless given.
+   * bucket's calls per window (each action has its own), the configured one unless given. A
+   * waiter whose `signal` aborts stops waiting with the signal's reason.
    */
-  acquire(bucket: string, limit = this.options.limit): Promise<Slot> {
+  acquire(bucket: string, limit = this.options.limit, signal?: AbortSignal): Promise<Slot> {
     const started = performance.now();
-    return this.serial(bucket, async () => {
-      for (;;) {
-        if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
-        const windowMs = this.windowMs();
-        const intervalUs = Math.round((windowMs * 1000) / limit);
-        const askedAt = performance.now();
-        const { granted, waitUs, nowUs } = await ACQUIRE.run(this.options.redis, this.keys(bucket), [
-          intervalUs,
-          Math.ceil(windowMs) * 2,
-          0,
-          LOOKAHEAD_US,
-          limit,
-          CATCH_UP_SPACING,
-        ]);
-        if (granted) {
-          const answeredAt = performance.now();
-          this.clock.observe(askedAt, answeredAt, nowUs);
-          const slotUs = nowUs + waitUs;
-          return { bucket, waitedMs: answeredAt - started, slotUs, dueAt: this.clock.toLocal(slotUs) };
+    const wakers = signal ? [this.closing.signal, signal] : [this.closing.signal];
+    return this.serial(
+      bucket,
+      async () => {
+        for (;;) {
+          if (this.closing.signal.aborted) throw new LimiterClosedError("rate limiter closed");
+          signal?.throwIfAborted();
+          const windowMs = this.windowMs();
+          const intervalUs = Math.round((windowMs * 1000) / limit);
+          const askedAt = performance.now();
+          const { granted, waitUs, nowUs } = await ACQUIRE.run(this.options.redis, this.keys(bucket), [
+            intervalUs,
+            Math.ceil(windowMs) * 2,
+            0,
+            LOOKAHEAD_US,
+            limit,
+            CATCH_UP_SPACING,
+          ]);
+          if (granted) {
+            const answeredAt = performance.now();
+            this.clock.observe(askedAt, answeredAt, nowUs);
+            const slotUs = nowUs + waitUs;
+            return { bucket, waitedMs: answeredAt - started, slotUs, dueAt: this.clock.toLocal(slotUs) };
+          }
+          await sleep(waitUs / 1000, wakers);
         }
-        await sleep(waitUs / 1000, this.closing.signal);
-      }
-    });
+      },
+      signal,
+    );
   }
 
   /**

@@ -117,3 +117,19 @@ describe("CircuitBreakers", () => {
     await expect(waiting).rejects.toThrow("circuit breakers closed");
   });
 });
+
+describe("CircuitBreakers: a waiter with a deadline", () => {
+  it("stops waiting for an open bucket when its signal aborts, and the next waiter takes its place", async () => {
+    const breakers = new CircuitBreakers(redis, { ...options, firstProbeMs: 60_000 });
+    const ref = { action: "CreateInvoker", group: group() };
+    await fail(breakers, ref, 10);
+    const deadline = AbortSignal.timeout(300);
+    const started = Date.now();
+    await expect(breakers.admit(ref, "a", deadline)).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(1500);
+    // Closed again (a success elsewhere): the waiter behind it goes at once.
+    await breakers.record(ref, "b", false);
+    expect(await breakers.admit(ref, "c", AbortSignal.timeout(2000))).toBe("go");
+    breakers.close();
+  });
+});

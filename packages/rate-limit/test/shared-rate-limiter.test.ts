@@ -124,4 +124,17 @@ describe("SharedRateLimiter", () => {
     await expect(waiting).rejects.toBeInstanceOf(LimiterClosedError);
     await expect(queued).rejects.toBeInstanceOf(LimiterClosedError);
   });
+
+  it("a waiter whose signal aborts stops waiting, and the one queued behind it gets the next slot", async () => {
+    const l = limiter("deadline:", { limit: 1, windowMs: 1500 });
+    await l.acquire("CreateInvoker");
+    const giving = new AbortController();
+    const waiting = l.acquire("CreateInvoker", 1, giving.signal);
+    const behind = l.acquire("CreateInvoker");
+    giving.abort(new Error("job deadline"));
+    await expect(waiting).rejects.toThrow("job deadline");
+    const slot = await behind;
+    expect(slot.waitedMs).toBeLessThan(2500);
+    l.close();
+  });
 });
