@@ -1,3 +1,5 @@
+export * from "./chaos/chaos-checks.js";
+export * from "./chaos/chaos-run.js";
 export * from "./fixtures.js";
 export * from "./free-port.js";
 export * from "./intake-caller.js";
