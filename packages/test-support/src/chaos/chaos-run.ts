@@ -71,6 +71,9 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunReport
     apiKey: KEY,
     workers: options.workers,
     simEnv: {
+      // A remote service: answers take 20-80 ms, so calls are in flight when a process dies.
+      TAT_SIM_LATENCY_MS: "20",
+      TAT_SIM_LATENCY_JITTER_MS: "60",
       TAT_SIM_P_INTERNAL_ERROR_AFTER: "0.05",
       TAT_SIM_P_INTERNAL_ERROR_BEFORE: "0.05",
       TAT_SIM_OFFLINE_RATE: "0.01",
@@ -79,6 +82,12 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunReport
     workerEnv: options.workerEnv ?? {},
   });
   const faults = { workerKills: 0, redisRestarts: 0, outages: 0 };
+  // Interrupted (Ctrl-C): no process of the run is left behind.
+  const interrupted = () => {
+    void stack.close().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const api = intakeCaller(stack.intake.ready, KEY);
     const admin = simAdmin(stack.sim.ready);
@@ -168,6 +177,8 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosRunReport
       settledAfterMs,
     };
   } finally {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
     await stack.close();
   }
 }
