@@ -1,18 +1,21 @@
 import { createServer, type Server } from "node:http";
 import { openBatches, publishedAccounts, publishedCallRate } from "@tat-bulk/batches";
-import { AuditTrail, CallerRegistry } from "@tat-bulk/callers";
+import { AuditTally, AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { once } from "@tat-bulk/config";
 import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
 import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { createRedisClient, whenReady } from "@tat-bulk/redis";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
+import { SourceGuard } from "./callers/source-guard.js";
 import type { IntakeConfig } from "./env.js";
 import { createHttpApp } from "./http-app.js";
 import { createIntakeMetrics, type IntakeMetrics } from "./metrics.js";
 import type { BatchServices } from "./routes/index.js";
 
 const REDIS_START_WAIT_MS = 5000;
+/** How often counted audit entries (reads, refused keys, 429s) of finished minutes are written. */
+const TALLY_FLUSH_MS = 5000;
 
 /** start: listens on the configured port. close: stops taking requests, lets those in flight finish, closes the queue and Redis. */
 export type IntakeApp = ServiceApp<IntakeMetrics>;
@@ -67,11 +70,18 @@ export function createIntakeApp(
     windowMs: 1000,
     penaltyMs: 0,
   });
+  const audit = new AuditTrail(redis, store.keys.audit, {
+    retentionMs: config.AUDIT_RETENTION_DAYS * 86_400_000,
+    maxEntries: config.AUDIT_MAX_ENTRIES,
+  });
+  const tally = new AuditTally(config.AUDIT_COUNT_WINDOW_MS);
   const app = createHttpApp({
     batches,
     metrics,
     registry: new CallerRegistry(config.callers),
-    audit: new AuditTrail(redis, store.keys.audit, config.AUDIT_RETENTION_DAYS * 86_400_000),
+    audit,
+    tally,
+    guard: new SourceGuard(config.INTAKE_AUTH_FAILURES_PER_MINUTE),
     callerLimit: {
       limiter,
       namespace: config.QUEUE_NAME,
@@ -90,7 +100,33 @@ export function createIntakeApp(
     consoleDir: config.INTAKE_CONSOLE_DIR,
     now: options.now ?? (() => new Date()),
   });
+  for (const caller of config.callers) {
+    if (
+      caller.Scopes.some((scope) => scope === "batches:write" || scope === "admin") &&
+      caller.AllowedCommandIds.length === 0
+    ) {
+      // Fail closed, and say so: an allow-list left out of the callers file allows nothing.
+      logger.warn(
+        { caller: caller.Name },
+        'caller has no AllowedCommandIds: it can submit nothing (write ["*"] to allow every command)',
+      );
+    }
+  }
   let server: Server | undefined;
+  // Counted entries are written once their minute is over; the age trim runs beside.
+  const writeTally = (everything = false) =>
+    audit
+      .appendAll(tally.take(Date.now(), everything))
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, "audit counts not written"));
+  let ticks = 0;
+  const tallyTimer = setInterval(
+    () => {
+      void writeTally();
+      if (++ticks % 12 === 0) audit.trim().catch(() => undefined);
+    },
+    Math.min(TALLY_FLUSH_MS, config.AUDIT_COUNT_WINDOW_MS / 2),
+  );
+  tallyTimer.unref();
   return {
     metrics,
     async start() {
@@ -103,6 +139,8 @@ export function createIntakeApp(
     },
     close: once(async () => {
       if (server) await closeServer(server);
+      clearInterval(tallyTimer);
+      await writeTally(true);
       await store.close();
       redis.disconnect();
     }),

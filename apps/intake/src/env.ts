@@ -6,19 +6,34 @@ import { DEFAULT_CONSOLE_DIR } from "./console-route.js";
 export const intakeEnvSchema = z.object({
   ...serviceEnv(8080),
   /**
-   * Comma-separated bearer keys for /v1, each its own caller with every scope but admin (named by
-   * a short hash of the key). With INTAKE_CALLERS_FILE, either may be empty, not both.
+   * Comma-separated bearer keys for /v1, each its own caller with every scope but admin and
+   * priority:high, and INTAKE_DEFAULT_MAX_INSTANCES_IN_FLIGHT. With INTAKE_CALLERS_FILE, either may
+   * be empty, not both.
    */
   INTAKE_API_KEYS: envField
     .list()
     .pipe(z.array(z.string().min(16, "each key needs at least 16 characters")))
     .default([]),
-  /** A JSON or YAML list of callers: name, key hash, scopes, allow-lists, quota, weight. */
+  /** A JSON or YAML list of callers: name, key hash, scopes, allow-lists, quota, weight, webhook secret. */
   INTAKE_CALLERS_FILE: z.string().min(1).optional(),
+  /** Unfinished instances each INTAKE_API_KEYS key may have at once (a callers file sets its own). */
+  INTAKE_DEFAULT_MAX_INSTANCES_IN_FLIGHT: envField.positiveInt(200_000),
   /** Requests per second each caller may make (a second's worth may come at once). */
   INTAKE_CALLER_REQUESTS_PER_SECOND: envField.positiveInt(50),
   /** How long the audit trail keeps an entry. */
   AUDIT_RETENTION_DAYS: envField.positiveInt(90),
+  /** The audit trail never holds many more entries than this (trimmed on every append), whatever their age. */
+  AUDIT_MAX_ENTRIES: envField.positiveInt(1_000_000),
+  /**
+   * Reads, refused keys and 429s are many and alike: each kind (caller, action, batch, source,
+   * outcome) is written once per this window, with its count.
+   */
+  AUDIT_COUNT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * Refused keys one source address may present per minute; past it the address is answered 429
+   * before its key is looked at, until the minute ends.
+   */
+  INTAKE_AUTH_FAILURES_PER_MINUTE: envField.positiveInt(60),
   /** The operator console's built files (served at /console). */
   INTAKE_CONSOLE_DIR: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
   /** Largest request body accepted; 100,000 instance IDs take about 1.7 MB. */
@@ -37,7 +52,12 @@ export function loadIntakeConfig(env: NodeJS.ProcessEnv): IntakeConfig {
   const config = parseEnv(intakeEnvSchema, env);
   try {
     const fromFile = config.INTAKE_CALLERS_FILE ? readCallersFile(config.INTAKE_CALLERS_FILE) : [];
-    const callers = [...fromFile, ...config.INTAKE_API_KEYS.map(keyCaller)];
+    const callers = [
+      ...fromFile,
+      ...config.INTAKE_API_KEYS.map((key, i) =>
+        keyCaller(key, i + 1, config.INTAKE_DEFAULT_MAX_INSTANCES_IN_FLIGHT),
+      ),
+    ];
     if (callers.length === 0) {
       throw new CallersFileError("no caller: set INTAKE_API_KEYS, INTAKE_CALLERS_FILE, or both");
     }

@@ -1,12 +1,13 @@
-import type { AuditTrail, CallerRegistry } from "@tat-bulk/callers";
+import type { AuditTally, AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { HEALTH_PATHS, type HealthOptions, serveHealth } from "@tat-bulk/metrics";
 import type { SharedRateLimiter } from "@tat-bulk/rate-limit";
 import express from "express";
 import type { Logger } from "pino";
-import { auditRequests } from "./callers/audit-middleware.js";
+import { auditRequests } from "./audit/audit-requests.js";
 import { authenticate } from "./callers/caller-auth.js";
 import type { QuotaDeps } from "./callers/caller-quota.js";
 import { callerRateLimit } from "./callers/caller-rate-limit.js";
+import type { SourceGuard } from "./callers/source-guard.js";
 import { consoleRouter } from "./console-route.js";
 import { errorMiddleware, notFound } from "./error-middleware.js";
 import type { IntakeMetrics } from "./metrics.js";
@@ -22,6 +23,10 @@ export interface HttpAppDeps {
   logger: Logger;
   registry: CallerRegistry;
   audit: AuditTrail;
+  /** Reads, refused keys and 429s, counted and written once a minute. */
+  tally: AuditTally;
+  /** Refused keys per source: past the limit, 429 before the key is looked at. */
+  guard: SourceGuard;
   /** Per-caller request rate, shared through Redis. */
   callerLimit: { limiter: SharedRateLimiter; namespace: string; perSecond: number };
   quota: QuotaDeps;
@@ -52,7 +57,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use("/console", consoleRouter(deps.consoleDir));
 
   const v1 = express.Router();
-  v1.use(auditRequests(deps.audit));
+  v1.use(auditRequests(deps));
   v1.use(authenticate(deps));
   const { limiter, namespace, perSecond } = deps.callerLimit;
   v1.use(callerRateLimit(limiter, namespace, perSecond, deps.metrics));
@@ -61,6 +66,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   v1.use(
     invokerBatchesRouter({
       batches: deps.batches,
+      audit: deps.audit,
       metrics: deps.metrics,
       quota: deps.quota,
       defaultRegion: deps.defaultRegion,

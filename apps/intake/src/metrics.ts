@@ -13,6 +13,7 @@ export const AUTH_FAILURE_REASONS = [
   "account-not-allowed",
   "quota",
   "rate-limited",
+  "source-blocked",
 ] as const;
 
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "completed"] as const;

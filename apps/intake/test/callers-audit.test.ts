@@ -4,13 +4,15 @@ import { describe, expect, it } from "vitest";
 import { as, KEYS, startCallersIntake, submitAs } from "./callers-harness.js";
 import { openApiValidator } from "./openapi-conformance.js";
 
-const intake = fixture(() => startCallersIntake());
+// Counted entries (reads, refused keys) are written once their second is over.
+const intake = fixture(() => startCallersIntake({ AUDIT_COUNT_WINDOW_MS: "1000" }));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const audit = async (query: string) =>
   (await as(intake(), "ops")<{ Entries: AuditEntry[] }>("GET", `/v1/audit?${query}`)).body.Entries;
 
 describe("the audit trail", () => {
-  it("records every mutating request with who, what, which batch, from where and how it ended", async () => {
+  it("records every mutating request before it acts, and how it ended: who, what, which batch, from where", async () => {
     const h = intake();
     const batchId = await submitAs(h, "team-a");
     const requestIds: string[] = [];
@@ -24,26 +26,45 @@ describe("the audit trail", () => {
       requestIds.push(answer.headers.get("x-request-id") ?? "");
     }
     await as(h, "team-b")("DELETE", `/v1/invoker-batches/${batchId}`);
-    await as(h, "team-a")("DELETE", `/v1/invoker-batches/${batchId}`);
-    // Reads are not audited.
+    await as(h, "team-a")("DELETE", `/v1/invoker-batches/${batchId}?invokers=delete`);
+    // Reads are counted: one entry per kind and window.
     await as(h, "team-a")("GET", `/v1/invoker-batches/${batchId}`);
+    await as(h, "team-a")("GET", `/v1/invoker-batches/${batchId}`);
+    await sleep(2500);
 
     const entries = await audit(`batchId=${batchId}`);
-    expect(entries.map((e) => [e.Action, e.Caller, e.Outcome, e.Status, e.Code])).toEqual([
-      ["cancel", "team-a", "ok", 200, null],
-      ["cancel", "team-b", "refused", 404, "ResourceNotFound"],
-      ["delete-invokers", "team-a", "ok", 202, null],
-      ["enable", "team-a", "ok", 202, null],
-      ["disable", "team-a", "ok", 202, null],
-      ["retry", "team-a", "ok", 202, null],
-      ["submit", "team-a", "ok", 202, null],
+    expect(entries.map((e) => [e.Action, e.Caller, e.Outcome, e.Status, e.Code, e.Count])).toEqual([
+      ["read", "team-a", "ok", 200, null, 2],
+      ["cancel", "team-a", "ok", 200, null, 1],
+      ["cancel", "team-a", "started", null, null, 1],
+      ["cancel", "team-b", "refused", 404, "ResourceNotFound", 1],
+      ["cancel", "team-b", "started", null, null, 1],
+      ["delete-invokers", "team-a", "ok", 202, null, 1],
+      ["delete-invokers", "team-a", "started", null, null, 1],
+      ["enable", "team-a", "ok", 202, null, 1],
+      ["enable", "team-a", "started", null, null, 1],
+      ["disable", "team-a", "ok", 202, null, 1],
+      ["disable", "team-a", "started", null, null, 1],
+      ["retry", "team-a", "ok", 202, null, 1],
+      ["retry", "team-a", "started", null, null, 1],
+      ["submit", "team-a", "ok", 202, null, 1],
     ]);
+    // An intent and its outcome share the request's ID; the intent names what matters.
     expect(
       entries
-        .slice(2, 6)
+        .slice(5, 13)
+        .filter((e) => e.Outcome === "ok")
         .map((e) => e.RequestId)
         .reverse(),
     ).toEqual(requestIds);
+    expect(entries[2]?.Details).toEqual({ Invokers: "delete", Applied: "delete" });
+    // A submit's intent comes before its batch has an ID: it shares the outcome's RequestId.
+    const submitted = entries.at(-1);
+    const intent = (await audit("caller=team-a&limit=1000")).find(
+      (e) => e.RequestId === submitted?.RequestId && e.Outcome === "started",
+    );
+    expect(intent).toMatchObject({ Action: "submit", BatchId: null });
+    expect(intent?.Details).toMatchObject({ CommandId: "cmd-m7uma92n", Instances: 2, IdempotencyKey: false });
     for (const entry of entries) {
       expect(entry.Source).toMatch(/127\.0\.0\.1/);
       expect(Date.parse(entry.Time)).toBeGreaterThan(Date.now() - 60_000);
@@ -52,20 +73,25 @@ describe("the audit trail", () => {
     validate("AuditPage", await (await h.request("/v1/audit?limit=3", { key: KEYS.ops })).json());
   });
 
-  it("records refused authentications under the key's hash prefix, and submissions refused for scope", async () => {
+  it("counts refused authentications per source and window, and records submissions refused for scope", async () => {
     const h = intake();
     const wrongKey = "wrong-key-0123456789abcdef";
     await h.request("/v1/invoker-batches", { key: wrongKey });
+    await h.request("/v1/invoker-batches", { key: wrongKey });
     await h.request("/v1/invoker-batches", { key: null });
     await as(h, "nobody")("POST", "/v1/invoker-batches", {});
-    const [refused] = await audit(`caller=key:${sha256Hex(wrongKey).slice(0, 8)}`);
+    await sleep(2500);
+    const [refused] = await audit("caller=unauthenticated");
     expect(refused).toMatchObject({
       Action: "authenticate",
       Outcome: "refused",
       Status: 401,
       Code: "AuthFailure",
+      Count: 3,
+      RequestId: null,
+      Since: expect.stringMatching(/^\d{4}-/),
     });
-    expect((await audit("caller=anonymous"))[0]).toMatchObject({ Action: "authenticate", Status: 401 });
+    expect(JSON.stringify(await audit("limit=1000"))).not.toContain(sha256Hex(wrongKey).slice(0, 8));
     expect((await audit("caller=nobody"))[0]).toMatchObject({
       Action: "submit",
       Outcome: "refused",

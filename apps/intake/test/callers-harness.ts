@@ -15,6 +15,8 @@ export const KEYS = {
 export type CallerName = keyof typeof KEYS;
 
 const ALL = ["batches:read", "batches:write", "batches:cancel", "invokers:write"];
+/** Allow-lists left out allow nothing: a caller that may run anything says so. */
+const ANYTHING = '  AllowedCommandIds: ["*"]\n  AllowedRegions: ["*"]\n  AllowedAccounts: ["*"]\n';
 
 /** A callers file (YAML) in a temporary folder, for INTAKE_CALLERS_FILE. */
 export function callersFile(): string {
@@ -29,10 +31,10 @@ export function callersFile(): string {
         ALL,
         '  AllowedCommandIds: ["cmd-m7*"]\n  AllowedRegions: ["ap-guang?hou", "ap-shanghai"]\n  AllowedAccounts: ["default", "main"]\n',
       ),
-      entry("team-b", ALL),
-      entry("ops", ["admin"]),
-      entry("nobody", ["priority:high"]),
-      entry("capped", ALL, "  MaxInstancesInFlight: 300\n"),
+      entry("team-b", ALL, ANYTHING),
+      entry("ops", ["admin"], ANYTHING),
+      entry("nobody", ["priority:high"], ANYTHING),
+      entry("capped", ALL, `${ANYTHING}  MaxInstancesInFlight: 300\n`),
     ].join(""),
   );
   return file;

@@ -81,7 +81,12 @@ function accountsFromFile(path: string, env: NodeJS.ProcessEnv): TatAccount[] {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    return fail(`TAT_ACCOUNTS_FILE: ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    // The parser's message quotes the text around the error, which can be part of a secret.
+    const why =
+      error instanceof SyntaxError
+        ? "not valid JSON"
+        : `cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`;
+    return fail(`TAT_ACCOUNTS_FILE: ${path}: ${why}`);
   }
   const parsed = accountsFile.safeParse(raw);
   if (!parsed.success) {

@@ -1,83 +1,162 @@
 import type { RedisClient } from "@tat-bulk/redis";
 
-/** One thing a caller did, or tried: never a key or a secret. */
+/**
+ * - started: a state-changing request, written before it changes anything;
+ * - ok, refused (401, 403, 404, 409, 413, 429), failed (400, 5xx): how a request ended.
+ */
+export type AuditOutcome = "started" | "ok" | "refused" | "failed";
+
+/** One thing a caller did, or tried, or a count of alike ones: never a key or a secret. */
 export interface AuditEntry {
-  /** ISO time (the stream entry's ID). */
+  /** The stream entry's ID: `before=<Id>` pages past it. */
+  Id: string;
+  /** ISO time it was written. */
   Time: string;
-  /** The caller's name; a refused key shows as `key:<first 8 hex of its SHA-256>`, no key as `anonymous`. */
+  /** The caller's name; `unauthenticated` for requests whose key was missing or refused. */
   Caller: string;
-  /** submit, cancel, retry, disable, enable, delete-invokers, or authenticate (a refused key). */
+  /** submit, cancel, retry, disable, enable, delete-invokers, list, read, instances, audit, authenticate… */
   Action: string;
   BatchId: string | null;
-  RequestId: string;
+  /** The request's ID; null on a count of several. */
+  RequestId: string | null;
   /** The client's address as the intake saw it. */
   Source: string;
-  Outcome: "ok" | "refused" | "failed";
-  Status: number;
+  Outcome: AuditOutcome;
+  /** The HTTP status; null while started. */
+  Status: number | null;
   /** The error code when not ok. */
   Code: string | null;
+  /** The parameters that matter (a submit's command, instance count, region…); null if none. */
+  Details: Record<string, string | number | boolean> | null;
+  /** How many alike requests this entry stands for (reads, refused keys, 429s: one entry a minute). */
+  Count: number;
+  /** For a count: when its minute began (ISO); null otherwise. */
+  Since: string | null;
 }
 
-export type NewAuditEntry = Omit<AuditEntry, "Time">;
+export type NewAuditEntry = Omit<AuditEntry, "Id" | "Time" | "Count" | "Since" | "Details"> & {
+  Details?: AuditEntry["Details"];
+  Count?: number;
+  /** Epoch ms. */
+  Since?: number;
+};
 
 export interface AuditQuery {
   caller?: string;
   batchId?: string;
   /** Epoch ms: entries at or after. */
   since?: number;
+  /** An entry ID: only entries older than it (the next page). */
+  before?: string;
   limit: number;
 }
 
-const FIELDS = ["caller", "action", "batchId", "requestId", "source", "outcome", "status", "code"] as const;
-/** How many entries a query reads at most while filtering (a bound on its cost). */
-const SCAN_LIMIT = 100_000;
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Where the next page starts (`before`), or undefined when the trail has no older entry. */
+  next: string | undefined;
+}
+
+export interface AuditTrailOptions {
+  /** Entries older than this are trimmed (trim()). */
+  retentionMs: number;
+  /** The stream never holds many more than this (MAXLEN ~ on every append). */
+  maxEntries: number;
+}
+
+const FIELDS = [
+  "caller",
+  "action",
+  "batchId",
+  "requestId",
+  "source",
+  "outcome",
+  "status",
+  "code",
+  "details",
+  "count",
+  "since",
+] as const;
+/** How many entries one query reads at most while filtering; past it, it answers where to go on. */
+const SCAN_LIMIT = 20_000;
 const PAGE = 1000;
 
+function fieldsOf(entry: NewAuditEntry): string[] {
+  const values: Record<(typeof FIELDS)[number], string> = {
+    caller: entry.Caller,
+    action: entry.Action,
+    batchId: entry.BatchId ?? "",
+    requestId: entry.RequestId ?? "",
+    source: entry.Source,
+    outcome: entry.Outcome,
+    status: entry.Status === null ? "" : String(entry.Status),
+    code: entry.Code ?? "",
+    details: entry.Details ? JSON.stringify(entry.Details) : "",
+    count: String(entry.Count ?? 1),
+    since: entry.Since === undefined ? "" : String(entry.Since),
+  };
+  return FIELDS.flatMap((field) => [field, values[field]]);
+}
+
 /**
- * The audit trail: a Redis stream, capped by age (entries older than the retention are trimmed as
- * new ones arrive), newest first when read.
+ * The audit trail: a Redis stream capped by size on every append (`maxEntries`, approximately) and
+ * by age (`trim`), read newest first a page at a time, so no volume of entries hides older ones
+ * from whoever pages.
  */
 export class AuditTrail {
   constructor(
     private readonly redis: RedisClient,
     private readonly key: string,
-    private readonly retentionMs: number,
+    private readonly options: AuditTrailOptions,
   ) {}
 
-  async append(entry: NewAuditEntry): Promise<void> {
-    const values: Record<(typeof FIELDS)[number], string> = {
-      caller: entry.Caller,
-      action: entry.Action,
-      batchId: entry.BatchId ?? "",
-      requestId: entry.RequestId,
-      source: entry.Source,
-      outcome: entry.Outcome,
-      status: String(entry.Status),
-      code: entry.Code ?? "",
-    };
-    const minId = String(Math.max(0, Date.now() - this.retentionMs));
-    await this.redis.xadd(this.key, "MINID", "~", minId, "*", ...FIELDS.flatMap((f) => [f, values[f]]));
+  /** Appends an entry; answers its ID. */
+  async append(entry: NewAuditEntry): Promise<string> {
+    const id = await this.redis.xadd(
+      this.key,
+      "MAXLEN",
+      "~",
+      String(this.options.maxEntries),
+      "*",
+      ...fieldsOf(entry),
+    );
+    return id ?? "";
   }
 
-  /** Newest first, filtered. */
-  async query(query: AuditQuery): Promise<AuditEntry[]> {
+  /** Appends several entries in one round trip. */
+  async appendAll(entries: readonly NewAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const entry of entries) {
+      pipeline.xadd(this.key, "MAXLEN", "~", String(this.options.maxEntries), "*", ...fieldsOf(entry));
+    }
+    await pipeline.exec();
+  }
+
+  /** Drops entries older than the retention. */
+  async trim(now = Date.now()): Promise<void> {
+    await this.redis.xtrim(this.key, "MINID", "~", String(Math.max(0, now - this.options.retentionMs)));
+  }
+
+  /** Newest first, filtered, from `before` on. */
+  async query(query: AuditQuery): Promise<AuditPage> {
     const found: AuditEntry[] = [];
     const floor = query.since === undefined ? "-" : String(query.since);
-    let end = "+";
-    for (let scanned = 0; scanned < SCAN_LIMIT && found.length < query.limit; scanned += PAGE) {
+    let end = query.before === undefined ? "+" : `(${query.before}`;
+    for (let scanned = 0; scanned < SCAN_LIMIT; scanned += PAGE) {
       const page = await this.redis.xrevrange(this.key, end, floor, "COUNT", PAGE);
       for (const [id, fields] of page) {
+        end = `(${id}`;
         const entry = toEntry(id, fields);
         if (query.caller !== undefined && entry.Caller !== query.caller) continue;
         if (query.batchId !== undefined && entry.BatchId !== query.batchId) continue;
         found.push(entry);
-        if (found.length === query.limit) break;
+        if (found.length === query.limit) return { entries: found, next: id };
       }
-      const last = page.at(-1);
-      if (page.length < PAGE || !last) break;
-      end = `(${last[0]}`;
+      if (page.length < PAGE) return { entries: found, next: undefined };
     }
-    return found;
+    // Read as much as one query may without filling the page: go on from where it stopped.
+    return { entries: found, next: end.slice(1) };
   }
 }
 
@@ -85,15 +164,21 @@ function toEntry(id: string, fields: string[]): AuditEntry {
   const value = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) value.set(fields[i] ?? "", fields[i + 1] ?? "");
   const text = (name: string) => value.get(name) ?? "";
+  const details = text("details");
+  const since = text("since");
   return {
+    Id: id,
     Time: new Date(Number(id.split("-")[0])).toISOString(),
     Caller: text("caller"),
     Action: text("action"),
     BatchId: text("batchId") || null,
-    RequestId: text("requestId"),
+    RequestId: text("requestId") || null,
     Source: text("source"),
-    Outcome: text("outcome") as AuditEntry["Outcome"],
-    Status: Number(text("status")),
+    Outcome: text("outcome") as AuditOutcome,
+    Status: text("status") === "" ? null : Number(text("status")),
     Code: text("code") || null,
+    Details: details ? (JSON.parse(details) as AuditEntry["Details"]) : null,
+    Count: Number(text("count") || "1"),
+    Since: since ? new Date(Number(since)).toISOString() : null,
   };
 }

@@ -21,6 +21,11 @@ export type Scope = (typeof SCOPES)[number];
 
 export interface Caller {
   Name: string;
+  /**
+   * The caller as the open /metrics endpoint names it: its Name when the callers file gives one, a
+   * position (`api-key-2`) for an INTAKE_API_KEYS key, never anything derived from a key.
+   */
+  MetricsLabel: string;
   /** Hex SHA-256 of the caller's API key: the key itself is never stored. */
   KeySha256: string;
   Scopes: readonly Scope[];
@@ -33,6 +38,13 @@ export interface Caller {
   MaxInstancesInFlight: number | undefined;
   /** Its share of the TAT budget against other callers' (scheduling). */
   Weight: number;
+  /**
+   * The secret its webhook deliveries are signed with (or the environment variable holding it):
+   * its receivers can then tell its events from every other caller's. Without one, the workers'
+   * WEBHOOK_SIGNING_SECRET signs them.
+   */
+  WebhookSecret?: string;
+  WebhookSecretEnv?: string;
 }
 
 export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -44,19 +56,23 @@ export const hasScope = (caller: Caller, scope: Scope) =>
 export const isAdmin = (caller: Caller) => caller.Scopes.includes("admin");
 
 /**
- * A key of INTAKE_API_KEYS as a caller: named by a short hash of the key, with every scope but
- * admin and no restriction, so keys configured before callers existed keep working as they did.
+ * The `position`-th key of INTAKE_API_KEYS (from 1) as a caller: every command, region and account,
+ * every scope but admin and priority:high, and `maxInstancesInFlight` unfinished instances at most
+ * (INTAKE_DEFAULT_MAX_INSTANCES_IN_FLIGHT), so that one such key cannot starve the others. It owns
+ * its batches under a name made from a short hash of the key (as before callers existed), which
+ * only its owner and admins see; metrics call it by its position.
  */
-export function keyCaller(key: string): Caller {
+export function keyCaller(key: string, position: number, maxInstancesInFlight: number): Caller {
   const hash = sha256Hex(key);
   return {
     Name: `key-${hash.slice(0, 12)}`,
+    MetricsLabel: `api-key-${position}`,
     KeySha256: hash,
-    Scopes: SCOPES.filter((scope) => scope !== "admin"),
+    Scopes: SCOPES.filter((scope) => scope !== "admin" && scope !== "priority:high"),
     AllowedCommandIds: ["*"],
     AllowedRegions: ["*"],
     AllowedAccounts: ["*"],
-    MaxInstancesInFlight: undefined,
+    MaxInstancesInFlight: maxInstancesInFlight,
     Weight: 1,
   };
 }

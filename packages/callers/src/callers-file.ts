@@ -1,22 +1,32 @@
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { type Caller, SCOPES } from "./caller.js";
 
-const patterns = z.array(z.string().min(1).max(200)).min(1).default(["*"]);
+/** An allow-list left out allows nothing: `["*"]` must be written to allow everything. */
+const patterns = z.array(z.string().min(1).max(200)).default([]);
 
-const callerSchema = z.strictObject({
-  Name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "1 to 63 letters, digits, '.', '_' or '-'"),
-  KeySha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, "the hex SHA-256 of the key (npx tat-bulk hash-key), 64 lowercase hex digits"),
-  Scopes: z.array(z.enum(SCOPES)).min(1),
-  AllowedCommandIds: patterns,
-  AllowedRegions: patterns,
-  AllowedAccounts: patterns,
-  MaxInstancesInFlight: z.number().int().positive().optional(),
-  Weight: z.number().int().min(1).max(1000).default(1),
-});
+const callerSchema = z
+  .strictObject({
+    Name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "1 to 63 letters, digits, '.', '_' or '-'"),
+    KeySha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "the hex SHA-256 of the key (npx tat-bulk hash-key), 64 lowercase hex digits"),
+    Scopes: z.array(z.enum(SCOPES)).min(1),
+    AllowedCommandIds: patterns,
+    AllowedRegions: patterns,
+    AllowedAccounts: patterns,
+    MaxInstancesInFlight: z.number().int().positive().optional(),
+    Weight: z.number().int().min(1).max(1000).default(1),
+    WebhookSecret: z.string().min(16, "needs at least 16 characters").optional(),
+    WebhookSecretEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "the name of an environment variable")
+      .optional(),
+  })
+  .refine((c) => c.WebhookSecret === undefined || c.WebhookSecretEnv === undefined, {
+    message: "WebhookSecret or WebhookSecretEnv, not both",
+  });
 
 export class CallersFileError extends Error {
   override name = "CallersFileError";
@@ -35,7 +45,11 @@ export function parseCallers(text: string, source: string): Caller[] {
   try {
     raw = parse(text);
   } catch (error) {
-    throw new CallersFileError(`${source}: not JSON or YAML: ${(error as Error).message.split("\n")[0]}`);
+    // The parser's message quotes the text around the error: the position alone, never the text.
+    const at = error instanceof YAMLParseError ? error.linePos?.[0] : undefined;
+    throw new CallersFileError(
+      `${source}: not JSON or YAML${at ? ` (line ${at.line}, column ${at.col})` : ""}`,
+    );
   }
   if (!Array.isArray(raw)) throw new CallersFileError(`${source}: must be a list of callers`);
   const callers: Caller[] = [];
@@ -45,7 +59,7 @@ export function parseCallers(text: string, source: string): Caller[] {
     if (!result.success)
       throw new CallersFileError(`${source}: entry ${i + 1}${name}: ${describe(result.error)}`);
     const { MaxInstancesInFlight, ...rest } = result.data;
-    callers.push({ ...rest, MaxInstancesInFlight });
+    callers.push({ ...rest, MetricsLabel: rest.Name, MaxInstancesInFlight });
   });
   return callers;
 }

@@ -13,7 +13,7 @@ const entry = (fields: Record<string, unknown> = {}) => ({
 });
 
 describe("callers file", () => {
-  it("reads JSON and YAML alike, with defaults for what an entry leaves out", () => {
+  it("reads JSON and YAML alike, with defaults for what an entry leaves out (allow-lists: nothing)", () => {
     const json = parseCallers(JSON.stringify([entry({ MaxInstancesInFlight: 200000, Weight: 2 })]), "c.json");
     const yaml = parseCallers(
       `- Name: deploy-bot\n  KeySha256: ${sha256Hex(KEY)}\n  Scopes: [batches:write, batches:read, batches:cancel]\n  MaxInstancesInFlight: 200000\n  Weight: 2\n`,
@@ -21,11 +21,12 @@ describe("callers file", () => {
     );
     expect(yaml).toEqual(json);
     expect(json[0]).toMatchObject({
-      AllowedCommandIds: ["*"],
-      AllowedRegions: ["*"],
-      AllowedAccounts: ["*"],
+      AllowedCommandIds: [],
+      AllowedRegions: [],
+      AllowedAccounts: [],
       MaxInstancesInFlight: 200000,
       Weight: 2,
+      MetricsLabel: "deploy-bot",
     });
   });
 
@@ -48,16 +49,37 @@ describe("callers file", () => {
       /entry 2 \("b"\): .*Wieght/,
     ],
     ["a bad name", JSON.stringify([{ ...entry(), Name: "has space" }]), /entry 1 \("has space"\): Name/],
+    [
+      "two webhook secrets",
+      JSON.stringify([entry({ WebhookSecret: "s".repeat(16), WebhookSecretEnv: "HOOK_SECRET" })]),
+      /entry 1 \("deploy-bot"\): .*WebhookSecret or WebhookSecretEnv/,
+    ],
   ])("names the entry and field on %s", (_what, text, message) => {
     expect(() => parseCallers(text, "c.json")).toThrow(CallersFileError);
     expect(() => parseCallers(text, "c.json")).toThrow(message);
+  });
+
+  it("says where a file does not parse, never what it holds there", () => {
+    const secret = "s3cr3t-webhook-value-0123456789";
+    const text = `- Name: a\n  WebhookSecret: "${secret}\n  Scopes: [admin`;
+    let message = "";
+    try {
+      parseCallers(text, "c.yaml");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^c\.yaml: not JSON or YAML \(line \d+, column \d+\)$/);
+    expect(message).not.toContain("s3cr3t");
   });
 });
 
 describe("CallerRegistry", () => {
   it("finds a caller by its key, and nobody by a wrong or empty one", () => {
     const [deployBot] = parseCallers(JSON.stringify([entry()]), "c.json");
-    const registry = new CallerRegistry([deployBot ?? keyCaller("x"), keyCaller("legacy-key-0123456789")]);
+    const registry = new CallerRegistry([
+      deployBot ?? keyCaller("x", 1, 1),
+      keyCaller("legacy-key-0123456789", 1, 1000),
+    ]);
     expect(registry.authenticate(KEY)?.Name).toBe("deploy-bot");
     expect(registry.authenticate("legacy-key-0123456789")?.Name).toMatch(/^key-[0-9a-f]{12}$/);
     expect(registry.authenticate(`${KEY}x`)).toBeUndefined();
@@ -66,17 +88,20 @@ describe("CallerRegistry", () => {
 
   it("refuses two callers with one name or one key", () => {
     expect(
-      () => new CallerRegistry([keyCaller("a-key-0123456789abc"), keyCaller("a-key-0123456789abc")]),
+      () =>
+        new CallerRegistry([keyCaller("a-key-0123456789abc", 1, 1), keyCaller("a-key-0123456789abc", 2, 1)]),
     ).toThrow(/two callers are named/);
     const [first] = parseCallers(JSON.stringify([entry()]), "c.json");
     if (!first) throw new Error("no caller");
     expect(() => new CallerRegistry([first, { ...first, Name: "other" }])).toThrow(/same key as another/);
   });
 
-  it("gives INTAKE_API_KEYS' keys every scope but admin", () => {
-    const legacy = keyCaller("legacy-key-0123456789");
+  it("gives INTAKE_API_KEYS' keys every scope but admin and priority:high, a quota, and a label not made from the key", () => {
+    const legacy = keyCaller("legacy-key-0123456789", 3, 200_000);
     expect(hasScope(legacy, "batches:cancel")).toBe(true);
     expect(hasScope(legacy, "admin")).toBe(false);
+    expect(hasScope(legacy, "priority:high")).toBe(false);
+    expect(legacy).toMatchObject({ MaxInstancesInFlight: 200_000, MetricsLabel: "api-key-3" });
     expect(hasScope({ ...legacy, Scopes: ["admin"] }, "invokers:write")).toBe(true);
   });
 });

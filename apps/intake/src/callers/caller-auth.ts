@@ -1,12 +1,13 @@
-import { type AuditTrail, type Caller, type CallerRegistry, sha256Hex } from "@tat-bulk/callers";
+import { type AuditTally, type Caller, type CallerRegistry, sha256Hex } from "@tat-bulk/callers";
 import type { RequestHandler } from "express";
 import { apiError } from "../api-error.js";
 import type { IntakeMetrics } from "../metrics.js";
+import type { SourceGuard } from "./source-guard.js";
 
 declare global {
   namespace Express {
     interface Request {
-      /** The authenticated caller (every /v1 route has one). */
+      /** The authenticated caller (every /v1 route past authentication has one). */
       caller: Caller;
     }
   }
@@ -14,16 +15,43 @@ declare global {
 
 export interface CallerAuthDeps {
   registry: CallerRegistry;
-  audit: AuditTrail;
+  tally: AuditTally;
+  guard: SourceGuard;
   metrics: IntakeMetrics;
 }
 
 /**
- * `Authorization: Bearer <key>` to a caller. A refused key is counted, logged and audited under its
- * hash prefix (`key:1a2b3c4d`), never the key.
+ * `Authorization: Bearer <key>` to a caller. A source that had too many keys refused this minute
+ * is answered 429 before its key is looked at. A refused key is counted (one audit entry per source
+ * and minute, with the count), logged once a minute per source under its hash prefix
+ * (`key:1a2b3c4d`), never the key.
  */
 export function authenticate(deps: CallerAuthDeps): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
+    const source = req.ip ?? "";
+    const refusal = (status: number, code: string) => {
+      res.locals.auditTallied = true;
+      deps.tally.add({
+        Caller: "unauthenticated",
+        Action: "authenticate",
+        BatchId: null,
+        Source: source,
+        Outcome: "refused",
+        Status: status,
+        Code: code,
+      });
+    };
+    const blockedMs = deps.guard.blockedFor(source);
+    if (blockedMs > 0) {
+      deps.metrics.authFailures.inc({ reason: "source-blocked" });
+      refusal(429, "RequestLimitExceeded");
+      next(
+        apiError("RequestLimitExceeded", "Too many refused keys from this address; try again later", {
+          "Retry-After": String(Math.ceil(blockedMs / 1000)),
+        }),
+      );
+      return;
+    }
     const match = /^Bearer ([^\s]+)$/.exec(req.get("authorization") ?? "");
     const key = match?.[1];
     const caller = key === undefined ? undefined : deps.registry.authenticate(key);
@@ -34,20 +62,11 @@ export function authenticate(deps: CallerAuthDeps): RequestHandler {
     }
     const reason = key === undefined ? "missing-key" : "unknown-key";
     deps.metrics.authFailures.inc({ reason });
-    const who = key === undefined ? "anonymous" : `key:${sha256Hex(key).slice(0, 8)}`;
-    req.log.warn({ caller: who, reason }, "authentication refused");
-    void deps.audit
-      .append({
-        Caller: who,
-        Action: "authenticate",
-        BatchId: null,
-        RequestId: req.id,
-        Source: req.ip ?? "",
-        Outcome: "refused",
-        Status: 401,
-        Code: "AuthFailure",
-      })
-      .catch((error: unknown) => req.log.warn({ err: (error as Error).message }, "audit append failed"));
+    if (deps.guard.refused(source)) {
+      const who = key === undefined ? "anonymous" : `key:${sha256Hex(key).slice(0, 8)}`;
+      req.log.warn({ caller: who, reason, source }, "authentication refused (counted for this minute)");
+    }
+    refusal(401, "AuthFailure");
     next(apiError("AuthFailure", "A valid Authorization: Bearer <key> header is required"));
   };
 }

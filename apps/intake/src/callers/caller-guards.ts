@@ -12,15 +12,6 @@ export function requireScope(scope: Scope, metrics: IntakeMetrics): RequestHandl
   };
 }
 
-/** Names the request's action, and its batch, for the audit trail (mutating routes). */
-export const audited =
-  (action: string): RequestHandler =>
-  (req, res, next) => {
-    res.locals.auditAction = action;
-    res.locals.auditBatchId = req.params.batchId;
-    next();
-  };
-
 /**
  * Whether the caller may see a batch: its own, or any for admin. A batch from before callers
  * existed belongs to no caller, so only admin sees it.

@@ -137,6 +137,7 @@ export function buildOpenApiDocument() {
             query("batchId", { type: "string" }),
             query("since", { type: "string", description: "ISO time or epoch milliseconds" }),
             query("limit", { type: "integer", minimum: 1, maximum: 1000 }),
+            query("before", { type: "string", description: "An entry's Id (NextBefore): the page after it" }),
           ],
           responses: { "200": json("AuditPage", "Entries"), ...errors([400]) },
         },

@@ -92,17 +92,25 @@ export const responseSchemas = {
   AuditPage: obj({
     Entries: arrayOf(
       obj({
+        Id: str,
         Time: str,
         Caller: str,
         Action: str,
         BatchId: nullable(str),
-        RequestId: str,
+        RequestId: nullable(str),
         Source: str,
-        Outcome: { enum: ["ok", "refused", "failed"] },
-        Status: int,
+        Outcome: { enum: ["started", "ok", "refused", "failed"] },
+        Status: nullable(int),
         Code: nullable(str),
+        Details: nullable({
+          type: "object",
+          additionalProperties: { type: ["string", "number", "boolean"] },
+        }),
+        Count: { type: "integer", minimum: 1 },
+        Since: nullable(str),
       }),
     ),
+    NextBefore: nullable(str),
     RequestId: str,
   }),
   InstancePage: page("Instances", "Instance"),
@@ -120,5 +128,17 @@ export const responseSchemas = {
     StatusUrl: str,
     RequestId: str,
   }),
-  Cancelled: { allOf: [ref("BatchStatus"), obj({ RequestId: str })] },
+  Cancelled: {
+    allOf: [
+      ref("BatchStatus"),
+      obj(
+        {
+          CancelInvokers: { enum: ["disable", "delete", "keep"] },
+          CancelInvokersReason: str,
+          RequestId: str,
+        },
+        ["CancelInvokers", "RequestId"],
+      ),
+    ],
+  },
 };

@@ -22,7 +22,7 @@ const textParam = (raw: unknown, name: string): string | undefined => {
   return raw;
 };
 
-/** GET /audit: the audit trail, newest first, for admin. */
+/** GET /audit: the audit trail, newest first, a page at a time (`before`), for admin. */
 export function auditRouter(audit: AuditTrail, metrics: IntakeMetrics): Router {
   const router = Router();
   router.get("/audit", requireScope("admin", metrics), async (req, res) => {
@@ -30,13 +30,18 @@ export function auditRouter(audit: AuditTrail, metrics: IntakeMetrics): Router {
     const batchId = textParam(req.query.batchId, "batchId");
     const since = sinceParam(req.query.since);
     const limit = intParam(req, "limit", 100, 1, 1000);
-    const entries = await audit.query({
+    const before = req.query.before;
+    if (before !== undefined && (typeof before !== "string" || !/^\d{1,15}-\d{1,15}$/.test(before))) {
+      throw apiError("InvalidParameterValue", "before must be an entry's Id (as NextBefore gives it)");
+    }
+    const page = await audit.query({
       limit,
       ...(caller !== undefined ? { caller } : {}),
       ...(batchId !== undefined ? { batchId } : {}),
       ...(since !== undefined ? { since } : {}),
+      ...(before !== undefined ? { before } : {}),
     });
-    res.json({ Entries: entries, RequestId: req.id });
+    res.json({ Entries: page.entries, NextBefore: page.next ?? null, RequestId: req.id });
   });
   return router;
 }

@@ -1,8 +1,10 @@
-import type { InvokerState } from "@tat-bulk/batches";
-import type { Scope } from "@tat-bulk/callers";
+import type { BatchSummary, InvokerState } from "@tat-bulk/batches";
+import { type Caller, hasScope, type Scope } from "@tat-bulk/callers";
 import { type Request, type Response, Router } from "express";
 import { apiError } from "../api-error.js";
-import { audited, requireScope } from "../callers/caller-guards.js";
+import { auditIntent } from "../audit/audit-requests.js";
+import { checkAllowLists, requireScope } from "../callers/caller-guards.js";
+import { withinQuota } from "../callers/caller-quota.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
 import { enumParam, notFound, ownedBatch, summaryBody } from "./route-params.js";
 
@@ -12,53 +14,111 @@ const INVOKER_ROUTES: ReadonlyArray<[string, InvokerState]> = [
   ["delete-invokers", "DELETED"],
 ];
 
+const CANCEL_INVOKERS = ["disable", "delete", "keep"] as const;
+type CancelInvokers = (typeof CANCEL_INVOKERS)[number];
+
+/** What a cancel does to the invokers: what was asked, unless the caller may not touch invokers. */
+function cancelInvokers(req: Request): { asked: CancelInvokers; applied: CancelInvokers } {
+  const asked = enumParam(req, "invokers", CANCEL_INVOKERS) ?? "disable";
+  return { asked, applied: hasScope(req.caller, "invokers:write") ? asked : "keep" };
+}
+
+/** The batch's request, checked again against the caller's allow-lists as they are now. */
+function stillAllowed(caller: Caller, summary: BatchSummary, deps: BatchRoutesDeps): void {
+  checkAllowLists(
+    caller,
+    { ...summary.request, Region: summary.request.Region || deps.defaultRegion },
+    deps.metrics,
+  );
+}
+
 /**
  * What can be done to a batch after it was submitted: cancel it (and disable, delete or keep what it
- * created), retry its failed instances, disable, enable or delete all its invokers.
+ * created), retry its failed instances, disable, enable or delete all its invokers. Each is written
+ * to the audit trail before it acts.
  */
 export function batchActionsRouter(deps: BatchRoutesDeps): Router {
   const router = Router();
-  const { batches, metrics } = deps;
-  /** A route on one of the caller's batches: audited, scope-checked, then `handle` with its ID. */
+  const { batches, metrics, audit } = deps;
+  /** A route on one of the caller's batches: scope-checked, audited, then `handle` with the batch. */
   const act = (
     method: "post" | "delete",
     path: string,
     action: string,
     scope: Scope,
-    handle: (req: Request, res: Response, batchId: string) => Promise<void>,
+    handle: (req: Request, res: Response, summary: BatchSummary) => Promise<void>,
+    details?: (req: Request) => Record<string, string>,
   ) =>
     router[method](
       `/invoker-batches/:batchId${path}`,
-      audited(action),
       requireScope(scope, metrics),
-      async (req, res) => handle(req, res, (await ownedBatch(req, batches.reads)).BatchId),
+      auditIntent(audit, action, details),
+      async (req, res) => handle(req, res, await ownedBatch(req, batches.reads)),
     );
 
-  act("delete", "", "cancel", "batches:cancel", async (req, res, batchId) => {
-    const invokers = enumParam(req, "invokers", ["disable", "delete", "keep"] as const) ?? "disable";
-    const summary = await batches.cancel(batchId, invokers);
-    if (!summary) throw notFound(batchId);
-    req.log.info({ batchId, invokers }, "batch cancel asked");
-    res.json({ ...summaryBody(summary), RequestId: req.id });
-  });
-
-  for (const [path, target] of INVOKER_ROUTES) {
-    act("post", `/${path}`, path, "invokers:write", async (req, res, batchId) => {
-      const action = await batches.invokerAction(batchId, target);
-      if (!action) throw notFound(batchId);
-      req.log.info({ batchId, target, chunks: action.chunks }, "invoker action asked");
-      res.status(202).json({
-        BatchId: batchId,
-        Target: target,
-        ChunksQueued: action.chunks,
-        StatusUrl: `/v1/invoker-batches/${batchId}`,
+  act(
+    "delete",
+    "",
+    "cancel",
+    "batches:cancel",
+    async (req, res, { BatchId }) => {
+      const { asked, applied } = cancelInvokers(req);
+      const summary = await batches.cancel(BatchId, applied);
+      if (!summary) throw notFound(BatchId);
+      req.log.info({ batchId: BatchId, invokers: applied }, "batch cancel asked");
+      res.json({
+        ...summaryBody(summary),
+        CancelInvokers: applied,
+        ...(applied !== asked
+          ? {
+              CancelInvokersReason: `The caller ${req.caller.Name} lacks invokers:write: its invokers are kept`,
+            }
+          : {}),
         RequestId: req.id,
       });
-    });
+    },
+    (req) => {
+      const { asked, applied } = cancelInvokers(req);
+      return { Invokers: asked, Applied: applied };
+    },
+  );
+
+  for (const [path, target] of INVOKER_ROUTES) {
+    act(
+      "post",
+      `/${path}`,
+      path,
+      "invokers:write",
+      async (req, res, summary) => {
+        // Enabling runs the batch's command again: the caller must still be allowed to run it.
+        if (target === "ENABLED") stillAllowed(req.caller, summary, deps);
+        const action = await batches.invokerAction(summary.BatchId, target);
+        if (!action) throw notFound(summary.BatchId);
+        req.log.info({ batchId: summary.BatchId, target, chunks: action.chunks }, "invoker action asked");
+        res.status(202).json({
+          BatchId: summary.BatchId,
+          Target: target,
+          ChunksQueued: action.chunks,
+          StatusUrl: `/v1/invoker-batches/${summary.BatchId}`,
+          RequestId: req.id,
+        });
+      },
+      () => ({ Target: target }),
+    );
   }
 
-  act("post", "/retry", "retry", "batches:write", async (req, res, batchId) => {
-    const result = await batches.retry(batchId);
+  act("post", "/retry", "retry", "batches:write", async (req, res, summary) => {
+    const batchId = summary.BatchId;
+    stillAllowed(req.caller, summary, deps);
+    // What goes again counts against the caller's quota of unfinished instances, as a submit does.
+    const stopped = summary.StopReason?.Code === "MaxErrorsExceeded" ? summary.Instances.Cancelled : 0;
+    const result = await withinQuota(
+      deps.quota,
+      req.caller,
+      summary.Instances.Failed + stopped,
+      undefined,
+      () => batches.retry(batchId),
+    );
     if (result.kind === "missing") throw notFound(batchId);
     if (result.kind === "cancelled") {
       throw apiError(

@@ -1,4 +1,5 @@
 import type { Batches } from "@tat-bulk/batches";
+import type { AuditTrail } from "@tat-bulk/callers";
 import type { QuotaDeps } from "../callers/caller-quota.js";
 import type { IntakeMetrics } from "../metrics.js";
 import type { Paused } from "./route-params.js";
@@ -18,6 +19,8 @@ export interface BatchServices
 
 export interface BatchRoutesDeps {
   batches: BatchServices;
+  /** State-changing routes write their intent here before acting. */
+  audit: AuditTrail;
   /** Callers' quotas of instances in flight. */
   quota: QuotaDeps;
   metrics: IntakeMetrics;

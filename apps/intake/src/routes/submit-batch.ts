@@ -7,13 +7,40 @@ import {
   validateInvokerRequest,
 } from "@tat-bulk/tat-api";
 import { isAllowedCallback } from "@tat-bulk/webhooks";
-import { Router } from "express";
+import { type Request, Router } from "express";
 import { apiError } from "../api-error.js";
-import { audited, checkAllowLists, requireScope } from "../callers/caller-guards.js";
+import { auditIntent } from "../audit/audit-requests.js";
+import { checkAllowLists, requireScope } from "../callers/caller-guards.js";
 import { withinQuota } from "../callers/caller-quota.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** A request value as the audit trail records it: short, printable; undefined when absent. */
+function auditText(value: unknown): string | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  return String(value)
+    .replace(/[^\x20-\x7e]/g, "?")
+    .slice(0, 64);
+}
+
+/** What a submit's audit entry says of it (from the body as sent, before validation). */
+function submitDetails(req: Request): Record<string, string | number | boolean> {
+  const body: Record<string, unknown> = typeof req.body === "object" && req.body ? req.body : {};
+  const details: Record<string, string | number | boolean> = {
+    Instances: Array.isArray(body.InstanceIds) ? body.InstanceIds.length : 0,
+    IdempotencyKey: req.get("idempotency-key") !== undefined,
+  };
+  for (const field of ["CommandId", "Region", "Account", "Priority"]) {
+    const text = auditText(body[field]);
+    if (text !== undefined) details[field] = text;
+  }
+  if (typeof body.CallbackUrl === "string") {
+    details.CallbackHost =
+      auditText(URL.canParse(body.CallbackUrl) ? new URL(body.CallbackUrl).host : "invalid") ?? "";
+  }
+  return details;
+}
 
 /** POST /invoker-batches: validate as TAT would, chunk, and enqueue; 202 with where to follow it. */
 export function submitBatchRouter(deps: BatchRoutesDeps): Router {
@@ -22,11 +49,11 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
 
   router.post(
     "/invoker-batches",
-    audited("submit"),
     requireScope("batches:write", deps.metrics),
+    auditIntent(deps.audit, "submit", submitDetails),
     async (req, res) => {
       const caller = req.caller;
-      const rejected = () => deps.metrics.batches.inc({ outcome: "rejected", caller: caller.Name });
+      const rejected = () => deps.metrics.batches.inc({ outcome: "rejected", caller: caller.MetricsLabel });
       const idempotencyKey = req.get("idempotency-key");
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
         throw apiError(
@@ -57,9 +84,10 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       const accounts = await batches.accounts();
       if (!accounts.has(request.Account ?? "default")) {
         rejected();
+        // Which accounts the workers do hold is not the caller's to learn.
         throw apiError(
           "InvalidParameterValue.Account",
-          `Account ${request.Account ?? "default"} is not one of the workers' accounts (${[...accounts].join(", ")})`,
+          `Account ${request.Account ?? "default"} is not an account the workers hold`,
         );
       }
       const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
@@ -98,7 +126,7 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       }
       const { summary } = result;
       res.locals.auditBatchId = summary.BatchId;
-      const labels = { caller: caller.Name };
+      const labels = { caller: caller.MetricsLabel };
       if (result.kind === "created") {
         deps.metrics.batches.inc({ outcome: "accepted", ...labels });
         deps.metrics.instancesReceived.inc(labels, summary.InstanceCount);

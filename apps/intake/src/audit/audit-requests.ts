@@ -1,0 +1,92 @@
+import type { AuditOutcome, AuditTally, AuditTrail, NewAuditEntry } from "@tat-bulk/callers";
+import type { Request, RequestHandler, Response } from "express";
+import { describeRoute } from "./describe-route.js";
+
+const REFUSED = new Set([401, 403, 404, 409, 413, 429]);
+
+export interface AuditDeps {
+  audit: AuditTrail;
+  tally: AuditTally;
+}
+
+export const outcomeOf = (status: number): AuditOutcome =>
+  status < 400 ? "ok" : REFUSED.has(status) ? "refused" : "failed";
+
+/** What the trail records of a request: who, what, which batch, from where (never a key or a body). */
+export function entryOf(req: Request, res: Response): Omit<NewAuditEntry, "Outcome" | "Status" | "Code"> {
+  const described = describeRoute(req.method, (req.originalUrl.split("?")[0] ?? "").replace(/^\/v1/, ""));
+  const action: unknown = res.locals.auditAction;
+  const batchId: unknown = res.locals.auditBatchId;
+  return {
+    Caller: req.caller?.Name ?? "unauthenticated",
+    Action: typeof action === "string" ? action : described.action,
+    BatchId: typeof batchId === "string" ? batchId : described.batchId,
+    RequestId: req.id,
+    Source: req.ip ?? "",
+  };
+}
+
+/**
+ * Records how every /v1 request ended, at the moment its answer is made (res.end), whether or not
+ * the client is still there to read it. State-changing requests were recorded before they acted
+ * (auditIntent); this is their outcome. Reads and 429s are many and alike: counted, one entry per
+ * kind and minute (AuditTally). Refused keys are counted where they are refused (caller-auth).
+ */
+export function auditRequests(deps: AuditDeps): RequestHandler {
+  return (req, res, next) => {
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    let recorded = false;
+    res.end = ((...args: unknown[]) => {
+      if (!recorded) {
+        recorded = true;
+        record(deps, req, res);
+      }
+      return end(...args);
+    }) as Response["end"];
+    next();
+  };
+}
+
+function record(deps: AuditDeps, req: Request, res: Response): void {
+  if (res.locals.auditTallied === true) return;
+  const code: unknown = res.locals.errorCode;
+  const status = res.statusCode;
+  const entry = {
+    ...entryOf(req, res),
+    Outcome: outcomeOf(status),
+    Status: status,
+    Code: typeof code === "string" ? code : null,
+  };
+  if (req.method === "GET" || status === 429) {
+    deps.tally.add(entry);
+    return;
+  }
+  req.log.info({ audit: entry }, "audit");
+  deps.audit
+    .append(entry)
+    .catch((error: unknown) => req.log.warn({ err: (error as Error).message }, "audit append failed"));
+}
+
+/**
+ * A state-changing route's first step once its caller may take it: the action is written to the
+ * trail, with the parameters that matter, before anything changes. If it cannot be written, the
+ * request fails (503 while Redis is away) and nothing is done.
+ */
+export function auditIntent(
+  audit: AuditTrail,
+  action: string,
+  details: (req: Request) => NewAuditEntry["Details"] = () => null,
+): RequestHandler {
+  return async (req, res, next) => {
+    res.locals.auditAction = action;
+    if (typeof req.params.batchId === "string") res.locals.auditBatchId = req.params.batchId;
+    await audit.append({
+      ...entryOf(req, res),
+      Outcome: "started",
+      Status: null,
+      Code: null,
+      Details: details(req),
+    });
+    next();
+  };
+}

@@ -1,0 +1,33 @@
+/** The audit's name for a /v1 request, and the batch it is about, from its method and path. */
+export interface RouteAction {
+  action: string;
+  batchId: string | null;
+}
+
+const BATCH = "([^/]+)";
+const ROUTES: ReadonlyArray<[string, RegExp, string]> = [
+  ["POST", /^\/invoker-batches\/?$/, "submit"],
+  ["GET", /^\/invoker-batches\/?$/, "list"],
+  ["GET", new RegExp(`^/invoker-batches/${BATCH}/?$`), "read"],
+  ["DELETE", new RegExp(`^/invoker-batches/${BATCH}/?$`), "cancel"],
+  ["GET", new RegExp(`^/invoker-batches/${BATCH}/instances/?$`), "instances"],
+  ["POST", new RegExp(`^/invoker-batches/${BATCH}/retry/?$`), "retry"],
+  ["POST", new RegExp(`^/invoker-batches/${BATCH}/disable/?$`), "disable"],
+  ["POST", new RegExp(`^/invoker-batches/${BATCH}/enable/?$`), "enable"],
+  ["POST", new RegExp(`^/invoker-batches/${BATCH}/delete-invokers/?$`), "delete-invokers"],
+  ["GET", /^\/audit\/?$/, "audit"],
+];
+
+/** Whatever a client sends stays short and printable in the trail. */
+const clean = (text: string) => text.replace(/[^\x21-\x7e]/g, "?").slice(0, 64);
+
+/** `path`: the request's path under /v1, without its query. */
+export function describeRoute(method: string, path: string): RouteAction {
+  for (const [routeMethod, pattern, action] of ROUTES) {
+    if (routeMethod !== method) continue;
+    const match = pattern.exec(path);
+    if (match)
+      return { action, batchId: match[1] === undefined ? null : clean(decodeURIComponent(match[1])) };
+  }
+  return { action: "unknown", batchId: null };
+}
