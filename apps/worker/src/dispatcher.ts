@@ -23,6 +23,8 @@ export interface DispatcherDeps {
   depthSeconds: number;
   /** A LOW batch waiting this long moves to NORMAL. */
   lowAgingMs: number;
+  /** HIGH's share of a budget while NORMAL has work too. */
+  highShare: number;
   /** How often it looks without being nudged. */
   tickMs: number;
   logger: Logger;
@@ -87,10 +89,15 @@ export class Dispatcher {
 
   private async pass(): Promise<void> {
     await this.enrollInbox();
-    const { scheduler, jobs, depthSeconds, lowAgingMs } = this.deps;
+    const { scheduler, jobs, depthSeconds, lowAgingMs, highShare } = this.deps;
     for (const [budget, rate] of await scheduler.budgets()) {
       const depth = Math.max(2, Math.ceil(rate * depthSeconds));
-      const picks = await scheduler.pick(budget, { depth, agingMs: lowAgingMs, staleMs: STALE_INFLIGHT_MS });
+      const picks = await scheduler.pick(budget, {
+        depth,
+        agingMs: lowAgingMs,
+        staleMs: STALE_INFLIGHT_MS,
+        highShare,
+      });
       if (picks.length === 0) continue;
       await jobs.add(picks.map((p) => chunkJob(p.batchId, p.index, p.round, { budget, slot: p.slot })));
     }

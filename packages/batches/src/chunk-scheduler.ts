@@ -1,7 +1,7 @@
 import { asStrings, LuaScript, type RedisClient, unexpectedReply } from "@tat-bulk/redis";
 import type { RedisKeys } from "./keys.js";
 
-/** Strictly in this order; LOW batches age into NORMAL. */
+/** HIGH and NORMAL share a budget (HIGH the larger part); LOW goes when neither has work, and ages into NORMAL. */
 export const LANES = ["HIGH", "NORMAL", "LOW"] as const;
 export type Lane = (typeof LANES)[number];
 
@@ -36,8 +36,12 @@ export interface PickOptions {
   depth: number;
   agingMs: number;
   staleMs: number;
+  /** HIGH's share of a budget while NORMAL has work too (0.5 to 0.99; 0.9 by default). */
+  highShare?: number;
   now?: number;
 }
+
+export const DEFAULT_HIGH_SHARE = 0.9;
 
 /**
  * Which chunk goes next. Batches' chunks wait in a list per batch (written by the intake, in
@@ -93,7 +97,15 @@ export class ChunkScheduler {
     const reply = await PICK.run(
       this.redis,
       [this.keys.schedBudgets],
-      [this.keys.sched, budget, options.depth, options.now ?? Date.now(), options.agingMs, options.staleMs],
+      [
+        this.keys.sched,
+        budget,
+        options.depth,
+        options.now ?? Date.now(),
+        options.agingMs,
+        options.staleMs,
+        options.highShare ?? DEFAULT_HIGH_SHARE,
+      ],
     );
     const picks: Pick[] = [];
     for (let i = 0; i + 1 < reply.length; i += 2) {

@@ -88,13 +88,25 @@ describe("ChunkScheduler", () => {
     expect(await order(4)).toEqual(["a#0", "a#1", "a#0", "a#1"]);
   });
 
-  it("serves HIGH first, then NORMAL, then LOW", async () => {
+  it("serves HIGH before NORMAL, then LOW once neither has work", async () => {
     const { order } = await enrolled([
       { caller: "a", chunks: 2, lane: "LOW" },
       { caller: "b", chunks: 2, lane: "NORMAL" },
       { caller: "c", chunks: 2, lane: "HIGH" },
     ]);
     expect(await order(6)).toEqual(["c#2", "c#2", "b#1", "b#1", "a#0", "a#0"]);
+  });
+
+  it("gives HIGH its share, 90% by default, and never starves NORMAL", async () => {
+    const { order } = await enrolled([
+      { caller: "high", chunks: 100, lane: "HIGH" },
+      { caller: "normal", chunks: 100, lane: "NORMAL" },
+    ]);
+    const names = await order(50);
+    expect(count(names, "high")).toBe(45);
+    expect(count(names, "normal")).toBe(5);
+    expect(names.slice(0, 9).every((n) => n.startsWith("high"))).toBe(true);
+    expect(names[9]).toMatch(/^normal/);
   });
 
   it("moves a LOW batch that waited past the aging time into NORMAL, where it takes its fair share", async () => {
