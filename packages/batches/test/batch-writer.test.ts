@@ -82,12 +82,36 @@ describe("Idempotency-Key", () => {
     );
   });
 
-  it("takes over a key whose first request died before writing anything", async () => {
+  it("takes over a key whose first request died before writing anything, once its claim ran out", async () => {
     const { writer, keys } = db().pieces();
-    await db().redis.set(keys.idempotency("c"), "body-1 bat-00000000000000bb");
+    await db().redis.set(keys.idempotency("c"), `body-1 bat-00000000000000bb ${Date.now() - 1}`);
     const result = await writer.create(newBatch(cvmIds(1), { key: "c", fingerprint: "body-1" }));
     expect(result.kind).toBe("created");
     const id = result.kind === "created" ? result.summary.BatchId : "";
-    expect(await db().redis.get(keys.idempotency("c"))).toBe(`body-1 ${id}`);
+    expect(await db().redis.get(keys.idempotency("c"))).toMatch(new RegExp(`^body-1 ${id} \\d+$`));
+  });
+
+  it("never takes over a key within its claimer's deadline, though its batch has no record yet", async () => {
+    const { writer, keys } = db().pieces();
+    // The first request reserved the key and has not written its STAGING record yet.
+    await db().redis.set(keys.idempotency("d"), `body-1 bat-00000000000000dd ${Date.now() + 60_000}`);
+    expect((await writer.create(newBatch(cvmIds(1), { key: "d", fingerprint: "body-1" }))).kind).toBe(
+      "idempotency-in-progress",
+    );
+  });
+
+  it("gives two requests racing with one key one batch between them", async () => {
+    const pieces = db().pieces();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        pieces.writer.create(newBatch(cvmIds(500), { key: "e", fingerprint: "body-1" })),
+      ),
+    );
+    const created = results.filter((r) => r.kind === "created");
+    expect(created).toHaveLength(1);
+    expect(results.every((r) => ["created", "replayed", "idempotency-in-progress"].includes(r.kind))).toBe(
+      true,
+    );
+    expect(await pieces.scheduler.inbox()).toHaveLength(1);
   });
 });
