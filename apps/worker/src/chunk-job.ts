@@ -8,6 +8,7 @@ import {
 } from "@tat-bulk/batches";
 import { BreakerClosedError, LimiterClosedError } from "@tat-bulk/rate-limit";
 import { AGENT_CHECK_ACTION, classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
+import type { Logger } from "pino";
 import { checkAgents } from "./agent-check.js";
 import { backoffMs } from "./backoff.js";
 import {
@@ -32,6 +33,7 @@ import type { WorkerMetrics } from "./worker-metrics.js";
 
 export interface ChunkJobDeps {
   reads: BatchReads;
+  logger: Logger;
   recorder: ChunkRecorder;
   /** The rate-limited client of a batch's account and region (undefined: not configured here). */
   router: Pick<TatRouter, "for">;
@@ -203,15 +205,24 @@ export class ChunkJob {
     return stop ? this.stopped(work, stop) : DONE;
   }
 
-  private lookUp(work: ChunkWork, part = work.held.record.parts[0]) {
+  private async lookUp(work: ChunkWork, part = work.held.record.parts[0]) {
     if (!part) throw new Error("no part to look up");
-    return findPartInvoker(work.tat, work.request, {
+    const found = await findPartInvoker(work.tat, work.request, {
       batchId: work.held.job.batchId,
       index: work.held.job.index,
       key: part.key,
       instanceIds: part.instanceIds,
       firstSentMs: part.firstSentAt ?? 0,
     });
+    if ("lookalikes" in found && found.lookalikes.length > 0) {
+      // Someone wrote this part's tag on an invoker that runs something else: never adopted.
+      this.deps.metrics.invokerLookalikes.inc(found.lookalikes.length);
+      this.deps.logger.warn(
+        { ...work.held.job, part: part.key, invokerIds: found.lookalikes },
+        "invokers carry this part's tag but run something else: not adopted",
+      );
+    }
+    return found;
   }
 
   /** Step 1. */

@@ -3,7 +3,7 @@ import type { TatClient } from "@tat-bulk/tat-client";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHUNK_TAG_KEY, chunkTagValue } from "../src/chunk-identity.js";
+import { CHUNK_TAG_KEY, chunkTagValue, tagsForPart } from "../src/chunk-identity.js";
 import { findPartInvoker } from "../src/invoker-finder.js";
 import { RateLimitedTat } from "../src/rate-limited-tat.js";
 import { createWorkerMetrics } from "../src/worker-metrics.js";
@@ -82,6 +82,7 @@ describe("findPartInvoker", () => {
       kind: "found",
       invokerId: target.ok ? target.response.InvokerId : "",
       instanceIds: cvmIds(3),
+      lookalikes: [],
     });
     expect((await stack.admin("GET", "/stats")).calls.DescribeInvokers).toEqual({ Success: 3 });
   });
@@ -95,11 +96,53 @@ describe("findPartInvoker", () => {
       kind: "found",
       invokerId: sibling.ok ? sibling.response.InvokerId : "",
     });
-    expect(await findPartInvoker(tat, baseRequest, part(9))).toEqual({ kind: "absent" });
+    expect(await findPartInvoker(tat, baseRequest, part(9))).toEqual({ kind: "absent", lookalikes: [] });
+  });
+
+  it("never adopts an invoker that carries the part's tag and runs something else; it reports it", async () => {
+    await stack.admin("POST", "/reset");
+    const tag = { Key: CHUNK_TAG_KEY, Value: chunkTagValue(part(5)) };
+    // Another batch's caller wrote this part's tag on its own invoker: other parameters, other instances.
+    const spoof = await client.call<{ InvokerId: string }>("CreateInvoker", "ap-guangzhou", {
+      ...baseRequest,
+      Region: undefined,
+      InstanceIds: cvmIds(3, 500),
+      Tags: [tag],
+    });
+    const otherUser = await client.call<{ InvokerId: string }>("CreateInvoker", "ap-guangzhou", {
+      ...baseRequest,
+      Region: undefined,
+      InstanceIds: cvmIds(3),
+      Username: "nobody",
+      Tags: [tag],
+    });
+    const ids = [spoof, otherUser].map((r) => (r.ok ? r.response.InvokerId : ""));
+    const found = await findPartInvoker(tat, baseRequest, part(5));
+    expect(found).toEqual({ kind: "absent", lookalikes: expect.arrayContaining(ids) });
+    // The real one, once there, is found beside them.
+    const real = await create(cvmIds(3), [tag]);
+    expect(await findPartInvoker(tat, baseRequest, part(5))).toMatchObject({
+      kind: "found",
+      invokerId: real.ok ? real.response.InvokerId : "",
+    });
+  });
+
+  it("does not let a batch's own tat-bulk tag stand for the one tat-bulk writes", () => {
+    const request = {
+      ...baseRequest,
+      Tags: [
+        { Key: CHUNK_TAG_KEY, Value: "bat-ffffffffffffffff/0" },
+        { Key: "team", Value: "sre" },
+      ],
+    };
+    expect(tagsForPart(request, part(2))).toEqual([
+      { Key: "team", Value: "sre" },
+      { Key: CHUNK_TAG_KEY, Value: chunkTagValue(part(2)) },
+    ]);
   });
 
   it("answers absent after reading every page when no invoker carries the part's tag", async () => {
-    expect(await findPartInvoker(tat, baseRequest, part(8))).toEqual({ kind: "absent" });
+    expect(await findPartInvoker(tat, baseRequest, part(8))).toEqual({ kind: "absent", lookalikes: [] });
   });
 
   it("answers unknown with the code when DescribeInvokers fails", async () => {

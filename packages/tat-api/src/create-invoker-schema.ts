@@ -142,8 +142,28 @@ function createInvokerSchema(maxInstances: number) {
   });
 }
 
+/**
+ * Tag keys tat-bulk writes on the invokers it creates (the chunk tag that finds an invoker again):
+ * a batch may not carry one of its own, as Tencent Cloud keeps its prefixes to itself.
+ */
+export const TAT_BULK_TAG_PREFIX = "tat-bulk";
+
+const batchTagsSchema = z
+  .array(
+    tagSchema.refine(
+      (tag) => !tag.Key.toLowerCase().startsWith(TAT_BULK_TAG_PREFIX),
+      tatRefinement(
+        "InvalidParameterValue.TagKeyReserved",
+        `Tag keys starting with ${TAT_BULK_TAG_PREFIX} are tat-bulk's own`,
+      ),
+    ),
+  )
+  .max(MAX_TAGS, `Tags holds at most ${MAX_TAGS} tags`)
+  .optional();
+
 /** tat-bulk's batch: TAT's request with up to 100,000 instances, and the region in the body (TAT takes it in a header). */
 export const invokerBatchSchema = createInvokerSchema(MAX_INSTANCES_PER_BATCH).extend({
+  Tags: batchTagsSchema,
   Region: z
     .string()
     .regex(REGION_PATTERN, "Region is not a region name such as ap-guangzhou")

@@ -41,6 +41,8 @@ export const TAT_ERROR_CODES = [
   "InvalidParameterValue.ParameterDisabled",
   "InvalidParameterValue.ParameterInvalidJsonFormat",
   "InvalidParameterValue.Range",
+  /** tat-bulk's own: a batch's tag key starting with tat-bulk (its chunk tags are its own). */
+  "InvalidParameterValue.TagKeyReserved",
   "InvalidParameterValue.TooLong",
   "ResourceNotFound",
   "ResourceNotFound.CommandNotFound",

@@ -137,6 +137,16 @@ const cases: ReadonlyArray<[string, Patch, string]> = [
   ["a tag key starting qcloud", { Tags: [{ Key: "qcloud:env", Value: "v" }] }, "InvalidParameterValue"],
   ["a tag key starting tencent", { Tags: [{ Key: "tencentcloud", Value: "v" }] }, "InvalidParameterValue"],
   ["a tag key starting project", { Tags: [{ Key: "project", Value: "v" }] }, "InvalidParameterValue"],
+  [
+    "a tag key starting tat-bulk (tat-bulk's own)",
+    { Tags: [{ Key: "tat-bulk-chunk", Value: "bat-0123456789abcdef/0" }] },
+    "InvalidParameterValue.TagKeyReserved",
+  ],
+  [
+    "a tag key starting TAT-BULK",
+    { Tags: [{ Key: "TAT-Bulk-x", Value: "v" }] },
+    "InvalidParameterValue.TagKeyReserved",
+  ],
   ["an unknown top-level field", { Extra: true }, "UnknownParameter"],
   ["a Region that is no region", { Region: "Mars" }, "InvalidParameterValue"],
 ];
