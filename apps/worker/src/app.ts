@@ -90,6 +90,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   );
   const chunkJob = new ChunkJob({
     reads: store.reads,
+    logger,
     recorder,
     router,
     metrics,
@@ -113,6 +114,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     router,
     depthSeconds: config.SCHED_DEPTH_SECONDS,
     lowAgingMs: config.SCHED_LOW_AGING_MS,
+    highShare: config.SCHED_HIGH_SHARE,
     tickMs: config.SCHED_TICK_MS,
     logger,
   });
@@ -203,6 +205,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
         connection,
         {
           secret: config.WEBHOOK_SIGNING_SECRET,
+          callerSecrets: config.callerSecrets,
           allowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
           timeoutMs: config.WEBHOOK_TIMEOUT_MS,
           retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,

@@ -1,3 +1,4 @@
+import { CallersFileError, readCallersFile } from "@tat-bulk/callers";
 import {
   ConfigError,
   envField,
@@ -13,8 +14,13 @@ import { loadAccounts, type TatAccount } from "./tat-accounts.js";
 export const workerEnvSchema = z.object({
   /** Health and metrics on 9464. */
   ...serviceEnv(9464),
-  /** Signs every webhook delivery (HMAC-SHA256); required once WEBHOOK_ALLOWED_HOSTS names a host. */
+  /**
+   * Signs the webhook deliveries of callers without a secret of their own (HMAC-SHA256); required
+   * once WEBHOOK_ALLOWED_HOSTS names a host.
+   */
   WEBHOOK_SIGNING_SECRET: z.string().min(16, "needs at least 16 characters").optional(),
+  /** The intake's callers file: the workers read each caller's own webhook secret from it. */
+  INTAKE_CALLERS_FILE: z.string().min(1).optional(),
   /** A delivery that takes longer fails (and is retried). */
   WEBHOOK_TIMEOUT_MS: envField.positiveInt(5000),
   /** Retry backoff: doubling from the base, capped; deliveries are retried for WEBHOOK_GIVE_UP_MS. */
@@ -92,6 +98,8 @@ export const workerEnvSchema = z.object({
   WORKER_CONCURRENCY: envField.positiveInt(64),
   /** Chunks handed to the queue per budget at a time: its CreateInvoker rate times this. */
   SCHED_DEPTH_SECONDS: z.coerce.number().positive().max(10).default(0.5),
+  /** HIGH's share of a budget while NORMAL has work too: HIGH goes first, NORMAL is never starved. */
+  SCHED_HIGH_SHARE: z.coerce.number().min(0.5).max(0.99).default(0.9),
   /** A LOW batch that waited this long competes as NORMAL (so LOW work never starves). */
   SCHED_LOW_AGING_MS: envField.positiveInt(120_000),
   /** How often each worker dispatches without being nudged (a job ending nudges it at once). */
@@ -103,11 +111,43 @@ export const workerEnvSchema = z.object({
   WORKER_STALLED_INTERVAL_MS: envField.positiveInt(3000),
 });
 
-export type WorkerConfig = z.infer<typeof workerEnvSchema> & { accounts: TatAccount[] };
+export type WorkerConfig = z.infer<typeof workerEnvSchema> & {
+  accounts: TatAccount[];
+  /** Callers' own webhook secrets, by caller name. */
+  callerSecrets: ReadonlyMap<string, string>;
+};
+
+/** Each caller's own webhook secret from the callers file, WebhookSecretEnv resolved; never printed. */
+function callerSecrets(file: string | undefined, env: NodeJS.ProcessEnv): Map<string, string> {
+  const secrets = new Map<string, string>();
+  if (!file) return secrets;
+  let callers: ReturnType<typeof readCallersFile>;
+  try {
+    callers = readCallersFile(file);
+  } catch (error) {
+    if (!(error instanceof CallersFileError)) throw error;
+    throw new ConfigError(`invalid configuration:\n  INTAKE_CALLERS_FILE: ${error.message}`);
+  }
+  for (const caller of callers) {
+    const secret =
+      caller.WebhookSecret ?? (caller.WebhookSecretEnv ? env[caller.WebhookSecretEnv] : undefined);
+    if (caller.WebhookSecretEnv && !secret) {
+      throw new ConfigError(
+        `invalid configuration:\n  INTAKE_CALLERS_FILE: caller ${caller.Name}: ${caller.WebhookSecretEnv} is not set`,
+      );
+    }
+    if (secret) secrets.set(caller.Name, secret);
+  }
+  return secrets;
+}
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   const parsed = parseEnv(workerEnvSchema, env);
-  const config = { ...parsed, accounts: loadAccounts(parsed, env) };
+  const config = {
+    ...parsed,
+    accounts: loadAccounts(parsed, env),
+    callerSecrets: callerSecrets(parsed.INTAKE_CALLERS_FILE, env),
+  };
   if (config.WORKER_JOB_STALL_MS <= config.TAT_TIMEOUT_MS) {
     throw new ConfigError(
       "invalid configuration:\n  WORKER_JOB_STALL_MS: must be longer than TAT_TIMEOUT_MS (a call may take that long)",

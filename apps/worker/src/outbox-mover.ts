@@ -31,7 +31,11 @@ export function startOutboxMover(deps: OutboxMoverDeps): { close(): Promise<void
       const url = summary?.request.CallbackUrl;
       if (!summary || !url) continue;
       const body = webhookBody(event.EventId, event.Kind, summary);
-      await deps.webhooks.add("webhook", { url, eventId: event.EventId, body }, { jobId: event.EventId });
+      await deps.webhooks.add(
+        "webhook",
+        { url, eventId: event.EventId, body, caller: summary.Caller },
+        { jobId: event.EventId },
+      );
     }
     await ackOutbox(deps.redis, deps.keys, events);
     return events.length;

@@ -25,7 +25,10 @@ export function createWebhookQueue(queueName: string, connection: ConnectionOpti
 }
 
 export interface WebhookSettings {
+  /** WEBHOOK_SIGNING_SECRET: signs the deliveries of callers without a secret of their own. */
   secret: string;
+  /** Callers' own secrets (the callers file's WebhookSecret or WebhookSecretEnv), by name. */
+  callerSecrets: ReadonlyMap<string, string>;
   allowedHosts: readonly string[];
   timeoutMs: number;
   retryBaseMs: number;
@@ -48,14 +51,17 @@ export function webhookConsumer(
   return consumer<WebhookJobData>(
     webhookQueueName(queueName),
     async (job) => {
-      const result = await deliver(job.data, settings);
+      const secret = (job.data.caller && settings.callerSecrets.get(job.data.caller)) || settings.secret;
+      const result = await deliver(job.data, { ...settings, secret });
       if (result === "delivered") {
         metrics.webhookDeliveries.inc({ outcome: "delivered" });
         return;
       }
       if (result === "refused") {
         metrics.webhookDeliveries.inc({ outcome: "refused" });
-        throw new UnrecoverableError(`${new URL(job.data.url).host} is not in WEBHOOK_ALLOWED_HOSTS`);
+        throw new UnrecoverableError(
+          `${new URL(job.data.url).host} is not in WEBHOOK_ALLOWED_HOSTS, or reaches an address a webhook may not`,
+        );
       }
       if (Date.now() - job.timestamp > settings.giveUpMs) {
         metrics.webhookDeliveries.inc({ outcome: "gave-up" });

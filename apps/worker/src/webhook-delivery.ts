@@ -1,19 +1,32 @@
+import { type LookupAddress, lookup } from "node:dns";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP, type LookupFunction } from "node:net";
 import type { BatchSummary } from "@tat-bulk/batches";
-import { EVENT_ID_HEADER, isAllowedCallback, SIGNATURE_HEADER, signatureHeader } from "@tat-bulk/webhooks";
+import {
+  EVENT_ID_HEADER,
+  isAllowedCallback,
+  mayConnectTo,
+  SIGNATURE_HEADER,
+  signatureHeader,
+} from "@tat-bulk/webhooks";
 
-/** A delivery as queued: where, the exact body (the same on every try), and its event. */
+/** A delivery as queued: where, the exact body (the same on every try), its event and its caller. */
 export interface WebhookJobData {
   url: string;
   eventId: string;
   body: string;
+  /** Whose batch it is: its secret signs the delivery (deliveries queued before callers had none). */
+  caller?: string | null;
 }
 
-/** The event a batch's webhook carries: how the batch stood when it was recorded. */
+/** The event a batch's webhook carries: how the batch stood when it was recorded, and whose it is. */
 export function webhookBody(eventId: string, kind: "finished" | "invokers", summary: BatchSummary): string {
   return JSON.stringify({
     EventId: eventId,
     Type: kind === "finished" ? "batch.finished" : "batch.invokers.updated",
     BatchId: summary.BatchId,
+    Caller: summary.Caller,
     Status: summary.Status,
     Counts: summary.Counts,
     Instances: summary.Instances,
@@ -26,30 +39,71 @@ export function webhookBody(eventId: string, kind: "finished" | "invokers", summ
 
 export type DeliveryResult = "delivered" | "refused" | { failed: string };
 
+class AddressRefused extends Error {
+  override name = "AddressRefused";
+}
+
 /**
- * One POST: signed, with a timeout, never following a redirect (a 3xx is a failure), and only to a
- * host the allow-list still names (it may have changed since the batch was accepted).
+ * A resolver that answers only addresses a delivery may connect to (mayConnectTo): the request
+ * connects to exactly what was checked, so a name that resolves elsewhere a moment later changes
+ * nothing.
+ */
+function guardedLookup(allowedHosts: readonly string[]): LookupFunction {
+  return (hostname, options, callback) => {
+    lookup(hostname, { ...options, all: true }, (error, found: LookupAddress[]) => {
+      if (error) return callback(error, "", 4);
+      const usable = found.filter((a) => mayConnectTo(a.address, allowedHosts));
+      const first = usable[0];
+      if (!first)
+        return callback(new AddressRefused(`${hostname} resolves to no address a webhook may reach`), "", 4);
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * One POST: signed with `secret`, with a timeout, never following a redirect (a 3xx is a failure),
+ * only to a host the allow-list still names (it may have changed since the batch was accepted),
+ * and never to a loopback, link-local or metadata address unless the allow-list names that IP.
  */
 export async function deliver(
   job: WebhookJobData,
   options: { secret: string; allowedHosts: readonly string[]; timeoutMs: number },
 ): Promise<DeliveryResult> {
   if (!isAllowedCallback(job.url, options.allowedHosts)) return "refused";
-  try {
-    const res = await fetch(job.url, {
-      method: "POST",
-      redirect: "manual",
-      signal: AbortSignal.timeout(options.timeoutMs),
-      headers: {
-        "content-type": "application/json",
-        [SIGNATURE_HEADER]: signatureHeader(options.secret, job.body),
-        [EVENT_ID_HEADER]: job.eventId,
+  const url = new URL(job.url);
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) !== 0 && !mayConnectTo(host, options.allowedHosts)) return "refused";
+  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise<DeliveryResult>((resolve) => {
+    const req = send(
+      url,
+      {
+        method: "POST",
+        lookup: guardedLookup(options.allowedHosts),
+        timeout: options.timeoutMs,
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(job.body),
+          [SIGNATURE_HEADER]: signatureHeader(options.secret, job.body),
+          [EVENT_ID_HEADER]: job.eventId,
+        },
       },
-      body: job.body,
-    });
-    await res.body?.cancel();
-    return res.status >= 200 && res.status < 300 ? "delivered" : { failed: `HTTP ${res.status}` };
-  } catch (error) {
-    return { failed: error instanceof Error ? error.name : "NetworkError" };
-  }
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        resolve(status >= 200 && status < 300 ? "delivered" : { failed: `HTTP ${status}` });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("TimeoutError")));
+    req.on("error", (error) =>
+      resolve(
+        error instanceof AddressRefused
+          ? "refused"
+          : { failed: error.name === "Error" ? error.message : error.name },
+      ),
+    );
+    req.end(job.body);
+  });
 }

@@ -143,6 +143,10 @@ export function createWorkerMetrics(
       "queue",
       ["chunks", "invokers"],
     ),
+    invokerLookalikes: metric.counter(
+      "tat_bulk_invoker_lookalikes_total",
+      "Invokers that carried a chunk's tag but ran something else (another command, user, parameters, schedule or instances): never adopted.",
+    ),
     invokersAdopted: metric.counter(
       "tat_bulk_invokers_adopted_total",
       "Invokers found already created by an earlier ambiguous attempt, adopted instead of created again.",

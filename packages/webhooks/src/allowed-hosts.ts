@@ -1,8 +1,17 @@
+import { BlockList, isIP } from "node:net";
+
+/** An allow-list entry: a host (or IP), and its port if it names one. */
+function parseEntry(entry: string): { host: string; port: string | undefined } | undefined {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry.trim().toLowerCase());
+  if (!match?.[1]) return undefined;
+  return { host: match[1].replace(/^\[|\]$/g, ""), port: match[2] };
+}
+
 /**
  * Whether a callback URL may be called: http(s), and its host in the allow-list (`WEBHOOK_ALLOWED_HOSTS`).
- * An entry `host` allows that host on any port; `host:port` only on that port. Hosts compare
- * without case; an IP address must be listed as such. Nothing else is ever called: deliveries do not
- * follow redirects.
+ * An entry `host:port` allows that port only; `host` alone allows the scheme's standard port (443
+ * for https, 80 for http), never another. Hosts compare without case; an IP address must be listed
+ * as such. Nothing else is ever called: deliveries do not follow redirects.
  */
 export function isAllowedCallback(url: string, allowedHosts: readonly string[]): boolean {
   let parsed: URL;
@@ -13,11 +22,44 @@ export function isAllowedCallback(url: string, allowedHosts: readonly string[]):
   }
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return false;
   const host = parsed.hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+  const standard = parsed.protocol === "https:" ? "443" : "80";
+  const port = parsed.port || standard;
   return allowedHosts.some((entry) => {
-    const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry.trim().toLowerCase());
-    if (!match?.[1]) return false;
-    const allowedHost = match[1].replace(/^\[|\]$/g, "");
-    return allowedHost === host && (match[2] === undefined || match[2] === port);
+    const allowed = parseEntry(entry);
+    return allowed?.host === host && (allowed.port ?? standard) === port;
+  });
+}
+
+/**
+ * Addresses a delivery never connects to unless the allow-list names that very address: loopback,
+ * link-local (cloud metadata services live there: 169.254.169.254, Tencent Cloud's 169.254.0.23),
+ * "this network", and Alibaba Cloud's metadata address.
+ */
+const FORBIDDEN = new BlockList();
+FORBIDDEN.addSubnet("127.0.0.0", 8, "ipv4");
+FORBIDDEN.addSubnet("169.254.0.0", 16, "ipv4");
+FORBIDDEN.addSubnet("0.0.0.0", 8, "ipv4");
+FORBIDDEN.addAddress("100.100.100.200", "ipv4");
+FORBIDDEN.addAddress("::1", "ipv6");
+FORBIDDEN.addAddress("::", "ipv6");
+FORBIDDEN.addSubnet("fe80::", 10, "ipv6");
+
+/** An IPv4 address written as IPv6 (`::ffff:127.0.0.1`) is the IPv4 address. */
+function normalized(address: string): { address: string; family: "ipv4" | "ipv6" } {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped?.[1]) return { address: mapped[1], family: "ipv4" };
+  return { address: address.toLowerCase(), family: isIP(address) === 6 ? "ipv6" : "ipv4" };
+}
+
+/**
+ * Whether a delivery may connect to `address` (what the callback's host resolved to, or the IP it
+ * is): anything but the forbidden ranges, and those only when the allow-list names the address.
+ */
+export function mayConnectTo(address: string, allowedHosts: readonly string[]): boolean {
+  const { address: ip, family } = normalized(address);
+  if (!FORBIDDEN.check(ip, family)) return true;
+  return allowedHosts.some((entry) => {
+    const host = parseEntry(entry)?.host;
+    return host !== undefined && isIP(host) !== 0 && normalized(host).address === ip;
   });
 }

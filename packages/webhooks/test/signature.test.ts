@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isAllowedCallback } from "../src/allowed-hosts.js";
+import { isAllowedCallback, mayConnectTo } from "../src/allowed-hosts.js";
 import { signatureHeader, verifyWebhookSignature } from "../src/signature.js";
 
 const secret = "whsec-0123456789abcdef";
@@ -30,7 +30,11 @@ describe("isAllowedCallback", () => {
   const allowed = ["hooks.example.com", "127.0.0.1:9000", "[::1]:8443"];
   it.each([
     ["https://hooks.example.com/tat", true],
-    ["http://HOOKS.example.com:8080/tat", true],
+    ["http://HOOKS.example.com/tat", true],
+    ["https://hooks.example.com:443/tat", true],
+    // A host listed without a port allows the standard ports only.
+    ["http://hooks.example.com:8080/tat", false],
+    ["https://hooks.example.com:22/tat", false],
     ["http://127.0.0.1:9000/hook", true],
     ["https://[::1]:8443/x", true],
     ["http://127.0.0.1:9001/hook", false],
@@ -43,5 +47,29 @@ describe("isAllowedCallback", () => {
   });
   it("allows nothing when the list is empty (webhooks off)", () => {
     expect(isAllowedCallback("https://hooks.example.com/", [])).toBe(false);
+  });
+});
+
+describe("mayConnectTo", () => {
+  it.each([
+    ["10.0.3.7", true],
+    ["203.0.113.5", true],
+    ["2001:db8::1", true],
+    ["127.0.0.1", false],
+    ["127.8.9.10", false],
+    ["::1", false],
+    ["::ffff:127.0.0.1", false],
+    ["169.254.169.254", false],
+    ["169.254.0.23", false],
+    ["fe80::1", false],
+    ["0.0.0.0", false],
+    ["100.100.100.200", false],
+  ])("%s: %s", (address, ok) => {
+    expect(mayConnectTo(address, ["hooks.example.com", "localhost:9000"])).toBe(ok);
+  });
+  it("allows a forbidden address that the allow-list names as an IP", () => {
+    expect(mayConnectTo("127.0.0.1", ["127.0.0.1:9000"])).toBe(true);
+    expect(mayConnectTo("::ffff:127.0.0.1", ["127.0.0.1"])).toBe(true);
+    expect(mayConnectTo("127.0.0.2", ["127.0.0.1:9000"])).toBe(false);
   });
 });
