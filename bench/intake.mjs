@@ -1,6 +1,9 @@
 // npm run bench:intake — accepting a 100,000-instance batch vs plain Queue.addBulk of the same
 // chunk jobs, and requests/second for 100-instance batches under autocannon.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
 import { startRedisServer, startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
@@ -23,10 +26,25 @@ const appendfsync = process.env.BENCH_APPENDFSYNC;
 const redis = appendfsync ? await startRedisServer({ appendfsync }) : await startTestRedis();
 console.log(`Redis persistence: ${appendfsync ? `AOF, appendfsync ${appendfsync}` : "none"}`);
 // The intake's capacity, not the per-caller request limit (50/s by default), which would answer
-// most of autocannon's requests 429.
+// most of autocannon's requests 429. The caller has no quota of instances in flight (nothing
+// drains the batches here), as a callers file entry without MaxInstancesInFlight.
+const callersFile = join(mkdtempSync(join(tmpdir(), "tat-bulk-bench-")), "callers.json");
+writeFileSync(
+  callersFile,
+  JSON.stringify([
+    {
+      Name: "bench",
+      KeySha256: createHash("sha256").update(KEY).digest("hex"),
+      Scopes: ["batches:read", "batches:write"],
+      AllowedCommandIds: ["*"],
+      AllowedRegions: ["*"],
+      AllowedAccounts: ["*"],
+    },
+  ]),
+);
 const intake = await startIntake({
   REDIS_URL: redis.url,
-  INTAKE_API_KEYS: KEY,
+  INTAKE_CALLERS_FILE: callersFile,
   QUEUE_NAME: "bench-intake",
   INTAKE_CALLER_REQUESTS_PER_SECOND: "1000000",
 });

@@ -1,12 +1,12 @@
 import { type LookupAddress, lookup } from "node:dns";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { isIP, type LookupFunction } from "node:net";
+import type { LookupFunction } from "node:net";
 import type { BatchSummary } from "@tat-bulk/batches";
 import {
   EVENT_ID_HEADER,
   isAllowedCallback,
-  mayConnectTo,
+  isForbiddenAddress,
   SIGNATURE_HEADER,
   signatureHeader,
 } from "@tat-bulk/webhooks";
@@ -44,15 +44,15 @@ class AddressRefused extends Error {
 }
 
 /**
- * A resolver that answers only addresses a delivery may connect to (mayConnectTo): the request
- * connects to exactly what was checked, so a name that resolves elsewhere a moment later changes
- * nothing.
+ * A resolver that answers only addresses a delivery may reach through a name (not loopback,
+ * link-local or metadata): the request connects to exactly what was checked, so a name that
+ * resolves elsewhere a moment later changes nothing.
  */
-function guardedLookup(allowedHosts: readonly string[]): LookupFunction {
+function guardedLookup(): LookupFunction {
   return (hostname, options, callback) => {
     lookup(hostname, { ...options, all: true }, (error, found: LookupAddress[]) => {
       if (error) return callback(error, "", 4);
-      const usable = found.filter((a) => mayConnectTo(a.address, allowedHosts));
+      const usable = found.filter((a) => !isForbiddenAddress(a.address));
       const first = usable[0];
       if (!first)
         return callback(new AddressRefused(`${hostname} resolves to no address a webhook may reach`), "", 4);
@@ -65,7 +65,8 @@ function guardedLookup(allowedHosts: readonly string[]): LookupFunction {
 /**
  * One POST: signed with `secret`, with a timeout, never following a redirect (a 3xx is a failure),
  * only to a host the allow-list still names (it may have changed since the batch was accepted),
- * and never to a loopback, link-local or metadata address unless the allow-list names that IP.
+ * and never through a name to a loopback, link-local or metadata address (a URL that names such
+ * an IP is called only because the allow-list names that IP).
  */
 export async function deliver(
   job: WebhookJobData,
@@ -73,15 +74,13 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   if (!isAllowedCallback(job.url, options.allowedHosts)) return "refused";
   const url = new URL(job.url);
-  const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0 && !mayConnectTo(host, options.allowedHosts)) return "refused";
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise<DeliveryResult>((resolve) => {
     const req = send(
       url,
       {
         method: "POST",
-        lookup: guardedLookup(options.allowedHosts),
+        lookup: guardedLookup(),
         timeout: options.timeoutMs,
         headers: {
           "content-type": "application/json",

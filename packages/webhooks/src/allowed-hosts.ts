@@ -31,7 +31,7 @@ export function isAllowedCallback(url: string, allowedHosts: readonly string[]):
 }
 
 /**
- * Addresses a delivery never connects to unless the allow-list names that very address: loopback,
+ * Addresses a delivery never connects to through a host name: loopback,
  * link-local (cloud metadata services live there: 169.254.169.254, Tencent Cloud's 169.254.0.23),
  * "this network", and Alibaba Cloud's metadata address.
  */
@@ -52,14 +52,12 @@ function normalized(address: string): { address: string; family: "ipv4" | "ipv6"
 }
 
 /**
- * Whether a delivery may connect to `address` (what the callback's host resolved to, or the IP it
- * is): anything but the forbidden ranges, and those only when the allow-list names the address.
+ * Whether `address` is one a delivery never reaches through a host name: loopback, link-local
+ * (metadata services), "this network", a metadata address. A callback URL that names such an IP
+ * itself is called if the allow-list names that IP (isAllowedCallback): listing the IP is the
+ * operator saying so; a name that resolves there is not.
  */
-export function mayConnectTo(address: string, allowedHosts: readonly string[]): boolean {
+export function isForbiddenAddress(address: string): boolean {
   const { address: ip, family } = normalized(address);
-  if (!FORBIDDEN.check(ip, family)) return true;
-  return allowedHosts.some((entry) => {
-    const host = parseEntry(entry)?.host;
-    return host !== undefined && isIP(host) !== 0 && normalized(host).address === ip;
-  });
+  return FORBIDDEN.check(ip, family);
 }

@@ -57,6 +57,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       ...queue,
       INTAKE_API_KEYS: options.apiKey,
       INTAKE_CALLER_REQUESTS_PER_SECOND: "100000",
+      INTAKE_DEFAULT_MAX_INSTANCES_IN_FLIGHT: "100000000",
       ...options.intakeEnv,
     });
     const killOldest = async () => {
