@@ -84,6 +84,8 @@ export async function batchCommand(
     case "cancel": {
       const status = await client.cancel(batchId, command.invokers);
       io.out(json ? JSON.stringify(status) : describeBatch(status));
+      // Asked to disable or delete the invokers, without the scope to: they are kept.
+      if (!json && status.CancelInvokersReason) io.err(`note: ${status.CancelInvokersReason}`);
       return EXIT.OK;
     }
     case "disable":

@@ -429,17 +429,24 @@ export interface components {
         };
         AuditPage: {
             Entries: {
+                Id: string;
                 Time: string;
                 Caller: string;
                 Action: string;
                 BatchId: string | null;
-                RequestId: string;
+                RequestId: string | null;
                 Source: string;
                 /** @enum {unknown} */
-                Outcome: "ok" | "refused" | "failed";
-                Status: number;
+                Outcome: "started" | "ok" | "refused" | "failed";
+                Status: number | null;
                 Code: string | null;
+                Details: {
+                    [key: string]: string | number | boolean;
+                } | null;
+                Count: number;
+                Since: string | null;
             }[];
+            NextBefore: string | null;
             RequestId: string;
         };
         InstancePage: {
@@ -463,6 +470,9 @@ export interface components {
             RequestId: string;
         };
         Cancelled: components["schemas"]["BatchStatus"] & {
+            /** @enum {unknown} */
+            CancelInvokers: "disable" | "delete" | "keep";
+            CancelInvokersReason?: string;
             RequestId: string;
         };
     };
@@ -1154,6 +1164,7 @@ export interface operations {
                 batchId?: string;
                 since?: string;
                 limit?: number;
+                before?: string;
             };
             header?: never;
             path?: never;
