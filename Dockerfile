@@ -1,7 +1,7 @@
 # One image for every tat-bulk process; the command picks the app:
 #   docker run tat-bulk apps/worker/dist/main.js   (the default: the intake, with the Node flags
 #   its package.json lists; apps/tat-sim/...). The intake serves the console from apps/console/dist.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 RUN npm ci --ignore-scripts --no-audit --no-fund \
@@ -9,7 +9,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
   && npm prune --omit=dev --ignore-scripts \
   && rm -rf apps/*/src apps/*/test packages/*/src packages/*/test tests bench
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

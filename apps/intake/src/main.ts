@@ -1,10 +1,11 @@
-import { closeOnSignals, loadConfigOrExit } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createIntakeApp } from "./app.js";
 import { loadIntakeConfig } from "./env.js";
 
 const config = loadConfigOrExit("intake", loadIntakeConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
+warnIfRuntimeEndOfLife(logger);
 const app = createIntakeApp(config, logger);
 const url = await app.start();
 logger.info({ url, queue: config.QUEUE_NAME }, "intake listening");

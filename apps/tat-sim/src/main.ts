@@ -1,10 +1,11 @@
-import { closeOnSignals, loadConfigOrExit } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createSimulator } from "./app.js";
 import { loadSimConfig } from "./env.js";
 
 const config = loadConfigOrExit("tat-sim", loadSimConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "tat-sim" } });
+warnIfRuntimeEndOfLife(logger);
 const simulator = createSimulator(config, logger);
 const url = await simulator.listen(config.PORT, config.HOST);
 logger.info(

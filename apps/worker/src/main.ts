@@ -1,10 +1,11 @@
-import { closeOnSignals, loadConfigOrExit } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createWorkerApp } from "./app.js";
 import { loadWorkerConfig } from "./env.js";
 
 const config = loadConfigOrExit("worker", loadWorkerConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "worker", pid: process.pid } });
+warnIfRuntimeEndOfLife(logger);
 const app = createWorkerApp(config, logger);
 const url = await app.start();
 logger.info(

@@ -4,4 +4,5 @@ export * from "./env-fields.js";
 export { loadConfigOrExit } from "./load-or-exit.js";
 export * from "./parse-env.js";
 export * from "./process-lifecycle.js";
+export * from "./runtime-support.js";
 export * from "./simulator-credentials.js";
