@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AGENT_OVERRIDES } from "./agents.js";
 import { faultScriptSchema, faultSettingsPatchSchema, outageSchema } from "./faults.js";
 import { readBody, sendJson } from "./http-io.js";
+import { taskStatusAt } from "./invocation-store.js";
 import type { SimulatorState } from "./simulator-state.js";
 
 function isLoopback(address: string | undefined): boolean {
@@ -63,9 +64,33 @@ export async function handleAdmin(
         );
         return sendJson(res, 200, { statuses });
       }
+      case "GET /__admin/invocations": {
+        // The truth behind what the API shows: every invocation with each task's status and end now.
+        const now = Date.now();
+        return sendJson(res, 200, {
+          invocations: state.invocations.all().map((invocation) => ({
+            InvocationId: invocation.InvocationId,
+            InvokerId: invocation.invokerId ?? null,
+            InvocationSource: invocation.InvocationSource,
+            CommandId: invocation.CommandId,
+            CreatedAt: invocation.createdAt,
+            Tasks: invocation.tasks.map((task) => ({
+              InstanceId: task.InstanceId,
+              InvocationTaskId: task.InvocationTaskId,
+              TaskStatus: taskStatusAt(task, now),
+              Final: task.final,
+              ExitCode: task.exitCode,
+              Output: task.output,
+              EndAt: task.endAt,
+            })),
+          })),
+        });
+      }
       case "POST /__admin/reset":
         state.agents.clear();
         state.invokers.clear();
+        state.invocations.clear();
+        state.firing.clear();
         state.stats.reset();
         state.rate.reset();
         state.faults.clearScripts();

@@ -13,7 +13,7 @@ export const AGENT_OVERRIDES = ["Online", "Offline", "NotInstalled", "Missing", 
 export type AgentOverride = (typeof AGENT_OVERRIDES)[number];
 
 /** A fraction in [0, 1) from an ID: FNV-1a, salted, so that "offline" and "missing" pick independently. */
-function hashFraction(text: string): number {
+export function hashFraction(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return (hash >>> 0) / 2 ** 32;

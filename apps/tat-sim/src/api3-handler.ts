@@ -126,7 +126,10 @@ export async function handleApiCall(
       world: state.world,
       agents: state.agents,
       invokers: state.invokers,
+      invocations: state.invocations,
+      tasks: state.tasks,
       missingInCheck: state.config.TAT_SIM_AGENT_CHECK_MISSING,
+      now: Date.now(),
     });
     if (decision.fault === "agents-change-after" && decision.agents) {
       state.agents.override(decision.agents.instanceIds, decision.agents.status);

@@ -38,9 +38,11 @@ export function createSimulator(config: SimConfig, logger: Logger, world?: World
     state,
     server,
     listen(port, host) {
+      state.firing.start();
       return listen(server, port, host);
     },
     close: once(async () => {
+      state.firing.stop();
       state.stats.close();
       for (const res of hung) res.destroy();
       const closed = closeServer(server);

@@ -48,6 +48,17 @@ export const simEnvSchema = z.object({
   TAT_SIM_MISSING_RATE: envField.probability(0),
   /** DescribeAutomationAgentStatus on an instance that does not exist: leave it out, or fail the call. */
   TAT_SIM_AGENT_CHECK_MISSING: z.enum(["omit", "error"]).default("omit"),
+  /** Share of tasks on healthy agents that fail (a non-zero exit), and that time out (TIMEOUT). */
+  TAT_SIM_TASK_FAIL_RATE: envField.probability(0),
+  TAT_SIM_TASK_TIMEOUT_RATE: envField.probability(0),
+  /** How long a task runs, plus a random 0..jitter; a timed-out task runs TAT_SIM_TASK_TIMEOUT_MS. */
+  TAT_SIM_TASK_DURATION_MS: envField.nonNegativeNumber(2000),
+  TAT_SIM_TASK_DURATION_JITTER_MS: envField.nonNegativeNumber(1000),
+  TAT_SIM_TASK_TIMEOUT_MS: envField.nonNegativeNumber(6000),
+  /** Share of tasks whose output is over TAT's 24 KB (answered cut, with Dropped). */
+  TAT_SIM_TASK_LARGE_OUTPUT_RATE: envField.probability(0),
+  /** How long after an invoker fires its record shows in DescribeInvokerRecords. */
+  TAT_SIM_RECORD_DELAY_MS: envField.nonNegativeNumber(1000),
   /** Which actions the probabilities apply to. */
   TAT_SIM_FAULT_ACTIONS: envField.list().default(["CreateInvoker"]),
   /** Allow /__admin from any address (it has no auth: only on a private network). */

@@ -90,6 +90,11 @@ export class InvokerStore {
     return this.invokers.get(id);
   }
 
+  /** In no order (the firing loop looks at each). */
+  values(): IterableIterator<Invoker> {
+    return this.invokers.values();
+  }
+
   /** Newest first, as TAT lists them. */
   all(): Invoker[] {
     return [...this.invokers.values()].sort(

@@ -4,9 +4,12 @@ import type { Counter, Registry } from "prom-client";
 import { Agents } from "./agents.js";
 import type { SimConfig } from "./env.js";
 import { FaultPlan } from "./faults.js";
+import { InvocationStore } from "./invocation-store.js";
+import { InvokerFiring } from "./invoker-firing.js";
 import { InvokerStore } from "./invoker-store.js";
 import { RateLimiter } from "./rate-limiter.js";
 import { SimStats } from "./sim-stats.js";
+import type { TaskSettings } from "./task-planner.js";
 import { loadWorld, type World } from "./world.js";
 
 /** Everything the simulator holds; the API and the admin routes both work on it. */
@@ -16,6 +19,10 @@ export interface SimulatorState {
   world: World;
   agents: Agents;
   invokers: InvokerStore;
+  invocations: InvocationStore;
+  tasks: TaskSettings;
+  /** Fires the invokers when their times come (started with the server). */
+  firing: InvokerFiring;
   rate: RateLimiter;
   faults: FaultPlan;
   stats: SimStats;
@@ -39,15 +46,34 @@ export function createSimulatorState(config: SimConfig, logger: Logger, world?: 
     },
   );
   const theWorld = world ?? loadWorld(config.TAT_SIM_WORLD);
+  const agents = new Agents(theWorld, {
+    offline: config.TAT_SIM_OFFLINE_RATE,
+    missing: config.TAT_SIM_MISSING_RATE,
+  });
+  const invocations = new InvocationStore();
+  const tasks: TaskSettings = {
+    failRate: config.TAT_SIM_TASK_FAIL_RATE,
+    timeoutRate: config.TAT_SIM_TASK_TIMEOUT_RATE,
+    durationMs: config.TAT_SIM_TASK_DURATION_MS,
+    durationJitterMs: config.TAT_SIM_TASK_DURATION_JITTER_MS,
+    timeoutMs: config.TAT_SIM_TASK_TIMEOUT_MS,
+    largeOutputRate: config.TAT_SIM_TASK_LARGE_OUTPUT_RATE,
+  };
   return {
     config,
     logger,
     world: theWorld,
-    agents: new Agents(theWorld, {
-      offline: config.TAT_SIM_OFFLINE_RATE,
-      missing: config.TAT_SIM_MISSING_RATE,
-    }),
+    agents,
     invokers,
+    invocations,
+    tasks,
+    firing: new InvokerFiring({
+      invokers,
+      invocations,
+      agents,
+      tasks,
+      recordDelayMs: config.TAT_SIM_RECORD_DELAY_MS,
+    }),
     rate: new RateLimiter(config.TAT_SIM_RATE_LIMIT, config.TAT_SIM_RATE_WINDOW, config.TAT_SIM_RATE_LIMITS),
     faults: new FaultPlan({
       arrivalJitterMs: config.TAT_SIM_ARRIVAL_JITTER_MS,

@@ -6,6 +6,8 @@ export * from "./error-codes.js";
 export * from "./guessed-rules.js";
 export * from "./instance-id.js";
 export * from "./invoke-time.js";
+export * from "./run-schedule.js";
+export * from "./task-status.js";
 export * from "./tat-issues.js";
 export * from "./tat-limits.js";
 export * from "./tc3-signature.js";

@@ -1,5 +1,7 @@
 import type { Agents } from "../agents.js";
+import type { InvocationStore } from "../invocation-store.js";
 import type { InvokerStore } from "../invoker-store.js";
+import type { TaskSettings } from "../task-planner.js";
 import { TatError } from "../tat-error.js";
 import type { World } from "../world.js";
 
@@ -9,8 +11,13 @@ export interface ActionContext {
   world: World;
   agents: Agents;
   invokers: InvokerStore;
+  invocations: InvocationStore;
+  /** How the tasks of an invocation made now go. */
+  tasks: TaskSettings;
   /** How DescribeAutomationAgentStatus answers a check that names an instance that does not exist. */
   missingInCheck: "omit" | "error";
+  /** Epoch ms: the call's arrival. */
+  now: number;
 }
 
 export type Action = (ctx: ActionContext) => Record<string, unknown>;
