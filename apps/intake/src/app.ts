@@ -5,6 +5,7 @@ import { once } from "@tat-bulk/config";
 import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
 import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
 import { createRedisClient, whenReady } from "@tat-bulk/redis";
+import { RunReads, RunStore } from "@tat-bulk/runs";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
 import { SourceGuard } from "./callers/source-guard.js";
@@ -57,6 +58,8 @@ export function createIntakeApp(
     accounts: () => publishedAccounts(redis, store.keys),
     callRate: async () =>
       (await publishedCallRate(redis, store.keys, "CreateInvoker")) ?? TAT_CALLS_PER_SECOND,
+    runs: new RunReads(redis, config.QUEUE_NAME),
+    runStore: new RunStore(redis, config.QUEUE_NAME),
     paused: async () => {
       const open = (await CircuitBreakers.states(redis)).filter((state) => state.open);
       const since = Math.min(...open.map((state) => state.since ?? Date.now()));

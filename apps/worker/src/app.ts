@@ -19,6 +19,8 @@ import {
 } from "@tat-bulk/metrics";
 import { CircuitBreakers } from "@tat-bulk/rate-limit";
 import { bullPrefix, createRedisClient } from "@tat-bulk/redis";
+import { RunReads, RunStore } from "@tat-bulk/runs";
+import { nextFiring } from "@tat-bulk/tat-api";
 import { DelayedError } from "bullmq";
 import type { Logger } from "pino";
 import { ChunkJob, type ChunkOutcome } from "./chunk-job.js";
@@ -30,6 +32,8 @@ import { runInvokerJob } from "./invoker-job.js";
 import { watched } from "./job-watch.js";
 import { startOutboxMover } from "./outbox-mover.js";
 import { startReconcilerLoop } from "./reconciler-loop.js";
+import { FIRST_LOOK_MS, type RoundResult, RunFollower } from "./runs/run-follower.js";
+import { createRunsQueue, type FollowJobData, followFrom, runsQueueName } from "./runs/runs-queue.js";
 import { TatRouter } from "./tat-access.js";
 import { createWebhookQueue, webhookConsumer } from "./webhook-consumer.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
@@ -62,6 +66,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     rateLimit: config.TAT_RATE_LIMIT,
     breakers: () => within(CircuitBreakers.states(redis)),
     marginMs: () => router.marginMs(),
+    runsFollowed: () => follower.followedNow(),
   });
   const store = openBatches(redis, config.QUEUE_NAME, {
     log: logger,
@@ -106,19 +111,44 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   // blocking reads. Their keys carry the namespace's hash tag.
   const connection = redis;
   const prefix = bullPrefix(config.QUEUE_NAME);
+  const runsQueue = createRunsQueue(config.QUEUE_NAME, redis);
+  const runStore = new RunStore(redis, config.QUEUE_NAME);
+  const follower = new RunFollower({
+    redis,
+    namespace: config.QUEUE_NAME,
+    reads: store.reads,
+    router,
+    metrics,
+    logger,
+    defaultRegion: config.TAT_REGION,
+    settings: {
+      pollMs: config.RUN_POLL_MS,
+      pollMaxMs: config.RUN_POLL_MAX_MS,
+      fireGraceMs: config.RUN_FIRE_GRACE_MS,
+      outputs: config.RUN_OUTPUTS,
+      callWindowMs: config.TAT_TIMEOUT_MS + 2000,
+    },
+  });
   const dispatcher = new Dispatcher({
     redis,
     keys: store.keys,
     scheduler: store.scheduler,
     jobs: store.jobs,
     router,
+    follow: async (batchId, schedule) => {
+      const first = nextFiring(schedule, Date.now() - 1000);
+      if (first !== undefined) await followFrom(runsQueue, batchId, first + FIRST_LOOK_MS);
+    },
+    followWoken: async () => {
+      for (const batchId of await runStore.takeWoken()) await followFrom(runsQueue, batchId, Date.now());
+    },
     depthSeconds: config.SCHED_DEPTH_SECONDS,
     lowAgingMs: config.SCHED_LOW_AGING_MS,
     highShare: config.SCHED_HIGH_SHARE,
     tickMs: config.SCHED_TICK_MS,
     logger,
   });
-  const stalled = (queue: "chunks" | "invokers", jobId: string | undefined) => {
+  const stalled = (queue: "chunks" | "invokers" | "runs", jobId: string | undefined) => {
     logger.warn({ queue, jobId, stallMs: config.WORKER_JOB_STALL_MS }, "job got nowhere; put back");
     metrics.jobsStalled.inc({ queue });
   };
@@ -199,6 +229,35 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     },
     logger,
   );
+  const runs = consumer<FollowJobData>(
+    runsQueueName(config.QUEUE_NAME),
+    async (job, token) => {
+      const { batchId } = job.data;
+      const outcome = await watched<RoundResult>(
+        config.WORKER_JOB_STALL_MS,
+        (watch) =>
+          follower.round(batchId, watch).catch((error: unknown) => {
+            logger.warn({ batchId, err: error instanceof Error ? error.message : error }, "run round failed");
+            return { nextAtMs: Date.now() + WORKER_ERROR_RETRY_MS };
+          }),
+        () => {
+          stalled("runs", job.id);
+          return { nextAtMs: Date.now() };
+        },
+      );
+      if (outcome === "done") return;
+      await job.moveToDelayed(outcome.nextAtMs, token);
+      throw new DelayedError();
+    },
+    {
+      connection,
+      prefix,
+      concurrency: config.RUN_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      maxStalledCount: 1000,
+    },
+    logger,
+  );
   const deliveries = config.WEBHOOK_SIGNING_SECRET
     ? webhookConsumer(
         config.QUEUE_NAME,
@@ -231,9 +290,16 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       const accounts = router.accountRates();
       await publishCallRate(redis, store.keys, "CreateInvoker", Math.max(...accounts.values()));
       await publishAccounts(redis, store.keys, accounts);
-      for (const c of [chunks, invokers, deliveries]) c?.start();
+      for (const c of [chunks, invokers, runs, deliveries]) c?.start();
       dispatcher.start();
-      mover = startOutboxMover({ redis, keys: store.keys, reads: store.reads, webhooks, logger });
+      mover = startOutboxMover({
+        redis,
+        keys: store.keys,
+        reads: store.reads,
+        runs: new RunReads(redis, config.QUEUE_NAME),
+        webhooks,
+        logger,
+      });
       reconciler = startReconcilerLoop({
         redis,
         store,
@@ -247,10 +313,10 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     close: once(async () => {
       router.stopWaiting();
       await dispatcher.close();
-      await Promise.all([chunks, invokers, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));
+      await Promise.all([chunks, invokers, runs, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));
       await mover?.close();
       await reconciler?.close();
-      await Promise.all([store.close(), webhooks.close()]);
+      await Promise.all([store.close(), webhooks.close(), runsQueue.close()]);
       router.close();
       await closeServer(health);
       redis.disconnect();

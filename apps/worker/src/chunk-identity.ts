@@ -48,7 +48,7 @@ const CONTENT_MATCH_SKEW_MS = 5 * 60_000;
 /** What TAT runs a command as when the request names no user. */
 const DEFAULT_USERNAMES = new Set(["", "root", "System"]);
 
-function sameJsonObject(a: string | undefined, b: string | undefined): boolean {
+export function sameJsonObject(a: string | undefined, b: string | undefined): boolean {
   const parse = (text: string | undefined): unknown => {
     try {
       return text ? JSON.parse(text) : {};

@@ -19,6 +19,10 @@ export interface DispatcherDeps {
   scheduler: ChunkScheduler;
   jobs: JobSink;
   router: Pick<TatRouter, "route" | "accountRates">;
+  /** A batch just enrolled: follow its runs from its first scheduled time. */
+  follow(batchId: string, schedule: BatchCallFields["ScheduleSettings"]): Promise<void>;
+  /** Batches whose runs want a follower now (a rerun). */
+  followWoken(): Promise<void>;
   /** Chunks in flight per budget: its CreateInvoker rate times this (at least 2). */
   depthSeconds: number;
   /** A LOW batch waiting this long moves to NORMAL. */
@@ -89,6 +93,7 @@ export class Dispatcher {
 
   private async pass(): Promise<void> {
     await this.enrollInbox();
+    await this.deps.followWoken();
     const { scheduler, jobs, depthSeconds, lowAgingMs, highShare } = this.deps;
     for (const [budget, rate] of await scheduler.budgets()) {
       const depth = Math.max(2, Math.ceil(rate * depthSeconds));
@@ -115,7 +120,7 @@ export class Dispatcher {
       const fields = JSON.parse(request) as Partial<BatchCallFields>;
       const account = fields.Account ?? DEFAULT_ACCOUNT;
       const route = router.route(account, fields.Region ?? "");
-      await scheduler.enroll({
+      const enrolled = await scheduler.enroll({
         batchId,
         // An account these workers lack still gets a lane: its first chunk stops the batch.
         budget: route?.budget ?? `unknown|${account}`,
@@ -124,6 +129,8 @@ export class Dispatcher {
         weight: Number(weight) > 0 ? Number(weight) : 1,
         rate: this.rates.get(account) ?? 1,
       });
+      // A retry enrolls the batch again: its runs are already followed.
+      if (enrolled && fields.ScheduleSettings) await this.deps.follow(batchId, fields.ScheduleSettings);
     }
   }
 

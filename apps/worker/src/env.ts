@@ -94,6 +94,15 @@ export const workerEnvSchema = z.object({
    * in the queue, never held; it comes again at once. Longer than TAT_TIMEOUT_MS.
    */
   WORKER_JOB_STALL_MS: envField.positiveInt(60_000),
+  /** While a run goes on, how often it is looked at first; the wait doubles while nothing changes, up to the max. */
+  RUN_POLL_MS: envField.positiveInt(1000),
+  RUN_POLL_MAX_MS: envField.positiveInt(4000),
+  /** An invoker that has not fired this long after its scheduled time leaves its instances NOT_FIRED. */
+  RUN_FIRE_GRACE_MS: envField.positiveInt(300_000),
+  /** Whose outputs are fetched: `failed` (every task that did not succeed) or `all` (one call per 100 tasks more). */
+  RUN_OUTPUTS: z.enum(["failed", "all"]).default("failed"),
+  /** Batches whose runs one process follows at once. */
+  RUN_CONCURRENCY: envField.positiveInt(8),
   /** Jobs in flight per process (most wait for a rate-limit slot); at least the budgets' depths together. */
   WORKER_CONCURRENCY: envField.positiveInt(64),
   /** Chunks handed to the queue per budget at a time: its CreateInvoker rate times this. */

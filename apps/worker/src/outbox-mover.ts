@@ -1,9 +1,10 @@
 import { ackOutbox, type BatchReads, type RedisKeys, readOutbox } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
+import type { RunReads } from "@tat-bulk/runs";
 import type { Queue } from "bullmq";
 import type { Logger } from "pino";
 import { beforeDeadline } from "./job-watch.js";
-import { type WebhookJobData, webhookBody } from "./webhook-delivery.js";
+import { runWebhookBody, type WebhookJobData, webhookBody } from "./webhook-delivery.js";
 
 /** A move that has not ended by then is left behind (an event moved twice is delivered once). */
 const MOVE_DEADLINE_MS = 30_000;
@@ -13,6 +14,7 @@ export interface OutboxMoverDeps {
   keys: RedisKeys;
   reads: BatchReads;
   webhooks: Queue<WebhookJobData>;
+  runs: Pick<RunReads, "get">;
   logger: Logger;
   intervalMs?: number;
 }
@@ -30,7 +32,10 @@ export function startOutboxMover(deps: OutboxMoverDeps): { close(): Promise<void
       const summary = await deps.reads.summary(event.BatchId);
       const url = summary?.request.CallbackUrl;
       if (!summary || !url) continue;
-      const body = webhookBody(event.EventId, event.Kind, summary);
+      const run = event.RunId ? await deps.runs.get(event.BatchId, event.RunId) : undefined;
+      const body = run
+        ? runWebhookBody(event.EventId, summary, run)
+        : webhookBody(event.EventId, event.Kind, summary);
       await deps.webhooks.add(
         "webhook",
         { url, eventId: event.EventId, body, caller: summary.Caller },

@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
 import type { BatchSummary } from "@tat-bulk/batches";
+import type { RunSummary } from "@tat-bulk/runs";
 import {
   EVENT_ID_HEADER,
   isAllowedCallback,
@@ -21,7 +22,11 @@ export interface WebhookJobData {
 }
 
 /** The event a batch's webhook carries: how the batch stood when it was recorded, and whose it is. */
-export function webhookBody(eventId: string, kind: "finished" | "invokers", summary: BatchSummary): string {
+export function webhookBody(
+  eventId: string,
+  kind: "finished" | "invokers" | "run",
+  summary: BatchSummary,
+): string {
   return JSON.stringify({
     EventId: eventId,
     Type: kind === "finished" ? "batch.finished" : "batch.invokers.updated",
@@ -34,6 +39,23 @@ export function webhookBody(eventId: string, kind: "finished" | "invokers", summ
     InvokerAction: summary.InvokerAction,
     StopReason: summary.StopReason,
     FinishedAt: summary.FinishedAt,
+  });
+}
+
+/** `batch.run.finished`: one of the batch's runs ended, with its counts (read the run for the details). */
+export function runWebhookBody(eventId: string, summary: BatchSummary, run: RunSummary): string {
+  return JSON.stringify({
+    EventId: eventId,
+    Type: "batch.run.finished",
+    BatchId: summary.BatchId,
+    Caller: summary.Caller,
+    RunId: run.RunId,
+    Source: run.Source,
+    Status: run.Status,
+    ScheduledAt: run.ScheduledAt,
+    Instances: run.Instances,
+    TaskStatuses: run.TaskStatuses,
+    FinishedAt: run.FinishedAt,
   });
 }
 

@@ -1,6 +1,7 @@
 import { REPAIR_KINDS } from "@tat-bulk/batches";
 import { createServiceRegistry, metricFactory, redisUpGauge } from "@tat-bulk/metrics";
 import type { BucketState } from "@tat-bulk/rate-limit";
+import { FINAL_TASK_STATUSES, NOT_FIRED } from "@tat-bulk/tat-api";
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
@@ -23,6 +24,8 @@ export function createWorkerMetrics(
     breakers?: () => Promise<BucketState[]>;
     /** The rate limiter's current margin in ms (it grows after a RequestLimitExceeded, then decays). */
     marginMs?: () => number;
+    /** Runs this worker follows now. */
+    runsFollowed?: () => number;
   } = {},
 ) {
   const registry = createServiceRegistry();
@@ -40,6 +43,14 @@ export function createWorkerMetrics(
       "The limiter's margin over 1 s: the network jitter allowance plus a decaying step per RequestLimitExceeded.",
       () => marginMs() / 1000,
     );
+  const { runsFollowed } = options;
+  if (runsFollowed) {
+    metric.reading(
+      "tat_bulk_runs_followed",
+      "Runs (a batch's firings at one time, or a rerun) this worker follows now: sum across workers.",
+      runsFollowed,
+    );
+  }
   const breakers = options.breakers;
   if (breakers) {
     metric.gauge(
@@ -72,8 +83,27 @@ export function createWorkerMetrics(
     "outcome",
     RECONCILER_PASS_OUTCOMES,
   );
+  const runTasks = metric.counterOf(
+    "tat_bulk_run_tasks_total",
+    "Tasks of followed runs that reached a final status (NOT_FIRED: the invoker did not fire in time),",
+    "status",
+    [...FINAL_TASK_STATUSES, NOT_FIRED],
+  );
+  const runsFinished = metric.counterOf("tat_bulk_runs_finished_total", "Runs that ended,", "status", [
+    "SUCCEEDED",
+    "PARTIALLY_FAILED",
+    "FAILED",
+  ]);
   return {
     registry,
+    runTasks,
+    runsFinished,
+    runResultsLag: metric.histogram(
+      "tat_bulk_run_results_lag_seconds",
+      "From an invocation's end at TAT to its tasks' results being readable here.",
+      [],
+      [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+    ),
     apiRequests: metric.counter(
       "tat_api_requests_total",
       "TAT API calls by action and answer: Success, the TAT error code, or a transport class.",
@@ -141,7 +171,7 @@ export function createWorkerMetrics(
       "tat_bulk_jobs_stalled_total",
       "Jobs put back because they got nowhere for WORKER_JOB_STALL_MS (a wait that did not end),",
       "queue",
-      ["chunks", "invokers"],
+      ["chunks", "invokers", "runs"],
     ),
     invokerLookalikes: metric.counter(
       "tat_bulk_invoker_lookalikes_total",

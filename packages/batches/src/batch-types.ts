@@ -93,6 +93,8 @@ export interface BatchSummary {
   StartedAt: string | null;
   FinishedAt: string | null;
   CancelRequested: boolean;
+  /** Its latest run (packages/runs), if it has one. */
+  lastRunId: string | null;
   request: BatchCallFields;
 }
 

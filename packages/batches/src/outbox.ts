@@ -2,13 +2,16 @@ import type { RedisClient } from "@tat-bulk/redis";
 import type { RedisKeys } from "./keys.js";
 
 /**
- * An event the batch scripts appended in the same step as the change it reports: a batch finished,
- * or an invoker action completed on a finished batch. Workers turn each into a webhook delivery.
+ * An event the scripts appended in the same step as the change it reports: a batch finished, an
+ * invoker action completed on a finished batch, or one of its runs ended. Workers turn each into a
+ * webhook delivery.
  */
 export interface OutboxEvent {
   EventId: string;
-  Kind: "finished" | "invokers";
+  Kind: "finished" | "invokers" | "run";
   BatchId: string;
+  /** The run that ended (Kind run). */
+  RunId?: string;
   /** Epoch ms of the change. */
   At: number;
   /** The event as stored, to acknowledge it by. */
@@ -19,8 +22,16 @@ function parse(raw: string): OutboxEvent | undefined {
   try {
     const event = JSON.parse(raw) as Partial<OutboxEvent>;
     if (typeof event.EventId !== "string" || typeof event.BatchId !== "string") return undefined;
-    if (event.Kind !== "finished" && event.Kind !== "invokers") return undefined;
-    return { EventId: event.EventId, Kind: event.Kind, BatchId: event.BatchId, At: Number(event.At), raw };
+    if (event.Kind !== "finished" && event.Kind !== "invokers" && event.Kind !== "run") return undefined;
+    if (event.Kind === "run" && typeof event.RunId !== "string") return undefined;
+    return {
+      EventId: event.EventId,
+      Kind: event.Kind,
+      BatchId: event.BatchId,
+      At: Number(event.At),
+      raw,
+      ...(typeof event.RunId === "string" ? { RunId: event.RunId } : {}),
+    };
   } catch {
     return undefined;
   }

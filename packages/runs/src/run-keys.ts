@@ -13,6 +13,10 @@ export function runKeys(namespace: string) {
   return {
     root,
     index: (batchId: string) => `${root}:runs:${batchId}`,
+    /** What the follower of a batch's runs has done: the scheduled time it handled last, quiet rounds. */
+    follow: (batchId: string) => `${root}:runs:${batchId}:follow`,
+    /** Batches whose runs want a follower now (a rerun asked): the workers take them from here. */
+    inbox: `${root}:runs:inbox`,
     rerunCounter: (batchId: string) => `${root}:reruns:${batchId}`,
     run,
     tasks: (batchId: string, runId: string) => `${run(batchId, runId)}:tasks`,

@@ -371,6 +371,29 @@ export class RunStore {
     return status ? (status as RunStatus) : undefined;
   }
 
+  /** What the follower did last: the last scheduled time it handled, and its quiet rounds since a change. */
+  async followState(batchId: string): Promise<{ handledUntil: number | undefined; quiet: number }> {
+    const [handled, quiet] = await this.redis.hmget(this.keys.follow(batchId), "handledUntil", "quiet");
+    return { handledUntil: num(handled ?? undefined), quiet: Number(quiet ?? 0) };
+  }
+
+  async setFollowState(batchId: string, state: { handledUntil?: number; quiet: number }): Promise<void> {
+    await this.redis.hset(this.keys.follow(batchId), {
+      quiet: state.quiet,
+      ...(state.handledUntil !== undefined ? { handledUntil: state.handledUntil } : {}),
+    });
+  }
+
+  /** Asks the workers to follow the batch's runs now (a rerun was made). */
+  async wake(batchId: string): Promise<void> {
+    await this.redis.rpush(this.keys.inbox, batchId);
+  }
+
+  /** Batches waiting for a follower, taken out (at most `max`). */
+  async takeWoken(max = 100): Promise<string[]> {
+    return (await this.redis.lpop(this.keys.inbox, max)) ?? [];
+  }
+
   /** The batch's runs not final yet (to follow). */
   async openRuns(batchId: string): Promise<string[]> {
     const ids = await this.redis.zrange(this.keys.index(batchId), 0, -1);

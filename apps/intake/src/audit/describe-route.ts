@@ -15,6 +15,10 @@ const ROUTES: ReadonlyArray<[string, RegExp, string]> = [
   ["POST", new RegExp(`^/invoker-batches/${BATCH}/disable/?$`), "disable"],
   ["POST", new RegExp(`^/invoker-batches/${BATCH}/enable/?$`), "enable"],
   ["POST", new RegExp(`^/invoker-batches/${BATCH}/delete-invokers/?$`), "delete-invokers"],
+  ["GET", new RegExp(`^/invoker-batches/${BATCH}/runs/?$`), "runs"],
+  ["GET", new RegExp(`^/invoker-batches/${BATCH}/runs/[^/]+/?$`), "run"],
+  ["GET", new RegExp(`^/invoker-batches/${BATCH}/runs/[^/]+/instances/?$`), "run-instances"],
+  ["POST", new RegExp(`^/invoker-batches/${BATCH}/runs/[^/]+/rerun/?$`), "rerun"],
   ["GET", /^\/audit\/?$/, "audit"],
 ];
 

@@ -1,5 +1,5 @@
 import { CHUNK_STATUSES, INSTANCE_STATUSES } from "@tat-bulk/batches";
-import { invokerBatchSchema } from "@tat-bulk/tat-api";
+import { invokerBatchSchema, TASK_GROUPS } from "@tat-bulk/tat-api";
 import { z } from "zod";
 import { responseSchemas } from "./schemas.js";
 
@@ -19,6 +19,7 @@ const errors = (statuses: number[]) =>
   );
 const query = (name: string, schema: object) => ({ name, in: "query", schema });
 const batchIdParam = { name: "batchId", in: "path", required: true, schema: { type: "string" } };
+const runIdParam = { name: "runId", in: "path", required: true, schema: { type: "string" } };
 
 /** The OpenAPI 3.1 document; the request schema is generated from the zod schema that validates it. */
 export function buildOpenApiDocument() {
@@ -99,6 +100,66 @@ export function buildOpenApiDocument() {
             query("limit", { type: "integer", minimum: 1, maximum: 10_000 }),
           ],
           responses: { "200": json("InstancePage", "Instances"), ...errors([400, 401, 404]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/runs": {
+        get: {
+          operationId: "listRuns",
+          summary:
+            "The batch's runs (its invokers' firings at each scheduled time, and reruns), newest first",
+          parameters: [
+            batchIdParam,
+            query("offset", { type: "integer", minimum: 0 }),
+            query("limit", { type: "integer", minimum: 1, maximum: 100 }),
+          ],
+          responses: { "200": json("RunPage", "Runs"), ...errors([400, 401, 404]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/runs/{runId}": {
+        get: {
+          operationId: "readRun",
+          summary: "One run, with its failed instances grouped by status, exit code and output",
+          parameters: [batchIdParam, runIdParam],
+          responses: { "200": json("RunDetail", "The run"), ...errors([401, 404]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/runs/{runId}/instances": {
+        get: {
+          operationId: "listRunInstances",
+          summary: "A run's instances with their task status and, where it did not succeed, output",
+          parameters: [
+            batchIdParam,
+            runIdParam,
+            query("status", {
+              type: "string",
+              description: `A TaskStatus, or a group: ${Object.keys(TASK_GROUPS).join(", ")}`,
+            }),
+            query("offset", { type: "integer", minimum: 0 }),
+            query("limit", { type: "integer", minimum: 1, maximum: 10_000 }),
+          ],
+          responses: { "200": json("RunInstancePage", "Instances"), ...errors([400, 401, 404]) },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/runs/{runId}/rerun": {
+        post: {
+          operationId: "rerun",
+          summary: "Run the batch's command again on a finished run's failed (or listed) instances",
+          parameters: [batchIdParam, runIdParam],
+          requestBody: {
+            required: false,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  additionalProperties: false,
+                  properties: {
+                    Instances: { anyOf: [{ const: "failed" }, { type: "array", items: { type: "string" } }] },
+                  },
+                },
+              },
+            },
+          },
+          responses: { "202": json("RerunAccepted", "Rerun accepted"), ...errors([400, 401, 404, 409]) },
         },
       },
       "/v1/invoker-batches/{batchId}/retry": {

@@ -1,4 +1,6 @@
 import { BATCH_STATUSES, CHUNK_STATUSES, INSTANCE_STATUSES, INVOKER_STATES } from "@tat-bulk/batches";
+import { RUN_STATUSES } from "@tat-bulk/runs";
+import { TASK_GROUP_NAMES, TASK_STATUSES } from "@tat-bulk/tat-api";
 
 /** JSON Schema builders for the response bodies (the request's schema comes from zod). */
 const str = { type: "string" } as const;
@@ -75,6 +77,9 @@ export const responseSchemas = {
     allOf: [
       ref("BatchStatus"),
       obj({
+        LastRun: nullable(
+          obj({ RunId: str, Status: { enum: [...RUN_STATUSES] }, Instances: ref("RunInstanceCounts") }),
+        ),
         EstimatedCompletionAt: nullable(str),
         ChunkTotal: int,
         Chunks: arrayOf(ref("Chunk")),
@@ -128,6 +133,52 @@ export const responseSchemas = {
     StatusUrl: str,
     RequestId: str,
   }),
+  RunInstanceCounts: counts([...TASK_GROUP_NAMES]),
+  Run: obj({
+    RunId: str,
+    ScheduledAt: str,
+    Source: { enum: ["INVOKER", "RERUN"] },
+    Status: { enum: [...RUN_STATUSES] },
+    Instances: ref("RunInstanceCounts"),
+    TaskStatuses: { type: "object", additionalProperties: int },
+    FirstStartedAt: nullable(str),
+    LastFinishedAt: nullable(str),
+    RerunOf: nullable(str),
+    CreatedAt: str,
+    FinishedAt: nullable(str),
+  }),
+  RunPage: page("Runs", "Run"),
+  RunDetail: {
+    allOf: [
+      ref("Run"),
+      obj({
+        FailureGroups: arrayOf(
+          obj({
+            TaskStatus: { enum: [...TASK_STATUSES] },
+            ExitCode: nullable({ type: "integer" }),
+            OutputSample: str,
+            Count: int,
+          }),
+        ),
+        RequestId: str,
+      }),
+    ],
+  },
+  RunInstance: obj({
+    InstanceId: str,
+    TaskStatus: { enum: [...TASK_STATUSES] },
+    ExitCode: nullable({ type: "integer" }),
+    Output: str,
+    Dropped: int,
+    OutputUrl: nullable(str),
+    ErrorInfo: nullable(str),
+    InvocationId: nullable(str),
+    InvocationTaskId: nullable(str),
+    StartTime: nullable(str),
+    EndTime: nullable(str),
+  }),
+  RunInstancePage: page("Instances", "RunInstance"),
+  RerunAccepted: obj({ BatchId: str, RunId: str, InstanceCount: int, StatusUrl: str, RequestId: str }),
   Cancelled: {
     allOf: [
       ref("BatchStatus"),

@@ -1,5 +1,6 @@
 import type { Batches } from "@tat-bulk/batches";
 import type { AuditTrail } from "@tat-bulk/callers";
+import type { RunReads, RunStore } from "@tat-bulk/runs";
 import type { QuotaDeps } from "../callers/caller-quota.js";
 import type { IntakeMetrics } from "../metrics.js";
 import type { Paused } from "./route-params.js";
@@ -15,6 +16,9 @@ export interface BatchServices
   accounts(): Promise<ReadonlySet<string>>;
   /** Set while any TAT budget bucket's circuit breaker is open: unfinished batches wait. */
   paused(): Promise<Paused | undefined>;
+  /** The batches' runs, and where a rerun is written. */
+  runs: RunReads;
+  runStore: Pick<RunStore, "createRerun" | "wake">;
 }
 
 export interface BatchRoutesDeps {

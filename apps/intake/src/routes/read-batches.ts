@@ -44,6 +44,7 @@ export function readBatchesRouter(deps: BatchRoutesDeps): Router {
     });
     res.json({
       ...readBody(summary, paused),
+      LastRun: await batches.runs.last(summary.BatchId, summary.lastRunId ?? undefined),
       EstimatedCompletionAt: await estimateCompletion(batches, summary),
       ChunkTotal: chunks.total,
       Chunks: chunks.items,

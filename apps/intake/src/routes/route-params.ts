@@ -52,7 +52,7 @@ export async function ownedBatch(req: Request, reads: Pick<BatchReads, "summary"
 
 /** The batch as the API shows it: its status fields, then the request's own fields. */
 export function summaryBody(summary: BatchSummary) {
-  const { request, CancelRequested: _c, StartedAt: _s, ...status } = summary;
+  const { request, CancelRequested: _c, StartedAt: _s, lastRunId: _r, ...status } = summary;
   return { ...status, ...request };
 }
 
