@@ -48,6 +48,9 @@ export type Command =
     })
   | (Common & { name: BatchCommandName; batchId: string; wait: boolean; invokers?: CancelInvokers })
   | (Common & { name: "list"; limit: number; offset: number })
+  | (Common & { name: "runs"; batchId: string })
+  | (Common & { name: "run"; batchId: string; runId: string; failed: boolean })
+  | (Common & { name: "rerun"; batchId: string; runId: string; wait: boolean })
   | (Common & { name: "demo"; count: number })
   | { name: "hash-key" }
   | { name: "help" };
@@ -72,6 +75,12 @@ Commands:
   retry BATCH_ID [--wait]    Send the batch's failed instances again.
   disable | enable | delete-invokers BATCH_ID [--wait]
                        Disable, enable or delete every invoker of the batch.
+  runs BATCH_ID         The batch's runs (what its invokers ran at each scheduled time).
+  run BATCH_ID RUN_ID [--failed]
+                       A run: counts and failures grouped; --failed adds every
+                       failed instance with its output.
+  rerun BATCH_ID RUN_ID [--wait]
+                       Run the command again on a finished run's failed instances.
   demo [--count N]     Submit N generated instances (default 3000) and follow them.
   hash-key             Print the SHA-256 of a key read from standard input: the
                        KeySha256 of a caller in INTAKE_CALLERS_FILE.
@@ -97,6 +106,7 @@ const OPTIONS = {
   >),
   json: { type: "boolean", default: false },
   wait: { type: "boolean", default: false },
+  failed: { type: "boolean", default: false },
   tag: { type: "string", multiple: true },
   help: { type: "boolean", short: "h", default: false },
 } as const;
@@ -189,6 +199,19 @@ export function parseCommand(argv: readonly string[], now: () => Date = () => ne
       };
     case "demo":
       return { name, ...common, count: positiveInt(values.count, "--count", 3000) };
+    case "runs": {
+      const [batchId, ...extra] = positionals;
+      if (!batchId || extra.length) throw new UsageError("runs takes exactly one BATCH_ID");
+      return { name, ...common, batchId };
+    }
+    case "run":
+    case "rerun": {
+      const [batchId, runId, ...extra] = positionals;
+      if (!batchId || !runId || extra.length) throw new UsageError(`${name} takes BATCH_ID RUN_ID`);
+      return name === "run"
+        ? { name, ...common, batchId, runId, failed: values.failed ?? false }
+        : { name, ...common, batchId, runId, wait };
+    }
     default:
       throw new UsageError(`unknown command "${name}"`);
   }

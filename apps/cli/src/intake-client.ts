@@ -5,9 +5,14 @@ import {
   createTatBulkClient,
   type InstanceOutcome,
   type InstanceStatus,
+  type RunDetail,
+  type RunInstance,
+  type RunSummary,
   type TatBulkClient,
   TatBulkError,
 } from "@tat-bulk/client/http";
+
+export type { RunDetail, RunInstance, RunSummary };
 
 /** A batch as the CLI shows it: its status, ETA and a page of chunks. */
 export type BatchStatus = BatchDetail;
@@ -59,5 +64,25 @@ export class IntakeClient {
     const rows: InstanceRow[] = [];
     for await (const row of this.api.instances(batchId, { status, pageSize: 10_000 })) rows.push(row);
     return rows;
+  }
+
+  runs(batchId: string) {
+    return this.api.runs(batchId, 0, 100);
+  }
+
+  run(batchId: string, runId: string): Promise<RunDetail> {
+    return this.api.run(batchId, runId);
+  }
+
+  /** Every instance of a run in a status or group (10,000 a page). */
+  async runInstances(batchId: string, runId: string, status: string): Promise<RunInstance[]> {
+    const rows: RunInstance[] = [];
+    for await (const row of this.api.runInstances(batchId, runId, { status, pageSize: 10_000 }))
+      rows.push(row);
+    return rows;
+  }
+
+  rerun(batchId: string, runId: string) {
+    return this.api.rerun(batchId, runId);
   }
 }

@@ -5,6 +5,7 @@ import { resolveConnection } from "./connection.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { IntakeClient, IntakeError } from "./intake-client.js";
 import type { Io } from "./io.js";
+import { listRuns, rerun, showRun } from "./run-commands.js";
 import { demo, readInstances, submit } from "./submit.js";
 
 export type { Io } from "./io.js";
@@ -40,6 +41,12 @@ function dispatch(
       return list(client, io, command, command.json);
     case "demo":
       return demo(client, io, command.count, command.json);
+    case "runs":
+      return listRuns(client, command.batchId, io, command.json);
+    case "run":
+      return showRun(client, command, io, command);
+    case "rerun":
+      return rerun(client, command, io, command);
     default:
       return batchCommand(client, io, command);
   }

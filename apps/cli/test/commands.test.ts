@@ -25,6 +25,11 @@ beforeAll(async () => {
       ],
     },
     intakeEnv: { INTAKE_API_KEYS: KEY },
+    simEnv: {
+      TAT_SIM_TASK_FAIL_RATE: "0.2",
+      TAT_SIM_TASK_DURATION_MS: "300",
+      TAT_SIM_TASK_DURATION_JITTER_MS: "0",
+    },
   });
   tmp = stack.tmp;
   env = { TAT_BULK_URL: stack.intake.ready, TAT_BULK_API_KEY: KEY };
@@ -53,6 +58,42 @@ const ids = (n: number) =>
   Array.from({ length: n }, (_, i) => `ins-${String(i).padStart(8, "0")}`).join("\n");
 
 describe("tat-bulk against a running intake", () => {
+  it("runs, run --failed and rerun --wait follow what a batch's invokers ran", async () => {
+    const file = join(tmp, "run-ids.txt");
+    await writeFile(file, ids(150));
+    const at = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+    const submitted = await cli([
+      "submit",
+      "--command",
+      "cmd-m7uma92n",
+      "--instances",
+      file,
+      "--at",
+      at,
+      "--wait",
+    ]);
+    const batchId = /bat-[0-9a-f]{16}/.exec(submitted.out)?.[0] ?? "";
+    const runId = at.replace(/[-:]/g, "");
+    let runs = await cli(["runs", batchId]);
+    for (let i = 0; i < 60 && !/PARTIALLY_FAILED|SUCCEEDED|\bFAILED/.test(runs.out); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      runs = await cli(["runs", batchId]);
+    }
+    expect(runs.out).toMatch(
+      new RegExp(`^1 runs\n${runId} +INVOKER +PARTIALLY_FAILED +succeeded \\d+ failed \\d+`),
+    );
+    const shown = await cli(["run", batchId, runId, "--failed"]);
+    expect(shown.code).toBe(EXIT.OK);
+    expect(shown.out).toContain("failures, grouped (identifiers masked):");
+    expect(shown.out).toMatch(/ins-\d{8} FAILED exit \d+\n {2}\| Running on ins-\d{8}/);
+    const reran = await cli(["rerun", batchId, runId, "--wait"]);
+    expect(reran.out).toMatch(/^rerun-1 +RERUN /);
+    expect([EXIT.OK, EXIT.BATCH_FAILED]).toContain(reran.code);
+    const again = await cli(["rerun", batchId, "20990101T000000Z"]);
+    expect(again.code).toBe(EXIT.API_ERROR);
+    expect(again.err).toContain("ResourceNotFound");
+  }, 60_000);
+
   it("submit reads a file and prints the batch; status, list and cancel show it", async () => {
     const file = join(tmp, "ids.txt");
     await writeFile(file, ids(250));

@@ -101,6 +101,22 @@ describe("parseCommand", () => {
     expect(() => parseCommand(["cancel", "bat-3", "--invokers", "burn"])).toThrow(/disable, delete or keep/);
   });
 
+  it("reads runs, run and rerun", () => {
+    expect(parseCommand(["runs", "bat-1"])).toMatchObject({ name: "runs", batchId: "bat-1" });
+    expect(parseCommand(["run", "bat-1", "20270101T000000Z", "--failed"])).toMatchObject({
+      name: "run",
+      batchId: "bat-1",
+      runId: "20270101T000000Z",
+      failed: true,
+    });
+    expect(parseCommand(["rerun", "bat-1", "rerun-2", "--wait"])).toMatchObject({
+      name: "rerun",
+      runId: "rerun-2",
+      wait: true,
+    });
+    expect(() => parseCommand(["run", "bat-1"])).toThrow("run takes BATCH_ID RUN_ID");
+  });
+
   it("reads status, list, cancel, demo and help", () => {
     expect(parseCommand(["status", "bat-1", "--wait"])).toEqual({
       name: "status",

@@ -1,5 +1,8 @@
 import createClient from "openapi-fetch";
 import type { components, paths } from "./generated/openapi.js";
+import { runMethods } from "./run-methods.js";
+
+export type { RerunAccepted, RunDetail, RunInstance, RunSummary } from "./run-methods.js";
 
 export type SubmitRequest = components["schemas"]["InvokerBatchRequest"];
 export type BatchAccepted = components["schemas"]["Accepted"];
@@ -108,6 +111,7 @@ export function createTatBulkClient(options: ClientOptions) {
 
   const client = {
     raw,
+    ...runMethods(raw, call),
 
     /** POST /v1/invoker-batches; the same Idempotency-Key and body answer the same batch. */
     async submit(request: SubmitRequest, submitOptions: { idempotencyKey?: string } = {}) {

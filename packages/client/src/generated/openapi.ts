@@ -53,6 +53,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invoker-batches/{batchId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The batch's runs (its invokers' firings at each scheduled time, and reruns), newest first */
+        get: operations["listRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoker-batches/{batchId}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run, with its failed instances grouped by status, exit code and output */
+        get: operations["readRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoker-batches/{batchId}/runs/{runId}/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's instances with their task status and, where it did not succeed, output */
+        get: operations["listRunInstances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoker-batches/{batchId}/runs/{runId}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the batch's command again on a finished run's failed (or listed) instances */
+        post: operations["rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invoker-batches/{batchId}/retry": {
         parameters: {
             query?: never;
@@ -407,6 +475,12 @@ export interface components {
             Error: components["schemas"]["ChunkError"] | null;
         };
         Batch: components["schemas"]["BatchStatus"] & {
+            LastRun: {
+                RunId: string;
+                /** @enum {unknown} */
+                Status: "PENDING" | "RUNNING" | "SUCCEEDED" | "PARTIALLY_FAILED" | "FAILED";
+                Instances: components["schemas"]["RunInstanceCounts"];
+            } | null;
             EstimatedCompletionAt: string | null;
             ChunkTotal: number;
             Chunks: components["schemas"]["Chunk"][];
@@ -466,6 +540,71 @@ export interface components {
             BatchId: string;
             InstancesRequeued: number;
             ChunksRequeued: number;
+            StatusUrl: string;
+            RequestId: string;
+        };
+        RunInstanceCounts: {
+            Succeeded: number;
+            Failed: number;
+            Cancelled: number;
+            Pending: number;
+            NotFired: number;
+        };
+        Run: {
+            RunId: string;
+            ScheduledAt: string;
+            /** @enum {unknown} */
+            Source: "INVOKER" | "RERUN";
+            /** @enum {unknown} */
+            Status: "PENDING" | "RUNNING" | "SUCCEEDED" | "PARTIALLY_FAILED" | "FAILED";
+            Instances: components["schemas"]["RunInstanceCounts"];
+            TaskStatuses: {
+                [key: string]: number;
+            };
+            FirstStartedAt: string | null;
+            LastFinishedAt: string | null;
+            RerunOf: string | null;
+            CreatedAt: string;
+            FinishedAt: string | null;
+        };
+        RunPage: {
+            TotalCount: number;
+            Runs: components["schemas"]["Run"][];
+            RequestId: string;
+        };
+        RunDetail: components["schemas"]["Run"] & {
+            FailureGroups: {
+                /** @enum {unknown} */
+                TaskStatus: "PENDING" | "DELIVERING" | "DELIVER_DELAYED" | "RUNNING" | "CANCELLING" | "SUCCESS" | "FAILED" | "TIMEOUT" | "TASK_TIMEOUT" | "DELIVER_FAILED" | "START_FAILED" | "CANCELLED" | "TERMINATED" | "NOT_FIRED";
+                ExitCode: number | null;
+                OutputSample: string;
+                Count: number;
+            }[];
+            RequestId: string;
+        };
+        RunInstance: {
+            InstanceId: string;
+            /** @enum {unknown} */
+            TaskStatus: "PENDING" | "DELIVERING" | "DELIVER_DELAYED" | "RUNNING" | "CANCELLING" | "SUCCESS" | "FAILED" | "TIMEOUT" | "TASK_TIMEOUT" | "DELIVER_FAILED" | "START_FAILED" | "CANCELLED" | "TERMINATED" | "NOT_FIRED";
+            ExitCode: number | null;
+            Output: string;
+            Dropped: number;
+            OutputUrl: string | null;
+            ErrorInfo: string | null;
+            InvocationId: string | null;
+            InvocationTaskId: string | null;
+            StartTime: string | null;
+            EndTime: string | null;
+        };
+        RunInstancePage: {
+            TotalCount: number;
+            Instances: components["schemas"]["RunInstance"][];
+            RequestId: string;
+        };
+        RerunAccepted: {
+            BatchId: string;
+            RunId: string;
+            InstanceCount: number;
             StatusUrl: string;
             RequestId: string;
         };
@@ -853,6 +992,326 @@ export interface operations {
             };
             /** @description An error, as TAT answers one */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRuns: {
+        parameters: {
+            query?: {
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    readRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRunInstances: {
+        parameters: {
+            query?: {
+                status?: string;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                batchId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunInstancePage"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rerun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    Instances?: "failed" | string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Rerun accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RerunAccepted"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
