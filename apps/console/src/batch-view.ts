@@ -128,6 +128,20 @@ export async function batchView(
         ),
         batch.Paused && h("dt", {}, "Paused"),
         batch.Paused && h("dd", {}, `${batch.Paused.Reason} since ${batch.Paused.Since}`),
+        h("dt", {}, "Runs"),
+        h(
+          "dd",
+          { id: "last-run" },
+          batch.LastRun
+            ? h(
+                "a",
+                { href: `#/batches/${batchId}/runs/${batch.LastRun.RunId}` },
+                `last ${batch.LastRun.RunId}: ${batch.LastRun.Status}, ${batch.LastRun.Instances.Succeeded} succeeded, ${batch.LastRun.Instances.Failed} failed`,
+              )
+            : "none yet",
+          " · ",
+          h("a", { href: `#/batches/${batchId}/runs` }, "all runs"),
+        ),
       ),
       h("div", { class: "actions" }, ...buttons),
       message,

@@ -2,6 +2,7 @@ import { createTatBulkClient, TatBulkError } from "@tat-bulk/client/http";
 import { batchView } from "./batch-view.js";
 import { h } from "./dom.js";
 import { listView } from "./list-view.js";
+import { runsView, runView } from "./run-views.js";
 import { currentKey, signIn, signOut, takeKeyFromAddress } from "./session.js";
 
 const REFRESH_MS = 2000;
@@ -41,9 +42,13 @@ async function route(): Promise<void> {
   const client = createTatBulkClient({ baseUrl: location.origin, apiKey: key });
   const [path = "/", query = ""] = location.hash.replace(/^#/, "").split("?");
   try {
-    const batch = /^\/batches\/([\w-]+)$/.exec(path)?.[1];
+    const [, batch, runs, run] = /^\/batches\/([\w-]+)(\/runs(?:\/([\w-]+))?)?$/.exec(path) ?? [];
     if (!batch) return await listView(client, app, new URLSearchParams(query));
-    const { refresh } = await batchView(client, app, batch, () => void route());
+    const { refresh } = run
+      ? await runView(client, app, { batchId: batch, runId: run }, () => void route())
+      : runs
+        ? await runsView(client, app, batch)
+        : await batchView(client, app, batch, () => void route());
     if (refresh) {
       timer = window.setTimeout(() => {
         if (!document.querySelector("dialog[open]")) void route();

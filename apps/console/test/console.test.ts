@@ -24,7 +24,12 @@ beforeAll(async () => {
     intakeEnv: { INTAKE_API_KEYS: KEY },
     // 5% of agents offline: failed instances to group and download. A slow budget keeps the
     // second batch running long enough to cancel it from the page.
-    simEnv: { TAT_SIM_OFFLINE_RATE: "0.05" },
+    simEnv: {
+      TAT_SIM_OFFLINE_RATE: "0.05",
+      TAT_SIM_TASK_FAIL_RATE: "0.2",
+      TAT_SIM_TASK_DURATION_MS: "300",
+      TAT_SIM_TASK_DURATION_JITTER_MS: "0",
+    },
     workerEnv: { TAT_RATE_LIMIT: "5" },
   });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
@@ -115,4 +120,29 @@ describe("the console in headless Chromium, against a real intake, worker and si
       .toMatch(/^CANCELL/);
     await shot("batch-cancelled");
   });
+
+  it("shows a batch's run: failures grouped, outputs, and a rerun of the failed after a confirmation", async () => {
+    const at = new Date(Math.ceil((Date.now() + 6000) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+    const { BatchId } = await client().submit({
+      ...sampleBatch(cvmIds(100, 3_000_000)),
+      ScheduleSettings: { Policy: "ONCE", InvokeTime: at },
+    });
+    const runId = at.replace(/[-:]/g, "");
+    await expect
+      .poll(async () => (await client().runs(BatchId)).Runs[0]?.Status, { timeout: 40_000 })
+      .toMatch(/SUCCEEDED|FAILED/);
+    await page.goto(`${stack.intake.ready}/console/#/batches/${BatchId}`);
+    await page.getByRole("link", { name: new RegExp(`last ${runId}`) }).click();
+    await page.getByRole("heading", { name: `Run ${runId}` }).waitFor();
+    const run = await client().run(BatchId, runId);
+    expect(await page.locator("#failure-groups tbody tr").count()).toBe(run.FailureGroups.length);
+    expect(await page.locator(".outputs details").count()).toBe(Math.min(100, run.Instances.Failed));
+    await page.locator(".outputs summary").first().click();
+    expect(await page.locator(".outputs pre").first().textContent()).toContain("Running on ins-");
+    await shot("run-page");
+    await page.getByRole("button", { name: /^Rerun \d+ failed$/ }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Rerun" }).click();
+    await page.getByRole("heading", { name: "Run rerun-1" }).waitFor();
+    expect((await client().run(BatchId, "rerun-1")).Source).toBe("RERUN");
+  }, 60_000);
 });
