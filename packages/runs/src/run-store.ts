@@ -251,31 +251,37 @@ export class RunStore {
   }
 
   /**
-   * An invocation ended: no longer followed, its failed tasks' details due, and the run's first
-   * start and last end moved by its times.
+   * Invocations that ended: no longer followed, their failed tasks' details due, and the run's
+   * first start and last end moved by their times.
    */
-  async invocationEnded(
+  async invocationsEnded(
     batchId: string,
     runId: string,
-    invocationId: string,
-    detailsDue: ReadonlyArray<{ taskId: string; instanceId: string }>,
-    times: { startMs?: number; endMs?: number },
+    ended: ReadonlyArray<{
+      invocationId: string;
+      detailsDue: ReadonlyArray<{ taskId: string; instanceId: string }>;
+      startMs?: number;
+      endMs?: number;
+    }>,
   ): Promise<void> {
+    if (ended.length === 0) return;
     const key = this.keys.run(batchId, runId);
-    const [first, last] = await this.redis.hmget(key, "firstStartedAt", "lastFinishedAt");
-    const multi = this.redis.multi().srem(this.keys.running(batchId, runId), invocationId);
-    if (detailsDue.length) {
-      multi.sadd(
-        this.keys.detailsDue(batchId, runId),
-        ...detailsDue.map((d) => `${d.taskId}|${d.instanceId}`),
-      );
-    }
-    if (times.startMs !== undefined && (first === null || times.startMs < Number(first))) {
-      multi.hset(key, "firstStartedAt", times.startMs);
-    }
-    if (times.endMs !== undefined && (last === null || times.endMs > Number(last))) {
-      multi.hset(key, "lastFinishedAt", times.endMs);
-    }
+    const [first, last] = (await this.redis.hmget(key, "firstStartedAt", "lastFinishedAt")).map((v) =>
+      v === null ? undefined : Number(v),
+    );
+    const starts = ended.flatMap((e) => (e.startMs === undefined ? [] : [e.startMs]));
+    const ends = ended.flatMap((e) => (e.endMs === undefined ? [] : [e.endMs]));
+    const due = ended.flatMap((e) => e.detailsDue.map((d) => `${d.taskId}|${d.instanceId}`));
+    const multi = this.redis
+      .multi()
+      .srem(this.keys.running(batchId, runId), ...ended.map((e) => e.invocationId));
+    if (due.length) multi.sadd(this.keys.detailsDue(batchId, runId), ...due);
+    const earliest = starts.length ? Math.min(...starts) : undefined;
+    const latest = ends.length ? Math.max(...ends) : undefined;
+    if (earliest !== undefined && (first === undefined || earliest < first))
+      multi.hset(key, "firstStartedAt", earliest);
+    if (latest !== undefined && (last === undefined || latest > last))
+      multi.hset(key, "lastFinishedAt", latest);
     await multi.exec();
   }
 

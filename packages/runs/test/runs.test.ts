@@ -86,16 +86,14 @@ describe("a scheduled run", () => {
     });
     // Still running: the invocation is followed, and the failures' details are due.
     expect(await store.finish(batchId, runId)).toBeUndefined();
-    await store.invocationEnded(
-      batchId,
-      runId,
-      "inv-11111111",
-      [{ taskId: "invt-00000001", instanceId: ids(4)[1] ?? "" }],
+    await store.invocationsEnded(batchId, runId, [
       {
+        invocationId: "inv-11111111",
+        detailsDue: [{ taskId: "invt-00000001", instanceId: ids(4)[1] ?? "" }],
         startMs: T + 1000,
         endMs: T + 5000,
       },
-    );
+    ]);
     expect(await store.finish(batchId, runId)).toBeUndefined();
     await store.storeDetails(batchId, runId, [
       {

@@ -1,6 +1,6 @@
 import type { BatchCallFields, BatchReads, ChunkRecord } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
-import { type RunMeta, RunStore } from "@tat-bulk/runs";
+import { type RunMeta, RunStore, type TaskUpdate } from "@tat-bulk/runs";
 import {
   FINAL_INVOCATION_STATUSES,
   firingTimes,
@@ -208,38 +208,36 @@ export class RunFollower {
     for (const ids of chunksOf(await this.store.running(batchId, runId), 100)) {
       const answer = await invocations(tat, region, ids);
       if (isFailure(answer)) return "paused" as const;
+      const updates: TaskUpdate[] = [];
+      const ended: Parameters<RunStore["invocationsEnded"]>[2][number][] = [];
       for (const invocation of answer.InvocationSet) {
         const tasks = invocation.InvocationTaskBasicInfoSet.filter((t) => isTaskStatus(t.TaskStatus));
-        const reached = await this.store.applyTasks(
-          batchId,
-          runId,
-          tasks.map((t) => ({
+        for (const t of tasks) {
+          updates.push({
             instanceId: t.InstanceId,
             status: t.TaskStatus as TaskStatus,
             invocationId: invocation.InvocationId,
             taskId: t.InvocationTaskId,
-          })),
-        );
-        this.count(reached);
-        changed = changed || reached.size > 0;
+          });
+        }
         if (!(FINAL_INVOCATION_STATUSES as readonly string[]).includes(invocation.InvocationStatus)) continue;
         const endMs = invocation.EndTime ? Date.parse(invocation.EndTime) : undefined;
-        await this.store.invocationEnded(
-          batchId,
-          runId,
-          invocation.InvocationId,
-          tasks
+        ended.push({
+          invocationId: invocation.InvocationId,
+          detailsDue: tasks
             .filter((t) => outputsAll || NOT_SUCCESS.has(t.TaskStatus))
             .map((t) => ({ taskId: t.InvocationTaskId, instanceId: t.InstanceId })),
-          {
-            ...(invocation.StartTime ? { startMs: Date.parse(invocation.StartTime) } : {}),
-            ...(endMs !== undefined ? { endMs } : {}),
-          },
-        );
+          ...(invocation.StartTime ? { startMs: Date.parse(invocation.StartTime) } : {}),
+          ...(endMs !== undefined ? { endMs } : {}),
+        });
         if (endMs !== undefined)
           this.deps.metrics.runResultsLag.observe(Math.max(0, Date.now() - endMs) / 1000);
-        changed = true;
       }
+      const reached = await this.store.applyTasks(batchId, runId, updates);
+      this.count(reached);
+      // Ended only once its tasks are stored: a crash between the two reads them again.
+      await this.store.invocationsEnded(batchId, runId, ended);
+      changed = changed || reached.size > 0 || ended.length > 0;
     }
     return changed;
   }
