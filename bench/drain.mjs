@@ -3,6 +3,8 @@
 // ambiguous InternalError (the invoker is created, then the call fails), while a busy process
 // loads the CPU; then the plain-BullMQ limiter as the baseline. BENCH_INSTANCES, BENCH_WORKERS
 // (e.g. "1,8"), BENCH_BASELINE=0 (skip it), BENCH_SIM_PRIORITY=normal, BENCH_JITTER_MS and BENCH_CPU_LOAD vary the run.
+// BENCH_FOLLOWED=10: first 10 small ONCE batches fire and their runs (tasks of 2 minutes) are
+// followed while the drain goes on, to show that following runs does not slow CreateInvoker.
 import { spawn } from "node:child_process";
 import { BatchReads, redisKeys } from "@tat-bulk/batches";
 import { DEFAULT_SIM_CREDENTIALS } from "@tat-bulk/tat-sim";
@@ -21,6 +23,7 @@ import {
 } from "./lib.mjs";
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 20_000);
+const FOLLOWED = Number(process.env.BENCH_FOLLOWED ?? 0);
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2,4,8").split(",").map(Number);
 const BASELINE = process.env.BENCH_BASELINE !== "0";
 const KEY = "bench-key-0123456789abcdef";
@@ -38,6 +41,7 @@ const sim = await startSim({
   TAT_SIM_RATE_WINDOW: "sliding",
   TAT_SIM_P_INTERNAL_ERROR_AFTER: "0.05",
   TAT_SIM_ARRIVAL_JITTER_MS: JITTER_MS,
+  ...(FOLLOWED ? { TAT_SIM_TASK_DURATION_MS: "120000" } : {}),
 });
 const simPriority =
   process.env.BENCH_SIM_PRIORITY === "normal" ? "simulator at normal priority" : raiseSimPriority(sim);
@@ -70,6 +74,36 @@ function simFigures(stats) {
 
 const figureCells = (f) => [f.ratio, f.checks, f.rejected, f.maxArrivals, f.closest, f.stall, f.duplicates];
 
+/**
+ * BENCH_FOLLOWED small ONCE batches fired, their runs going on (tasks of 2 minutes): what the
+ * drain then shares the workers with. Answers a check that they are still followed afterwards.
+ */
+async function followedRuns(api) {
+  if (!FOLLOWED) return async () => "-";
+  const at = new Date(Math.ceil((Date.now() + 8000) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z");
+  const ids = [];
+  for (let i = 0; i < FOLLOWED; i++) {
+    const { BatchId } = await api.post("/v1/invoker-batches", {
+      ...request,
+      ScheduleSettings: { Policy: "ONCE", InvokeTime: at },
+      InstanceIds: cvmIds(100, 10_000_000 + i * 100),
+    });
+    ids.push(BatchId);
+  }
+  const running = async () => {
+    let n = 0;
+    for (const id of ids) {
+      const { Runs } = await api.get(`/v1/invoker-batches/${id}/runs`);
+      if (Runs[0]?.Status === "RUNNING") n++;
+    }
+    return n;
+  };
+  for (let i = 0; i < 120 && (await running()) < FOLLOWED; i++) await sleep(250);
+  // The drain's figures count from here: the followed batches' creates are not part of them.
+  await admin("POST", "/stats/reset");
+  return running;
+}
+
 async function runService(workers) {
   await admin("POST", "/reset");
   const queueName = `bench-drain-${workers}`;
@@ -86,6 +120,7 @@ async function runService(workers) {
     ),
   );
   const api = intakeCaller(intake.ready, KEY);
+  const followed = await followedRuns(api);
   const { BatchId } = await api.post("/v1/invoker-batches", { ...request, InstanceIds: cvmIds(INSTANCES) });
   await api.waitForBatch(BatchId, 600_000);
   const status = await api.get(`/v1/invoker-batches/${BatchId}?chunkLimit=1`);
@@ -106,9 +141,10 @@ async function runService(workers) {
     sum('tat_bulk_rate_send_lateness_seconds_count\\{action="CreateInvoker"\\}');
   const skipped = sum('tat_bulk_rate_slots_skipped_total\\{action="CreateInvoker"\\}');
   const figures = simFigures(await admin("GET", "/stats"));
+  const stillFollowed = await followed();
   await Promise.all([...procs.map((p) => p.stop()), intake.stop()]);
   return [
-    `tat-bulk, ${workers} worker${workers > 1 ? "s" : ""}`,
+    `tat-bulk, ${workers} worker${workers > 1 ? "s" : ""}${FOLLOWED ? `, ${stillFollowed} runs followed` : ""}`,
     ...figureCells(figures),
     lateness.toFixed(2),
     skipped,

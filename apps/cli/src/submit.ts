@@ -6,6 +6,7 @@ import { follow } from "./follow.js";
 import { parseInstances } from "./instances-file.js";
 import type { IntakeClient } from "./intake-client.js";
 import type { Io } from "./io.js";
+import { showRun } from "./run-commands.js";
 
 export interface Submission {
   request: SubmitRequest;
@@ -49,23 +50,40 @@ export function readInstances(path: string, io: Io): string[] {
 }
 
 /**
- * A few thousand generated instances of all three types, submitted and followed. Against the
- * simulator `npm start` runs, a realistic share of them has an offline agent or no longer exists.
+ * A few thousand generated instances of all three types, submitted to run once shortly after they
+ * drain, and followed: the batch, then its run. Against the simulator `npm start` runs, a realistic
+ * share of them has an offline agent or no longer exists, and a few of the runs' tasks fail.
  */
-export function demo(client: IntakeClient, io: Io, count: number, json: boolean): Promise<number> {
+export async function demo(client: IntakeClient, io: Io, count: number, json: boolean): Promise<number> {
   const prefixes = ["ins-", "ins-", "lhins-", "rins-"];
   const instanceIds = Array.from(
     { length: count },
     (_, i) => `${prefixes[i % prefixes.length]}${i.toString(36).padStart(8, "0")}`,
   );
+  const drainSeconds = Math.ceil(count / TAT_MAX_INSTANCES_PER_CALL) / TAT_CALLS_PER_SECOND;
+  const at = new Date(Math.ceil((Date.now() + (drainSeconds + 15) * 1000) / 1000) * 1000);
+  const invokeTime = at.toISOString().replace(/\.\d+Z$/, "Z");
   const request: SubmitRequest = {
     Name: "tat-bulk-demo",
     CommandId: "cmd-m7uma92n",
-    ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 3 * * *" },
+    ScheduleSettings: { Policy: "ONCE", InvokeTime: invokeTime },
     Tags: [{ Key: "demo", Value: "true" }],
   };
   // A few unhealthy instances are what the demo shows: it ends well when every healthy one got its invoker.
-  return submit(client, io, { request, instanceIds, wait: true, json }).then((code) =>
-    code === EXIT.BATCH_FAILED ? EXIT.OK : code,
-  );
+  const code = await submit(client, io, { request, instanceIds, wait: true, json });
+  if (code !== EXIT.OK && code !== EXIT.BATCH_FAILED) return code;
+  const [batch] = (await client.list(0, 1)).Batches;
+  if (!batch) return EXIT.OK;
+  const runId = invokeTime.replace(/[-:]/g, "");
+  if (!json) io.out(`\nthe invokers fire at ${invokeTime}; following run ${runId}…`);
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 5000)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const runs = await client.runs(batch.BatchId);
+    const run = runs.Runs.find((r) => r.RunId === runId);
+    if (run && run.Status !== "PENDING" && run.Status !== "RUNNING") break;
+  }
+  await showRun(client, { batchId: batch.BatchId, runId }, io, { json, failed: false });
+  if (!json)
+    io.out(`\nsee every failed instance's output: npx tat-bulk run ${batch.BatchId} ${runId} --failed`);
+  return EXIT.OK;
 }

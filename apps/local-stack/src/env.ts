@@ -26,6 +26,9 @@ export const stackEnvSchema = z.object({
   /** The simulator's fleet: a realistic share of offline agents and vanished instances, so the demo shows per-instance outcomes. */
   TAT_SIM_OFFLINE_RATE: z.string().default("0.01"),
   TAT_SIM_MISSING_RATE: z.string().default("0.002"),
+  /** And a few of the runs' tasks fail or time out, so a run shows failures grouped and a rerun. */
+  TAT_SIM_TASK_FAIL_RATE: z.string().default("0.02"),
+  TAT_SIM_TASK_TIMEOUT_RATE: z.string().default("0.005"),
   /** Where Redis keeps its data and the stack writes stack.json (URL and key for the CLI). */
   STACK_DATA_DIR: z.string().default(".data"),
   /** `pretty` prefixed lines for people, or the processes' own JSON lines. */

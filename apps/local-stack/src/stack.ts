@@ -137,6 +137,8 @@ export async function startStack(
       simUrl = await startApp("tat-sim", "tat-sim", config.TAT_SIM_PORT, {
         TAT_SIM_OFFLINE_RATE: config.TAT_SIM_OFFLINE_RATE,
         TAT_SIM_MISSING_RATE: config.TAT_SIM_MISSING_RATE,
+        TAT_SIM_TASK_FAIL_RATE: config.TAT_SIM_TASK_FAIL_RATE,
+        TAT_SIM_TASK_TIMEOUT_RATE: config.TAT_SIM_TASK_TIMEOUT_RATE,
       });
       credentials = { id: SIMULATOR_CREDENTIALS.secretId, key: SIMULATOR_CREDENTIALS.secretKey };
     }

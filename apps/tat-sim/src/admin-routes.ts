@@ -86,6 +86,11 @@ export async function handleAdmin(
           })),
         });
       }
+      case "POST /__admin/stats/reset":
+        // The counters only: what a benchmark measures from here on (invokers and runs stay).
+        state.stats.reset();
+        state.rate.reset();
+        return sendJson(res, 200, { ok: true });
       case "POST /__admin/reset":
         state.agents.clear();
         state.invokers.clear();

@@ -81,6 +81,9 @@ describe("npm start's stack, as a newcomer uses it", () => {
     // The local simulator's fleet has about 1% offline agents and 0.2% vanished instances.
     expect(demo.stdout).toMatch(/PARTIALLY_FAILED in .*: 2500 instances in \d+ chunks/);
     expect(demo.stdout).toMatch(/top failure codes: ResourceUnavailable\.AgentStatusNotOnline \d+/);
+    // Then its run: the invokers fire shortly after the drain, and a few tasks fail.
+    expect(demo.stdout).toMatch(/\d{8}T\d{6}Z +INVOKER +PARTIALLY_FAILED +succeeded \d+ failed [1-9]/);
+    expect(demo.stdout).toContain("failures, grouped (identifiers masked):");
 
     // As a process manager stops it: SIGTERM to the process `npm start` created, and nothing else.
     stack.child.kill("SIGTERM");
