@@ -52,7 +52,13 @@ describe("a full run with callers, at debug level", () => {
     );
     stack = await startProcessStack({
       name: "callers-e2e",
-      intakeEnv: { INTAKE_CALLERS_FILE: tmp, INTAKE_API_KEYS: KEYS.legacy, LOG_LEVEL: "debug" },
+      intakeEnv: {
+        INTAKE_CALLERS_FILE: tmp,
+        INTAKE_API_KEYS: KEYS.legacy,
+        LOG_LEVEL: "debug",
+        // Refused keys are counted per window: a short one writes the count while the test waits.
+        AUDIT_COUNT_WINDOW_MS: "1000",
+      },
       workerEnv: { LOG_LEVEL: "debug" },
       simEnv: { LOG_LEVEL: "debug" },
     });
@@ -74,10 +80,14 @@ describe("a full run with callers, at debug level", () => {
       "/v1/audit?limit=1000",
     );
     expect(audit.Entries.length).toBeGreaterThanOrEqual(7);
-    await new Promise((resolve) => setTimeout(resolve, 500));
 
     const redis = new Redis(stack.redis.url);
-    const stream = JSON.stringify(await redis.xrange("tat-bulk:{callers-e2e}:audit", "-", "+"));
+    let stream = "";
+    // The refused key's counted entry is written once its window is over.
+    for (let i = 0; i < 50 && !stream.includes('"authenticate"'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stream = JSON.stringify(await redis.xrange("tat-bulk:{callers-e2e}:audit", "-", "+"));
+    }
     redis.disconnect();
     const everything = [...logs.map((log) => log()), stream, JSON.stringify(audit)].join("\n");
     expect(everything).toContain("deploy-bot");
