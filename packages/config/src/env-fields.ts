@@ -6,6 +6,8 @@ import {
 } from "@tat-bulk/tat-api";
 import { z } from "zod";
 
+const DURATION_UNITS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
 /** Field helpers, so every app spells the same kinds of variable alike. */
 export const envField = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
@@ -46,6 +48,28 @@ export const envField = {
         ? Number(value)
         : undefined,
     ),
+  /**
+   * A duration such as `30d`, `12h`, `15m` or `90s`, in milliseconds. Four units and a whole number:
+   * a library such as `ms` also takes "1 year" or a bare number of milliseconds, which here would
+   * be a mistake rather than a setting.
+   */
+  duration: (fallback: string) =>
+    z
+      .string()
+      .regex(/^\d+[smhd]$/, "must be a whole number of s, m, h or d, such as 30d or 90s")
+      .default(fallback)
+      .transform(
+        (text) => Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1) as "s" | "m" | "h" | "d"],
+      )
+      .pipe(z.number().positive("must be more than 0")),
+  /** `true` or `false` (a typo is an error, not false). */
+  flag: () =>
+    z
+      .enum(["true", "false"])
+      .default("false")
+      .transform((text) => text === "true"),
+  hostPorts: () =>
+    envField.list().pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "each is host:port"))),
   list: () =>
     z.string().transform((text) =>
       text
@@ -71,10 +95,29 @@ const DEFAULT_TAT_REGION = "ap-guangzhou";
 export const sharedEnv = {
   REDIS_URL: envField.redisUrl(),
   /** `host:port,…` of a Redis Cluster's nodes, instead of REDIS_URL (one or the other). */
-  REDIS_CLUSTER_NODES: envField
-    .list()
-    .pipe(z.array(z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "each node is host:port")))
-    .default([]),
+  REDIS_CLUSTER_NODES: envField.hostPorts().default([]),
+  /**
+   * `host:port,…` of Redis Sentinels watching a primary named REDIS_SENTINEL_NAME, instead of
+   * REDIS_URL: every process follows the primary through failovers.
+   */
+  REDIS_SENTINELS: envField.hostPorts().default([]),
+  /** The primary's name in the Sentinels' configuration (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional(),
+  /**
+   * Run on a Redis whose maxmemory-policy evicts keys. Eviction silently deletes batches, chunks and
+   * jobs: every process refuses to start on such a Redis unless this is true.
+   */
+  REDIS_ALLOW_EVICTION: envField.flag(),
+  /**
+   * How long a finished batch and everything under it (chunks, instances, runs, jobs, idempotency
+   * key) stay in Redis: `30d`, `12h`, `90s`. A batch is finished once it is final, its invoker
+   * actions are done, its runs are over (a live RECURRENCE schedule never is) and its webhooks are
+   * delivered or given up.
+   */
+  BATCH_RETENTION: envField.duration("30d"),
   LOG_LEVEL: envField.logLevel(),
   /** BullMQ queue and Redis key namespace: the same on the intake and the workers. */
   QUEUE_NAME: z

@@ -1,5 +1,8 @@
 import type { z } from "zod";
 
+/** The three ways to say where Redis is: exactly one (REDIS_URL by default). */
+const REDIS_LOCATIONS = ["REDIS_URL", "REDIS_CLUSTER_NODES", "REDIS_SENTINELS"] as const;
+
 export class ConfigError extends Error {
   override name = "ConfigError";
 }
@@ -13,9 +16,17 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEn
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
-  // Given both, a process would use one and silently ignore the other.
-  if (cleaned.REDIS_URL !== undefined && cleaned.REDIS_CLUSTER_NODES !== undefined) {
-    throw new ConfigError("invalid configuration:\n  REDIS_CLUSTER_NODES: set it or REDIS_URL, not both");
+  // Given two, a process would use one and silently ignore the other.
+  const where = REDIS_LOCATIONS.filter((name) => cleaned[name] !== undefined);
+  if (where.length > 1) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${where.join(", ")}: set one of ${REDIS_LOCATIONS.join(", ")}, not several`,
+    );
+  }
+  if ((cleaned.REDIS_SENTINEL_NAME !== undefined) !== (cleaned.REDIS_SENTINELS !== undefined)) {
+    throw new ConfigError(
+      "invalid configuration:\n  REDIS_SENTINEL_NAME: set it with REDIS_SENTINELS (the one names the other's primary)",
+    );
   }
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;

@@ -44,3 +44,21 @@ export function closeOnSignals(
     });
   }
 }
+
+/**
+ * The app's start, or exit 1 with one line saying why (a Redis that evicts keys, a port in use):
+ * what an operator reads in the logs, rather than a stack trace.
+ */
+export async function startOrExit<T>(
+  name: string,
+  app: { start(): Promise<T>; close(): Promise<void> },
+  log: SignalLog,
+): Promise<T> {
+  try {
+    return await app.start();
+  } catch (error) {
+    log.error({ err: error instanceof Error ? error.message : String(error) }, `${name} cannot start`);
+    await app.close().catch(() => undefined);
+    process.exit(1);
+  }
+}

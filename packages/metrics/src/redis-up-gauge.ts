@@ -32,3 +32,40 @@ export function redisUpGauge(registry: Registry, ping: () => Promise<unknown>): 
     },
   });
 }
+
+/**
+ * `tat_bulk_redis_memory_used_bytes` and `…_max_bytes` (0: no maxmemory), read from Redis (INFO)
+ * at scrape time; no sample while Redis does not answer (tat_bulk_redis_up says why).
+ */
+export function redisMemoryGauges(
+  registry: Registry,
+  read: () => Promise<{ usedBytes: number; maxBytes: number }>,
+): void {
+  let last: Promise<{ usedBytes: number; maxBytes: number } | undefined> | undefined;
+  // One INFO per scrape for both gauges.
+  const reading = () => {
+    last ??= within(read())
+      .catch(() => undefined)
+      .finally(() => setTimeout(() => (last = undefined), 100));
+    return last;
+  };
+  for (const [name, help, field] of [
+    ["tat_bulk_redis_memory_used_bytes", "Memory Redis uses (INFO used_memory).", "usedBytes"],
+    [
+      "tat_bulk_redis_memory_max_bytes",
+      "Redis's maxmemory (0: none set, Redis grows until the machine runs out).",
+      "maxBytes",
+    ],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const memory = await reading();
+        if (memory) this.set(memory[field]);
+        else this.reset();
+      },
+    });
+  }
+}

@@ -15,6 +15,8 @@ const UNREACHABLE_MESSAGES = [
   /^Connection is closed/,
   /enableOfflineQueue options is false/,
   /^LOADING /,
+  // A primary that a failover turned into a replica: the client reconnects to the new one.
+  /^READONLY /,
   /max retries per request/i,
 ];
 

@@ -31,6 +31,8 @@ async function waitForPing(url: string, deadline: number): Promise<void> {
 export interface RedisServerOptions {
   /** AOF persistence, with this fsync policy (off: nothing kept on disk). */
   appendfsync?: "always" | "everysec" | "no";
+  /** More redis-server arguments (`--maxmemory 50mb`, `--replicaof …`). */
+  args?: readonly string[];
 }
 
 /** A redis-server this process started, which a test can kill and start again on the same port and data. */
@@ -50,7 +52,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const persistence = options.appendfsync
     ? ["--appendonly", "yes", "--appendfsync", options.appendfsync]
     : ["--appendonly", "no"];
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    ...persistence,
+    ...(options.args ?? []),
+  ];
   let child: ChildProcess | undefined;
   let exited = Promise.resolve();
   const launch = async () => {
