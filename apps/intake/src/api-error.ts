@@ -13,6 +13,8 @@ export class ApiError extends Error {
 
 /** The HTTP status a TAT-style code is answered with. */
 function statusForCode(code: string): number {
+  // The service, not the request: Redis too full, or no replica confirmed the write.
+  if (code === "ResourceInsufficient.Memory" || code === "ResourceUnavailable.Replica") return 503;
   if (code.startsWith("AuthFailure")) return 401;
   if (code.startsWith("UnauthorizedOperation")) return 403;
   if (code === "RequestLimitExceeded" || code.startsWith("LimitExceeded")) return 429;

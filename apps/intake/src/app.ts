@@ -4,7 +4,15 @@ import { AuditTally, AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { once } from "@tat-bulk/config";
 import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
 import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
-import { createRedisClient, whenReady } from "@tat-bulk/redis";
+import {
+  checkEvictionPolicy,
+  connectedReplicas,
+  createRedisClient,
+  redisMemory,
+  redisSettingsOf,
+  whenReady,
+} from "@tat-bulk/redis";
+import { BatchPurge, BatchQuiet } from "@tat-bulk/retention";
 import { RunReads, RunStore } from "@tat-bulk/runs";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
@@ -12,6 +20,7 @@ import { SourceGuard } from "./callers/source-guard.js";
 import type { IntakeConfig } from "./env.js";
 import { createHttpApp } from "./http-app.js";
 import { createIntakeMetrics, type IntakeMetrics } from "./metrics.js";
+import { RedisGuard } from "./redis-guard.js";
 import type { BatchServices } from "./routes/index.js";
 
 const REDIS_START_WAIT_MS = 5000;
@@ -33,17 +42,44 @@ export function createIntakeApp(
 ): IntakeApp {
   // Fail fast while Redis is unreachable: the caller gets 503 with Retry-After at once, and a
   // command cut off mid-flight is not resent into a batch write that was already given up.
-  const redis = createRedisClient(
-    { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES },
-    { maxRetriesPerRequest: 1, enableOfflineQueue: false },
-  );
+  const redis = createRedisClient(redisSettingsOf(config), {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
   const metrics = createIntakeMetrics(
     () => store.queue,
     () => redis.ping(),
     () => store.scheduler.waitingCount(),
+    () => redisMemory(redis),
   );
-  const store = openBatches(redis, config.QUEUE_NAME, { log: logger });
+  const store = openBatches(redis, config.QUEUE_NAME, {
+    log: logger,
+    replicas: { min: config.INTAKE_MIN_REPLICAS, timeoutMs: config.INTAKE_REPLICA_TIMEOUT_MS },
+  });
+  const guard = new RedisGuard(
+    async () => ({
+      memory: await redisMemory(redis),
+      replicas: config.INTAKE_MIN_REPLICAS > 0 ? await connectedReplicas(redis) : 0,
+    }),
+    {
+      watermark: config.INTAKE_MEMORY_WATERMARK,
+      allowEviction: config.REDIS_ALLOW_EVICTION,
+      minReplicas: config.INTAKE_MIN_REPLICAS,
+    },
+    logger,
+  );
+  const runs = new RunReads(redis, config.QUEUE_NAME);
+  const runStore = new RunStore(redis, config.QUEUE_NAME);
+  const quiet = new BatchQuiet({
+    redis,
+    keys: store.keys,
+    namespace: config.QUEUE_NAME,
+    reads: store.reads,
+    runs,
+    runStore,
+  });
+  const purger = new BatchPurge(redis, config.QUEUE_NAME);
   store.queue.on("error", (error) => logger.warn({ err: error.message }, "queue error"));
   const batches: BatchServices = {
     reads: store.reads,
@@ -58,8 +94,12 @@ export function createIntakeApp(
     accounts: () => publishedAccounts(redis, store.keys),
     callRate: async () =>
       (await publishedCallRate(redis, store.keys, "CreateInvoker")) ?? TAT_CALLS_PER_SECOND,
-    runs: new RunReads(redis, config.QUEUE_NAME),
-    runStore: new RunStore(redis, config.QUEUE_NAME),
+    runs,
+    runStore,
+    retention: {
+      check: (batchId) => quiet.check(batchId),
+      purge: (batchId) => purger.purge(batchId, "now"),
+    },
     paused: async () => {
       const open = (await CircuitBreakers.states(redis)).filter((state) => state.open);
       const since = Math.min(...open.map((state) => state.since ?? Date.now()));
@@ -91,6 +131,7 @@ export function createIntakeApp(
       perSecond: config.INTAKE_CALLER_REQUESTS_PER_SECOND,
     },
     quota: { redis, keys: store.keys, metrics },
+    memoryGate: guard.gate(),
     health: {
       registry: metrics.registry,
       ready: () => redisAnswers(() => redis.ping()),
@@ -136,15 +177,21 @@ export function createIntakeApp(
       // Answers before Redis is connected would all be 503: give the connection a moment first.
       if (!(await whenReady(redis, REDIS_START_WAIT_MS))) {
         logger.warn({ waitedMs: REDIS_START_WAIT_MS }, "Redis not reachable yet; serving 503 until it is");
+      } else {
+        // A Redis that evicts would delete batches behind everyone's back (RedisGuard refuses
+        // new work if it starts to later).
+        await checkEvictionPolicy(redis, config.REDIS_ALLOW_EVICTION);
       }
+      guard.start();
       server = createServer(app);
       return listen(server, config.PORT, config.HOST);
     },
     close: once(async () => {
       if (server) await closeServer(server);
       clearInterval(tallyTimer);
+      guard.close();
       await writeTally(true);
-      await store.close();
+      await Promise.all([store.close(), quiet.close(), purger.close()]);
       redis.disconnect();
     }),
   };

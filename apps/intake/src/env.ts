@@ -34,6 +34,19 @@ export const intakeEnvSchema = z.object({
    * before its key is looked at, until the minute ends.
    */
   INTAKE_AUTH_FAILURES_PER_MINUTE: envField.positiveInt(60),
+  /**
+   * The share of Redis's maxmemory from which the intake refuses new work (submit, retry, rerun)
+   * with 503 ResourceInsufficient.Memory, before Redis itself refuses writes (no effect without
+   * maxmemory).
+   */
+  INTAKE_MEMORY_WATERMARK: z.coerce.number().gt(0).max(1).default(0.9),
+  /**
+   * Replicas that must hold a batch before it is answered 202 (Redis WAIT, after staging it and
+   * after committing it); 0: answered once the primary has it. With REDIS_URL or REDIS_SENTINELS.
+   */
+  INTAKE_MIN_REPLICAS: z.coerce.number().int().min(0).max(10).default(0),
+  /** How long a batch write waits for INTAKE_MIN_REPLICAS before it answers 503 ResourceUnavailable.Replica. */
+  INTAKE_REPLICA_TIMEOUT_MS: envField.positiveInt(1000),
   /** The operator console's built files (served at /console). */
   INTAKE_CONSOLE_DIR: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
   /** Largest request body accepted; 100,000 instance IDs take about 1.7 MB. */
@@ -50,6 +63,12 @@ export type IntakeConfig = z.infer<typeof intakeEnvSchema> & {
 
 export function loadIntakeConfig(env: NodeJS.ProcessEnv): IntakeConfig {
   const config = parseEnv(intakeEnvSchema, env);
+  if (config.INTAKE_MIN_REPLICAS > 0 && config.REDIS_CLUSTER_NODES.length > 0) {
+    // WAIT counts the replicas of the connection's own node; a cluster spreads writes over several.
+    throw new ConfigError(
+      "invalid configuration:\n  INTAKE_MIN_REPLICAS: works with REDIS_URL or REDIS_SENTINELS, not REDIS_CLUSTER_NODES",
+    );
+  }
   try {
     const fromFile = config.INTAKE_CALLERS_FILE ? readCallersFile(config.INTAKE_CALLERS_FILE) : [];
     const callers = [

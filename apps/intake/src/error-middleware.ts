@@ -17,6 +17,13 @@ function asApiError(error: unknown): ApiError {
       "Retry-After": String(REDIS_RETRY_AFTER_SECONDS),
     });
   }
+  if (error instanceof Error && error.message.startsWith("OOM ")) {
+    // Redis refused a write at its maxmemory (the watermark did not catch it in time): nothing of
+    // the batch was kept (the writer rolls back), and the caller can try again later.
+    return apiError("ResourceInsufficient.Memory", "The batch store is full; try again later", {
+      "Retry-After": String(REDIS_RETRY_AFTER_SECONDS),
+    });
+  }
   const parserError = error as BodyParserError;
   if (parserError?.type === "entity.too.large") {
     return apiError("RequestSizeLimitExceeded", "The request body is larger than the limit");

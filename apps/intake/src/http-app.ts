@@ -30,6 +30,8 @@ export interface HttpAppDeps {
   /** Per-caller request rate, shared through Redis. */
   callerLimit: { limiter: SharedRateLimiter; namespace: string; perSecond: number };
   quota: QuotaDeps;
+  /** Refuses new work while Redis could not keep it as promised (RedisGuard). */
+  memoryGate: express.RequestHandler;
   defaultRegion: string;
   webhookHosts: readonly string[];
   bodyLimit: string;
@@ -69,6 +71,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
       audit: deps.audit,
       metrics: deps.metrics,
       quota: deps.quota,
+      memoryGate: deps.memoryGate,
       defaultRegion: deps.defaultRegion,
       webhookHosts: deps.webhookHosts,
       now: deps.now,

@@ -1,4 +1,4 @@
-import { closeOnSignals, loadConfigOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit, startOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createIntakeApp } from "./app.js";
 import { loadIntakeConfig } from "./env.js";
@@ -7,6 +7,6 @@ const config = loadConfigOrExit("intake", loadIntakeConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
 warnIfRuntimeEndOfLife(logger);
 const app = createIntakeApp(config, logger);
-const url = await app.start();
+const url = await startOrExit("intake", app, logger);
 logger.info({ url, queue: config.QUEUE_NAME }, "intake listening");
 closeOnSignals("intake", app.close, logger);

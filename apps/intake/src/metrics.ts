@@ -1,5 +1,5 @@
 import type { ChunkJobData } from "@tat-bulk/batches";
-import { createServiceRegistry, metricFactory, redisUpGauge } from "@tat-bulk/metrics";
+import { createServiceRegistry, metricFactory, redisMemoryGauges, redisUpGauge } from "@tat-bulk/metrics";
 import type { Queue } from "bullmq";
 
 export type IntakeMetrics = ReturnType<typeof createIntakeMetrics>;
@@ -25,10 +25,13 @@ export function createIntakeMetrics(
   ping?: () => Promise<unknown>,
   /** Chunks waiting in the scheduler (not yet jobs): most of a backlog. */
   scheduled?: () => Promise<number>,
+  /** Redis's memory, read at each scrape. */
+  memory?: () => Promise<{ usedBytes: number; maxBytes: number }>,
 ) {
   const registry = createServiceRegistry();
   const metric = metricFactory(registry);
   if (ping) redisUpGauge(registry, ping);
+  if (memory) redisMemoryGauges(registry, memory);
   const authFailures = metric.counterOf(
     "tat_bulk_auth_failures_total",
     "Requests refused for who made them,",

@@ -18,7 +18,14 @@ import {
   within,
 } from "@tat-bulk/metrics";
 import { CircuitBreakers } from "@tat-bulk/rate-limit";
-import { bullPrefix, createRedisClient } from "@tat-bulk/redis";
+import {
+  bullPrefix,
+  checkEvictionPolicy,
+  createRedisClient,
+  redisMemory,
+  redisSettingsOf,
+} from "@tat-bulk/redis";
+import { RetentionSweep } from "@tat-bulk/retention";
 import { RunReads, RunStore } from "@tat-bulk/runs";
 import { nextFiring } from "@tat-bulk/tat-api";
 import { DelayedError } from "bullmq";
@@ -56,10 +63,7 @@ const WORKER_ERROR_RETRY_MS = 2000;
 export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
   // BullMQ's advice for workers: commands wait out a Redis restart (reconnecting with backoff)
   // instead of failing, so a restart pauses work.
-  const redis = createRedisClient(
-    { url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES },
-    { maxRetriesPerRequest: null },
-  );
+  const redis = createRedisClient(redisSettingsOf(config), { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
   const metrics = createWorkerMetrics({
     ping: () => redis.ping(),
@@ -67,6 +71,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     breakers: () => within(CircuitBreakers.states(redis)),
     marginMs: () => router.marginMs(),
     runsFollowed: () => follower.followedNow(),
+    memory: () => redisMemory(redis),
   });
   const store = openBatches(redis, config.QUEUE_NAME, {
     log: logger,
@@ -277,6 +282,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
     : undefined;
   let mover: { close(): Promise<void> } | undefined;
   let reconciler: { close(): Promise<void> } | undefined;
+  const retention = new RetentionSweep(redis, config.QUEUE_NAME, config.BATCH_RETENTION, store.reads);
   const health = createHealthServer({
     registry: metrics.registry,
     ready: () => redisAnswers(() => redis.ping()),
@@ -286,6 +292,8 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   return {
     metrics,
     async start() {
+      // Before any job: a Redis that evicts would delete batches behind everyone's back.
+      await checkEvictionPolicy(redis, config.REDIS_ALLOW_EVICTION);
       const url = await listen(health, config.PORT, config.HOST);
       const accounts = router.accountRates();
       await publishCallRate(redis, store.keys, "CreateInvoker", Math.max(...accounts.values()));
@@ -307,6 +315,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
         passDeadlineMs: config.RECONCILE_PASS_DEADLINE_MS,
         metrics,
         logger,
+        retention: { sweep: () => retention.sweep(), intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
       });
       return url;
     },
@@ -316,7 +325,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       await Promise.all([chunks, invokers, runs, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));
       await mover?.close();
       await reconciler?.close();
-      await Promise.all([store.close(), webhooks.close(), runsQueue.close()]);
+      await Promise.all([store.close(), webhooks.close(), runsQueue.close(), retention.close()]);
       router.close();
       await closeServer(health);
       redis.disconnect();

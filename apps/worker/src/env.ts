@@ -86,6 +86,8 @@ export const workerEnvSchema = z.object({
   TAT_RETRY_MAX_MS: envField.positiveInt(60_000),
   /** How often the reconciler (on one elected worker) compares batch records with the queue's jobs. */
   RECONCILE_INTERVAL_MS: envField.positiveInt(30_000),
+  /** How often the reconciler's holder runs retention (stamps finished batches, removes expired ones). */
+  RETENTION_SWEEP_INTERVAL_MS: envField.positiveInt(60_000),
   /** A reconciler pass that has not ended by then (a Redis answer lost to a restart) is left behind. */
   RECONCILE_PASS_DEADLINE_MS: envField.positiveInt(120_000),
   /**

@@ -1,4 +1,4 @@
-import { closeOnSignals, loadConfigOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
+import { closeOnSignals, loadConfigOrExit, startOrExit, warnIfRuntimeEndOfLife } from "@tat-bulk/config";
 import { pino } from "pino";
 import { createWorkerApp } from "./app.js";
 import { loadWorkerConfig } from "./env.js";
@@ -7,7 +7,7 @@ const config = loadConfigOrExit("worker", loadWorkerConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "worker", pid: process.pid } });
 warnIfRuntimeEndOfLife(logger);
 const app = createWorkerApp(config, logger);
-const url = await app.start();
+const url = await startOrExit("worker", app, logger);
 logger.info(
   {
     health: url,

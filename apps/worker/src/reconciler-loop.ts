@@ -1,5 +1,6 @@
 import { type Batches, type PassResult, Reconciler } from "@tat-bulk/batches";
 import { type RedisClient, RedisLease } from "@tat-bulk/redis";
+import type { SweepResult } from "@tat-bulk/retention";
 import type { Logger } from "pino";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -13,6 +14,8 @@ export interface ReconcilerLoopDeps {
   logger: Logger;
   /** The pass to run (a test gives one that hangs or throws); the namespace's reconciler by default. */
   pass?: () => Promise<PassResult>;
+  /** Retention, swept by the same holder after a pass, at most once per `intervalMs`. */
+  retention?: { sweep(): Promise<SweepResult>; intervalMs: number };
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -31,6 +34,7 @@ export function startReconcilerLoop(deps: ReconcilerLoopDeps): { close(): Promis
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let closed = false;
+  let lastSweep = 0;
 
   const tick = async () => {
     const leader = await lease.hold();
@@ -44,6 +48,20 @@ export function startReconcilerLoop(deps: ReconcilerLoopDeps): { close(): Promis
     for (const failure of result.errors) logger.error(failure, "reconciler could not look at a batch");
     metrics.reconcilerPasses.inc({ outcome: result.errors.length ? "errors" : "ok" });
     metrics.reconcilerLastPass.set(Date.now() / 1000);
+    if (deps.retention && Date.now() - lastSweep >= deps.retention.intervalMs) {
+      lastSweep = Date.now();
+      const swept = await deps.retention.sweep().catch((error: unknown) => {
+        logger.warn({ err: message(error) }, "retention sweep failed; the next one goes on");
+        return undefined;
+      });
+      if (!swept) return;
+      const batches = swept.purged.purged ?? 0;
+      metrics.retentionRemoved.inc({ kind: "batches" }, batches);
+      metrics.retentionRemoved.inc({ kind: "runs" }, swept.runsPurged);
+      metrics.retentionRemoved.inc({ kind: "jobs" }, swept.jobsRemoved);
+      if (batches || swept.stamped || swept.runsPurged)
+        logger.info(swept, "retention: finished batches stamped, expired ones removed");
+    }
   };
   const guarded = async () => {
     let deadline: NodeJS.Timeout | undefined;

@@ -1,3 +1,4 @@
+import { queueNames } from "@tat-bulk/batches";
 import { bullPrefix } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
@@ -5,7 +6,7 @@ import { type Consumer, consumer } from "./consumer.js";
 import { deliver, type WebhookJobData } from "./webhook-delivery.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
-export const webhookQueueName = (queueName: string) => `${queueName}-webhooks`;
+export const webhookQueueName = (queueName: string) => queueNames(queueName).webhooks;
 
 /**
  * Deliveries wait in Redis, so a restart loses none. Finished ones are kept a week: an event queued

@@ -1,5 +1,5 @@
 import { REPAIR_KINDS } from "@tat-bulk/batches";
-import { createServiceRegistry, metricFactory, redisUpGauge } from "@tat-bulk/metrics";
+import { createServiceRegistry, metricFactory, redisMemoryGauges, redisUpGauge } from "@tat-bulk/metrics";
 import type { BucketState } from "@tat-bulk/rate-limit";
 import { FINAL_TASK_STATUSES, NOT_FIRED } from "@tat-bulk/tat-api";
 
@@ -26,11 +26,14 @@ export function createWorkerMetrics(
     marginMs?: () => number;
     /** Runs this worker follows now. */
     runsFollowed?: () => number;
+    /** Redis's memory, read at each scrape. */
+    memory?: () => Promise<{ usedBytes: number; maxBytes: number }>;
   } = {},
 ) {
   const registry = createServiceRegistry();
   const metric = metricFactory(registry);
   if (options.ping) redisUpGauge(registry, options.ping);
+  if (options.memory) redisMemoryGauges(registry, options.memory);
   const rateLimit = metric.gauge(
     "tat_bulk_rate_limit_per_second",
     "The configured TAT calls per second per action (the line the call rate should sit under).",
@@ -186,6 +189,12 @@ export function createWorkerMetrics(
     reconcilerLastPass: metric.gauge(
       "tat_bulk_reconciler_last_pass_timestamp_seconds",
       "When this worker last finished a reconciler pass (Unix seconds; 0 never): the newest across workers says the reconciler is alive.",
+    ),
+    retentionRemoved: metric.counterOf(
+      "tat_bulk_retention_removed_total",
+      "What retention removed, BATCH_RETENTION after it finished: batches (with everything under them), runs of live RECURRENCE batches, finished jobs,",
+      "kind",
+      ["batches", "runs", "jobs"],
     ),
     reconcilerLeader: metric.gauge(
       "tat_bulk_reconciler_leader",

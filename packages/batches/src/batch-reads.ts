@@ -106,6 +106,7 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
     StartedAt: iso(h.startedAt),
     FinishedAt: iso(h.finishedAt),
     CancelRequested: h.cancelRequested === "1",
+    ExpiresAt: iso(h.expiresAt),
     lastRunId: h.lastRunId ?? null,
     request: JSON.parse(h.request) as BatchCallFields,
   };

@@ -1,4 +1,5 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { unstampExpiry } from "./batch-expiry.js";
 import type { BatchReads } from "./batch-reads.js";
 import { MAX_ERRORS_CODE } from "./batch-stop.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
@@ -59,11 +60,13 @@ export async function retryFailed(deps: BatchRetryDeps, batchId: string): Promis
   const summary = await deps.reads.summary(batchId);
   if (!summary) return { kind: "missing" };
   if (summary.CancelRequested) return { kind: "cancelled" };
-  await deps.redis.hdel(deps.keys.batch(batchId), "stopCode", "stopMessage");
-  // Reopened: the reconciler watches it again (it forgets it once final).
+  // Reopened: the reconciler watches it again (it forgets it once final), and it expires no more.
   const createdAt = Date.parse(summary.CreatedAt);
-  await deps.redis.zadd(deps.keys.unfinished, createdAt, batchId);
-  if (summary.Caller) await deps.redis.zadd(deps.keys.callerOpen(summary.Caller), createdAt, batchId);
+  const reopen = unstampExpiry(deps.redis.multi(), deps.keys, batchId)
+    .hdel(deps.keys.batch(batchId), "stopCode", "stopMessage")
+    .zadd(deps.keys.unfinished, createdAt, batchId);
+  if (summary.Caller) reopen.zadd(deps.keys.callerOpen(summary.Caller), createdAt, batchId);
+  await reopen.exec();
   let instances = 0;
   let chunks = 0;
   for (const [index, chunk] of await deps.reads.allChunks(batchId)) {

@@ -93,6 +93,8 @@ export interface BatchSummary {
   StartedAt: string | null;
   FinishedAt: string | null;
   CancelRequested: boolean;
+  /** When retention removes it (set once it is finished: see BATCH_RETENTION); null before. */
+  ExpiresAt: string | null;
   /** Its latest run (packages/runs), if it has one. */
   lastRunId: string | null;
   request: BatchCallFields;

@@ -51,7 +51,11 @@ export type CreateBatchResult =
   | { kind: "created"; summary: BatchSummary }
   | { kind: "replayed"; summary: BatchSummary }
   | { kind: "idempotency-conflict" }
-  | { kind: "idempotency-in-progress" };
+  | { kind: "idempotency-in-progress" }
+  /** Fewer replicas than asked confirmed the staged batch: it was rolled back. */
+  | { kind: "not-replicated"; replicas: number }
+  /** The batch is committed (it will run), but fewer replicas than asked confirmed it in time. */
+  | { kind: "committed-unreplicated"; summary: BatchSummary; replicas: number };
 
 /** Where a failed rollback is reported (pino's logger fits). */
 export interface ErrorLog {
@@ -66,6 +70,8 @@ export interface BatchWriterDeps {
   log: ErrorLog;
   /** Chunk refs per call to the sink. */
   slice?: number;
+  /** Replicas that must confirm the batch (Redis WAIT) before and after its commit; none asked when absent. */
+  replicas?: { min: number; timeoutMs: number };
 }
 
 /** One write of a batch being staged: with the TTL that removes it if the batch is never committed. */
@@ -102,11 +108,23 @@ export class BatchWriter {
       const reserved = await this.deps.idempotency.reserve(batch.idempotency, batchId);
       if (reserved.kind === "conflict") return { kind: "idempotency-conflict" };
       if (reserved.kind === "in-progress") return { kind: "idempotency-in-progress" };
-      if (reserved.kind === "replayed") return reserved;
+      if (reserved.kind === "replayed") {
+        // Answered 202 only once replicas hold it, as the first time should have been.
+        const replicas = await this.replicated();
+        if (replicas !== undefined)
+          return { kind: "committed-unreplicated", summary: reserved.summary, replicas };
+        return reserved;
+      }
     }
     const record = this.batchRecord(batch);
     try {
       await this.writeStaged(batchId, batch, record);
+      // A failover before this point loses only an invisible STAGING batch, which is rolled back.
+      const staged = await this.replicated();
+      if (staged !== undefined) {
+        await this.rollback(batchId, batch.idempotency?.key);
+        return { kind: "not-replicated", replicas: staged };
+      }
       const { redis, keys } = this.deps;
       const commit = redis
         .multi()
@@ -134,7 +152,22 @@ export class BatchWriter {
     }
     const summary = summaryFromHash(batchId, record);
     if (!summary) throw new Error(`batch ${batchId}: unreadable record`);
+    const replicas = await this.replicated();
+    if (replicas !== undefined) return { kind: "committed-unreplicated", summary, replicas };
     return { kind: "created", summary };
+  }
+
+  /**
+   * Undefined when enough replicas hold every write made so far on this connection (WAIT), or
+   * none were asked for; else how many did. WAIT holds the connection until then: with the
+   * replicas in place that is a round trip to them, and the intake checks they are connected
+   * before it writes (RedisGuard), so a missing replica costs a refusal, not a wait.
+   */
+  private async replicated(): Promise<number | undefined> {
+    const asked = this.deps.replicas;
+    if (!asked || asked.min === 0) return undefined;
+    const got = Number(await this.deps.redis.call("WAIT", asked.min, asked.timeoutMs));
+    return got >= asked.min ? undefined : got;
   }
 
   private batchRecord(batch: NewBatch): Record<string, string> & { createdAt: string } {
@@ -147,6 +180,8 @@ export class BatchWriter {
       chunkCount: String(batch.chunks.length),
       duplicatesRemoved: String(batch.duplicatesRemoved),
       ...(batch.caller === undefined ? {} : { caller: batch.caller }),
+      // Retention removes the key with the batch (only while the key still names it).
+      ...(batch.idempotency === undefined ? {} : { idempotencyKey: batch.idempotency.key }),
       ...(batch.weight === undefined ? {} : { weight: String(batch.weight) }),
       ...(batch.request.MaxErrors === undefined
         ? {}

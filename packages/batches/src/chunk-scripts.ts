@@ -55,6 +55,6 @@ export const STOP_BATCH = LuaScript.fromFile(lua("stop-batch.lua"), 1, (reply) =
 });
 
 /** lua/request-invoker-action.lua: answers the action's number (0: no such batch). */
-export const REQUEST_INVOKER_ACTION = LuaScript.fromFile(lua("request-invoker-action.lua"), 2, (reply) =>
+export const REQUEST_INVOKER_ACTION = LuaScript.fromFile(lua("request-invoker-action.lua"), 3, (reply) =>
   asNumber("request-invoker-action", reply),
 );

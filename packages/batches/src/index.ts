@@ -1,3 +1,4 @@
+export * from "./batch-expiry.js";
 export * from "./batch-reads.js";
 export * from "./batch-retry.js";
 export * from "./batch-stop.js";
@@ -19,4 +20,5 @@ export * from "./keys.js";
 export * from "./open-batches.js";
 export * from "./outbox.js";
 export * from "./published-rates.js";
+export * from "./queue-names.js";
 export * from "./reconcile.js";

@@ -6,6 +6,7 @@ import type { ChunkInvoker, ChunkRecord } from "./chunk-record.js";
 import { REQUEST_INVOKER_ACTION } from "./chunk-scripts.js";
 import { SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
+import { queueNames } from "./queue-names.js";
 
 /** One chunk's invokers to bring to the target of the batch's invoker action number `seq`. */
 export interface InvokerJobData {
@@ -15,7 +16,7 @@ export interface InvokerJobData {
 }
 
 /** The invoker actions' queue: separate from the chunks', so they never wait behind a create backlog. */
-export const invokerQueueName = (queueName: string) => `${queueName}-invokers`;
+export const invokerQueueName = (queueName: string) => queueNames(queueName).invokers;
 
 export function createInvokerQueue(queueName: string, connection: ConnectionOptions): Queue<InvokerJobData> {
   return new Queue<InvokerJobData>(invokerQueueName(queueName), {
@@ -87,7 +88,7 @@ export async function requestInvokerAction(
   const { redis, keys, reads, invokerQueue } = deps;
   const seq = await REQUEST_INVOKER_ACTION.run(
     redis,
-    [keys.batch(batchId), keys.outbox],
+    [keys.batch(batchId), keys.outbox, keys.expiring],
     [target, String(Date.now()), SETTLE_FIELDS_JSON, batchId],
   );
   if (seq === 0) return undefined;

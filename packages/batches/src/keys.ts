@@ -8,6 +8,8 @@ export function redisKeys(namespace: string) {
     batchIndex: `${root}:batches`,
     /** Batches not known to be final (score: created at): what the reconciler looks at. */
     unfinished: `${root}:unfinished`,
+    /** Finished batches with their expiry stamped (score: when retention removes them). */
+    expiring: `${root}:expiring`,
     /** Held by the one worker that runs the reconciler. */
     reconcilerLock: `${root}:reconciler`,
     /** One caller's batches (score: created at), for its list. */

@@ -5,7 +5,13 @@ import { BatchReads } from "./batch-reads.js";
 import { type RetryResult, retryFailed } from "./batch-retry.js";
 import { markStopped, type Stop, sweepStoppedBatch } from "./batch-stop.js";
 import type { BatchSummary, ChunkJobData, InvokerState } from "./batch-types.js";
-import { BatchWriter, type ChunkSink, type ErrorLog, pendingListSink } from "./batch-writer.js";
+import {
+  BatchWriter,
+  type BatchWriterDeps,
+  type ChunkSink,
+  type ErrorLog,
+  pendingListSink,
+} from "./batch-writer.js";
 import { BulkJobWriter, type BulkJobWriterOptions } from "./bulk-job-writer.js";
 import { createChunkQueue } from "./chunk-queue.js";
 import { ChunkScheduler } from "./chunk-scheduler.js";
@@ -57,6 +63,8 @@ export interface OpenBatchesOptions {
   /** Wraps where a new batch's chunks wait for the scheduler (a test injects failures this way). */
   sink?: (chunks: ChunkSink) => ChunkSink;
   slice?: number;
+  /** Replicas a new batch must reach (the intake's INTAKE_MIN_REPLICAS). */
+  replicas?: BatchWriterDeps["replicas"];
 }
 
 /**
@@ -78,6 +86,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     idempotency: new IdempotencyKeys(redis, keys, reads),
     log: options.log,
     ...(options.slice ? { slice: options.slice } : {}),
+    ...(options.replicas ? { replicas: options.replicas } : {}),
   });
   const scheduler = new ChunkScheduler(redis, keys);
   const transitions = new ChunkTransitions(redis, keys);

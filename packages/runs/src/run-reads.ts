@@ -168,6 +168,11 @@ export class RunReads {
     return { total, items };
   }
 
+  /** Whether the run was made (retention waits for the run of a recent firing). */
+  async exists(batchId: string, runId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.run(batchId, runId))) === 1;
+  }
+
   /** The run's status (for a rerun's guard). */
   async status(batchId: string, runId: string): Promise<RunStatus | undefined> {
     return metaOf(await this.redis.hgetall(this.keys.run(batchId, runId)))?.status;

@@ -1,4 +1,4 @@
-import { redisKeys } from "@tat-bulk/batches";
+import { redisKeys, unstampExpiry } from "@tat-bulk/batches";
 import { asStrings, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import {
   FINAL_TASK_STATUSES,
@@ -122,6 +122,7 @@ export class RunStore {
     extra(multi);
     multi.zadd(k.index(batchId), Number(fields.scheduledAt), runId);
     multi.hset(this.batchKeys.batch(batchId), "lastRunId", runId);
+    unstampExpiry(multi, this.batchKeys, batchId);
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error("run write aborted");

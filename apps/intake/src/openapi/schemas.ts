@@ -56,6 +56,8 @@ export const responseSchemas = {
         CreatedAt: str,
         UpdatedAt: str,
         FinishedAt: nullable(str),
+        // When retention removes the batch: set once it is finished (BATCH_RETENTION after).
+        ExpiresAt: nullable(str),
       }),
       // Read routes say whether an unfinished batch waits for TAT (a circuit breaker is open).
       obj({ Paused: nullable(obj({ Reason: str, Since: str })) }, []),

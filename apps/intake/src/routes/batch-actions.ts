@@ -1,6 +1,6 @@
 import type { BatchSummary, InvokerState } from "@tat-bulk/batches";
 import { type Caller, hasScope, type Scope } from "@tat-bulk/callers";
-import { type Request, type Response, Router } from "express";
+import { type Request, type RequestHandler, type Response, Router } from "express";
 import { apiError } from "../api-error.js";
 import { auditIntent } from "../audit/audit-requests.js";
 import { checkAllowLists, requireScope } from "../callers/caller-guards.js";
@@ -48,10 +48,12 @@ export function batchActionsRouter(deps: BatchRoutesDeps): Router {
     scope: Scope,
     handle: (req: Request, res: Response, summary: BatchSummary) => Promise<void>,
     details?: (req: Request) => Record<string, string>,
+    gates: RequestHandler[] = [],
   ) =>
     router[method](
       `/invoker-batches/:batchId${path}`,
       requireScope(scope, metrics),
+      ...gates,
       auditIntent(audit, action, details),
       async (req, res) => handle(req, res, await ownedBatch(req, batches.reads)),
     );
@@ -107,34 +109,42 @@ export function batchActionsRouter(deps: BatchRoutesDeps): Router {
     );
   }
 
-  act("post", "/retry", "retry", "batches:write", async (req, res, summary) => {
-    const batchId = summary.BatchId;
-    stillAllowed(req.caller, summary, deps);
-    // What goes again counts against the caller's quota of unfinished instances, as a submit does.
-    const stopped = summary.StopReason?.Code === "MaxErrorsExceeded" ? summary.Instances.Cancelled : 0;
-    const result = await withinQuota(
-      deps.quota,
-      req.caller,
-      summary.Instances.Failed + stopped,
-      undefined,
-      () => batches.retry(batchId),
-    );
-    if (result.kind === "missing") throw notFound(batchId);
-    if (result.kind === "cancelled") {
-      throw apiError(
-        "FailedOperation.BatchCancelled",
-        `Batch ${batchId} was cancelled; submit its instances again`,
+  act(
+    "post",
+    "/retry",
+    "retry",
+    "batches:write",
+    async (req, res, summary) => {
+      const batchId = summary.BatchId;
+      stillAllowed(req.caller, summary, deps);
+      // What goes again counts against the caller's quota of unfinished instances, as a submit does.
+      const stopped = summary.StopReason?.Code === "MaxErrorsExceeded" ? summary.Instances.Cancelled : 0;
+      const result = await withinQuota(
+        deps.quota,
+        req.caller,
+        summary.Instances.Failed + stopped,
+        undefined,
+        () => batches.retry(batchId),
       );
-    }
-    req.log.info({ batchId, instances: result.instances }, "batch retry");
-    res.status(202).json({
-      BatchId: batchId,
-      InstancesRequeued: result.instances,
-      ChunksRequeued: result.chunks,
-      StatusUrl: `/v1/invoker-batches/${batchId}`,
-      RequestId: req.id,
-    });
-  });
+      if (result.kind === "missing") throw notFound(batchId);
+      if (result.kind === "cancelled") {
+        throw apiError(
+          "FailedOperation.BatchCancelled",
+          `Batch ${batchId} was cancelled; submit its instances again`,
+        );
+      }
+      req.log.info({ batchId, instances: result.instances }, "batch retry");
+      res.status(202).json({
+        BatchId: batchId,
+        InstancesRequeued: result.instances,
+        ChunksRequeued: result.chunks,
+        StatusUrl: `/v1/invoker-batches/${batchId}`,
+        RequestId: req.id,
+      });
+    },
+    undefined,
+    [deps.memoryGate],
+  );
 
   return router;
 }

@@ -1,6 +1,8 @@
 import type { Batches } from "@tat-bulk/batches";
 import type { AuditTrail } from "@tat-bulk/callers";
+import type { PurgeOutcome, Quietness } from "@tat-bulk/retention";
 import type { RunReads, RunStore } from "@tat-bulk/runs";
+import type { RequestHandler } from "express";
 import type { QuotaDeps } from "../callers/caller-quota.js";
 import type { IntakeMetrics } from "../metrics.js";
 import type { Paused } from "./route-params.js";
@@ -19,6 +21,11 @@ export interface BatchServices
   /** The batches' runs, and where a rerun is written. */
   runs: RunReads;
   runStore: Pick<RunStore, "createRerun" | "wake">;
+  /** Whether a batch is finished (an early purge needs it to be), and its removal. */
+  retention: {
+    check(batchId: string): Promise<Quietness>;
+    purge(batchId: string): Promise<PurgeOutcome>;
+  };
 }
 
 export interface BatchRoutesDeps {
@@ -28,6 +35,8 @@ export interface BatchRoutesDeps {
   /** Callers' quotas of instances in flight. */
   quota: QuotaDeps;
   metrics: IntakeMetrics;
+  /** Refuses new work (submit, retry, rerun) while Redis is nearly full. */
+  memoryGate: RequestHandler;
   defaultRegion: string;
   /** Hosts a CallbackUrl may name (empty: webhooks are off). */
   webhookHosts: readonly string[];

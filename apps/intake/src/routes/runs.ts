@@ -97,6 +97,7 @@ export function runsRouter(deps: BatchRoutesDeps): Router {
   router.post(
     "/invoker-batches/:batchId/runs/:runId/rerun",
     requireScope("batches:write", metrics),
+    deps.memoryGate,
     auditIntent(deps.audit, "rerun", (req) => {
       const asked = (req.body as { Instances?: unknown } | undefined)?.Instances;
       return {

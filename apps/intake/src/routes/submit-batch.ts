@@ -50,6 +50,7 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
   router.post(
     "/invoker-batches",
     requireScope("batches:write", deps.metrics),
+    deps.memoryGate,
     auditIntent(deps.audit, "submit", submitDetails),
     async (req, res) => {
       const caller = req.caller;
@@ -124,8 +125,23 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
           { "Retry-After": "1" },
         );
       }
+      if (result.kind === "not-replicated") {
+        throw apiError(
+          "ResourceUnavailable.Replica",
+          `No batch was made: ${result.replicas} replica(s) confirmed it in time; try again`,
+          { "Retry-After": "5" },
+        );
+      }
       const { summary } = result;
       res.locals.auditBatchId = summary.BatchId;
+      if (result.kind === "committed-unreplicated") {
+        // It will run: a retry with the same Idempotency-Key answers it (without a key, a new one).
+        throw apiError(
+          "ResourceUnavailable.Replica",
+          `Batch ${summary.BatchId} was accepted but ${result.replicas} replica(s) confirmed it in time: a failover now could lose it. Send the same request with the same Idempotency-Key to learn its fate`,
+          { "Retry-After": "5" },
+        );
+      }
       const labels = { caller: caller.MetricsLabel };
       if (result.kind === "created") {
         deps.metrics.batches.inc({ outcome: "accepted", ...labels });

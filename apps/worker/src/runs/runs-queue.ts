@@ -1,3 +1,4 @@
+import { followJobId, queueNames } from "@tat-bulk/batches";
 import { bullPrefix } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue } from "bullmq";
 
@@ -6,8 +7,7 @@ export interface FollowJobData {
   batchId: string;
 }
 
-export const runsQueueName = (queueName: string) => `${queueName}-runs`;
-const followJobId = (batchId: string) => `follow-${batchId}`;
+export const runsQueueName = (queueName: string) => queueNames(queueName).runs;
 
 export function createRunsQueue(queueName: string, connection: ConnectionOptions): Queue<FollowJobData> {
   return new Queue<FollowJobData>(runsQueueName(queueName), {
