@@ -1,4 +1,4 @@
-import { isRedisUnavailable } from "@tat-bulk/redis";
+import { isRedisOutOfMemory, isRedisUnavailable } from "@tat-bulk/redis";
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ApiError, apiError } from "./api-error.js";
 
@@ -17,7 +17,7 @@ function asApiError(error: unknown): ApiError {
       "Retry-After": String(REDIS_RETRY_AFTER_SECONDS),
     });
   }
-  if (error instanceof Error && error.message.startsWith("OOM ")) {
+  if (isRedisOutOfMemory(error)) {
     // Redis refused a write at its maxmemory (the watermark did not catch it in time): nothing of
     // the batch was kept (the writer rolls back), and the caller can try again later.
     return apiError("ResourceInsufficient.Memory", "The batch store is full; try again later", {

@@ -37,3 +37,14 @@ export function whenReady(
     });
   });
 }
+
+/**
+ * Whether Redis refused a write at its maxmemory (noeviction): `OOM command not allowed…`, alone or
+ * as the cause of a MULTI's EXECABORT.
+ */
+export function isRedisOutOfMemory(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.message.startsWith("OOM ")) return true;
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return Array.isArray(previous) && previous.some((e) => e instanceof Error && e.message.startsWith("OOM "));
+}
