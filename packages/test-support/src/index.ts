@@ -1,4 +1,5 @@
 export * from "./chaos/chaos-checks.js";
+export type { AcceptedBatch } from "./chaos/chaos-load.js";
 export * from "./chaos/chaos-run.js";
 export * from "./fixtures.js";
 export * from "./free-port.js";
@@ -6,6 +7,7 @@ export * from "./intake-caller.js";
 export * from "./namespace-keys.js";
 export * from "./process-stack.js";
 export * from "./redis-cluster.js";
+export * from "./redis-sentinel.js";
 export * from "./redis-server.js";
 export * from "./sim-admin.js";
 export * from "./spawn-service.js";

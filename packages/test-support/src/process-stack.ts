@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { once } from "@tat-bulk/config";
 import { simulatorWorkerEnv } from "./fixtures.js";
 import { startRedisCluster, type TestRedisCluster } from "./redis-cluster.js";
+import { type SentinelOptions, startSentinels, type TestSentinels } from "./redis-sentinel.js";
 import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redis-server.js";
 import type { ServiceProcess } from "./spawn-service.js";
 import { startApp } from "./start-app.js";
@@ -44,6 +45,10 @@ export interface ClusterProcessStack extends StackServices {
   cluster: TestRedisCluster;
 }
 
+export interface SentinelProcessStack extends StackServices {
+  sentinel: TestSentinels;
+}
+
 /** The service as processes, built apps started as `npm start` does: Redis, the simulator, a worker, the intake. */
 export async function startProcessStack(options: ProcessStackOptions): Promise<ProcessStack> {
   const redis = await startRedisServer(options.redis);
@@ -57,6 +62,16 @@ export async function startClusterProcessStack(options: ProcessStackOptions): Pr
   const env = { REDIS_CLUSTER_NODES: cluster.nodes.join(",") };
   const services = await startServices(options, env, () => cluster.close());
   return { ...services, cluster };
+}
+
+/** The same stack on a Sentinel-managed primary with replicas (REDIS_SENTINELS): a test may fail it over. */
+export async function startSentinelProcessStack(
+  options: ProcessStackOptions & { sentinel?: SentinelOptions },
+): Promise<SentinelProcessStack> {
+  const sentinel = await startSentinels(options.sentinel);
+  const env = { REDIS_SENTINELS: sentinel.sentinels.join(","), REDIS_SENTINEL_NAME: sentinel.name };
+  const services = await startServices(options, env, () => sentinel.close());
+  return { ...services, sentinel };
 }
 
 async function startServices(
