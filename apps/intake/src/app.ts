@@ -55,6 +55,7 @@ export function createIntakeApp(
   );
   const store = openBatches(redis, config.QUEUE_NAME, {
     log: logger,
+    retentionMs: config.BATCH_RETENTION,
     replicas: { min: config.INTAKE_MIN_REPLICAS, timeoutMs: config.INTAKE_REPLICA_TIMEOUT_MS },
   });
   const guard = new RedisGuard(

@@ -75,6 +75,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
   });
   const store = openBatches(redis, config.QUEUE_NAME, {
     log: logger,
+    retentionMs: config.BATCH_RETENTION,
     onFallback: (reason) => {
       metrics.enqueueFastPath.set(0);
       logger.warn({ reason }, "enqueue: Queue.addBulk from now on");

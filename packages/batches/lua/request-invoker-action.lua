@@ -7,7 +7,7 @@ local batchKey, outboxKey = KEYS[1], KEYS[2]
 local status = redis.call('HGET', batchKey, 'status')
 if not status or status == 'STAGING' then return 0 end
 redis.call('HSET', batchKey, 'invokerTarget', ARGV[1], 'invokerRequestedAt', ARGV[2])
-redis.call('HDEL', batchKey, 'invokerDoneAt', 'invokerError', 'expiresAt')
+redis.call('HDEL', batchKey, 'invokerDoneAt', 'invokerError', 'quietAt')
 redis.call('ZREM', KEYS[3], ARGV[4])
 local seq = redis.call('HINCRBY', batchKey, 'invokerSeq', 1)
 settle(batchKey, outboxKey, ARGV[4], ARGV[2], cjson.decode(ARGV[3]))

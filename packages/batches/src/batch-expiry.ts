@@ -8,5 +8,5 @@ type Multi = ReturnType<RedisClient["multi"]>;
  * (packages/retention stamps it again once it is finished again). Added to the reopening write.
  */
 export function unstampExpiry(multi: Multi, keys: RedisKeys, batchId: string): Multi {
-  return multi.hdel(keys.batch(batchId), "expiresAt").zrem(keys.expiring, batchId);
+  return multi.hdel(keys.batch(batchId), "quietAt").zrem(keys.expiring, batchId);
 }

@@ -38,6 +38,9 @@ export interface WorkerBatchView {
   request: BatchCallFields;
 }
 
+/** BATCH_RETENTION's default: finished batches are kept 30 days. */
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+
 const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
 const int = (text: string | undefined) => Number(text ?? 0);
 
@@ -63,7 +66,11 @@ function invokerAction(
 }
 
 /** The batch's visible summary from its hash; undefined while it is STAGING (being written) or absent. */
-export function summaryFromHash(batchId: string, h: Record<string, string>): BatchSummary | undefined {
+export function summaryFromHash(
+  batchId: string,
+  h: Record<string, string>,
+  retentionMs = DEFAULT_RETENTION_MS,
+): BatchSummary | undefined {
   const status = h.status as BatchStatus | undefined;
   if (!status || status === "STAGING" || !h.request) return undefined;
   const count = (s: ChunkStatus) => int(h[CHUNK_COUNTER_FIELDS[s]]);
@@ -106,7 +113,7 @@ export function summaryFromHash(batchId: string, h: Record<string, string>): Bat
     StartedAt: iso(h.startedAt),
     FinishedAt: iso(h.finishedAt),
     CancelRequested: h.cancelRequested === "1",
-    ExpiresAt: iso(h.expiresAt),
+    ExpiresAt: h.quietAt ? new Date(Number(h.quietAt) + retentionMs).toISOString() : null,
     lastRunId: h.lastRunId ?? null,
     request: JSON.parse(h.request) as BatchCallFields,
   };
@@ -117,10 +124,12 @@ export class BatchReads {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
+    /** BATCH_RETENTION: how long after it finished a batch expires (its ExpiresAt). */
+    private readonly retentionMs = DEFAULT_RETENTION_MS,
   ) {}
 
   async summary(batchId: string): Promise<BatchSummary | undefined> {
-    return summaryFromHash(batchId, await this.redis.hgetall(this.keys.batch(batchId)));
+    return summaryFromHash(batchId, await this.redis.hgetall(this.keys.batch(batchId)), this.retentionMs);
   }
 
   /** Newest first: every batch, or one caller's. */
@@ -135,7 +144,7 @@ export class BatchReads {
       this.redis.zrevrange(index, offset, offset + limit - 1),
     ]);
     const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.batch(id))));
-    const items = ids.flatMap((id, i) => summaryFromHash(id, hashes[i] ?? {}) ?? []);
+    const items = ids.flatMap((id, i) => summaryFromHash(id, hashes[i] ?? {}, this.retentionMs) ?? []);
     return { total, items };
   }
 

@@ -93,7 +93,7 @@ export interface BatchSummary {
   StartedAt: string | null;
   FinishedAt: string | null;
   CancelRequested: boolean;
-  /** When retention removes it (set once it is finished: see BATCH_RETENTION); null before. */
+  /** When retention removes it: BATCH_RETENTION after it finished (runs, invoker action, webhooks included); null before. */
   ExpiresAt: string | null;
   /** Its latest run (packages/runs), if it has one. */
   lastRunId: string | null;

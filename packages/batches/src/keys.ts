@@ -8,7 +8,7 @@ export function redisKeys(namespace: string) {
     batchIndex: `${root}:batches`,
     /** Batches not known to be final (score: created at): what the reconciler looks at. */
     unfinished: `${root}:unfinished`,
-    /** Finished batches with their expiry stamped (score: when retention removes them). */
+    /** Finished batches, stamped by retention (score: since when; they expire BATCH_RETENTION later). */
     expiring: `${root}:expiring`,
     /** Held by the one worker that runs the reconciler. */
     reconcilerLock: `${root}:reconciler`,

@@ -63,6 +63,8 @@ export interface OpenBatchesOptions {
   /** Wraps where a new batch's chunks wait for the scheduler (a test injects failures this way). */
   sink?: (chunks: ChunkSink) => ChunkSink;
   slice?: number;
+  /** BATCH_RETENTION (a batch's ExpiresAt is when it finished plus this). */
+  retentionMs?: number;
   /** Replicas a new batch must reach (the intake's INTAKE_MIN_REPLICAS). */
   replicas?: BatchWriterDeps["replicas"];
 }
@@ -76,7 +78,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
   const keys = redisKeys(queueName);
   const queue = createChunkQueue(queueName, redis);
   const invokerQueue = createInvokerQueue(queueName, redis);
-  const reads = new BatchReads(redis, keys);
+  const reads = new BatchReads(redis, keys, options.retentionMs);
   const jobs = new BulkJobWriter(redis, queue, options.onFallback ? { onFallback: options.onFallback } : {});
   const pending = pendingListSink(redis, keys);
   const writer = new BatchWriter({

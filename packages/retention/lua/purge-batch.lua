@@ -1,22 +1,22 @@
 -- Removes a finished batch and everything under it in one step, if it is still finished: final and
 -- not reopened (not in the unfinished set), its invoker action done, its last run over; with
--- mode 'expired', only once its stamped expiry has come. A batch that fails the check loses its
--- stamp (the sweep stamps it again once it is finished again).
+-- mode 'expired', only if it was stamped finished by the cutoff. A batch that fails the check
+-- loses its stamp (the sweep stamps it again once it is finished again).
 -- KEYS: batch hash, batch index, unfinished set, expiring set.
--- ARGV: mode ('expired' or 'now'), now (epoch ms), batch ID, chunks key, sched pending key,
+-- ARGV: mode ('expired' or 'now'), cutoff (epoch ms: now less the retention), batch ID, chunks key, sched pending key,
 --       idempotency key prefix, the caller's keys (JSON list of [before, after] the caller's name),
 --       runs index key, runs follow key, rerun counter key, run key prefix (run ID appended), run
 --       key suffixes (JSON list).
 -- Returns 'purged', 'missing', 'not-due' or why it is not finished ('unfinished', 'invokers', 'run').
 local batchKey, indexKey, unfinishedKey, expiringKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local mode, now, batchId = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local mode, cutoff, batchId = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if redis.call('EXISTS', batchKey) == 0 then
   redis.call('ZREM', indexKey, batchId)
   redis.call('ZREM', expiringKey, batchId)
   return 'missing'
 end
 local function unstamp(why)
-  redis.call('HDEL', batchKey, 'expiresAt')
+  redis.call('HDEL', batchKey, 'quietAt')
   redis.call('ZREM', expiringKey, batchId)
   return why
 end
@@ -34,9 +34,9 @@ if lastRun and redis.call('EXISTS', runPrefix .. lastRun) == 1
   return unstamp('run')
 end
 if mode == 'expired' then
-  local expiresAt = tonumber(redis.call('HGET', batchKey, 'expiresAt') or '')
-  if not expiresAt then return unstamp('not-due') end
-  if expiresAt > now then return 'not-due' end
+  local quietAt = tonumber(redis.call('HGET', batchKey, 'quietAt') or '')
+  if not quietAt then return unstamp('not-due') end
+  if quietAt > cutoff then return 'not-due' end
 end
 
 local caller = redis.call('HGET', batchKey, 'caller')

@@ -60,8 +60,11 @@ export class BatchPurge {
     });
   }
 
-  /** `expired`: only once its stamped expiry has come (retention); `now`: at once (an early purge). */
-  async purge(batchId: string, mode: "expired" | "now", now = Date.now()): Promise<PurgeOutcome> {
+  /**
+   * `expired`: only if it was stamped finished by `cutoff` (now less the retention); `now`: at once
+   * (an early purge).
+   */
+  async purge(batchId: string, mode: "expired" | "now", cutoff = 0): Promise<PurgeOutcome> {
     const k = this.keys;
     const runPrefix = this.runs.run(batchId, "");
     const outcome = await PURGE.run(
@@ -69,7 +72,7 @@ export class BatchPurge {
       [k.batch(batchId), k.batchIndex, k.unfinished, k.expiring],
       [
         mode,
-        now,
+        cutoff,
         batchId,
         k.chunks(batchId),
         k.schedPending(batchId),

@@ -7,12 +7,16 @@ const STAMP = LuaScript.fromFile(
   (reply) => asNumber("stamp-expiry", reply) === 1,
 );
 
-/** Gives a finished batch its expiry (the batch's ExpiresAt), in one step with its place in `expiring`. */
-export function stampExpiry(
+/**
+ * Stamps when a finished batch became finished (`quietAt`), in one step with its place in `expiring`
+ * (scored by it): it expires BATCH_RETENTION later, so that a changed retention applies to every
+ * batch at once.
+ */
+export function stampFinished(
   redis: RedisClient,
   keys: RedisKeys,
   batchId: string,
-  expiresAtMs: number,
+  sinceMs: number,
 ): Promise<boolean> {
-  return STAMP.run(redis, [keys.batch(batchId), keys.unfinished, keys.expiring], [batchId, expiresAtMs]);
+  return STAMP.run(redis, [keys.batch(batchId), keys.unfinished, keys.expiring], [batchId, sinceMs]);
 }

@@ -4,7 +4,7 @@ import { RunReads, RunStore } from "@tat-bulk/runs";
 import { Queue } from "bullmq";
 import { BatchPurge, type PurgeOutcome } from "./batch-purge.js";
 import { BatchQuiet } from "./batch-quiet.js";
-import { stampExpiry } from "./expiry-stamp.js";
+import { stampFinished } from "./expiry-stamp.js";
 
 export interface SweepResult {
   /** Batches found finished and given their expiry. */
@@ -21,8 +21,8 @@ export interface SweepResult {
 const PER_SWEEP = 1000;
 
 /**
- * Retention, run by the reconciler's lease holder: stamps each newly finished batch with its expiry
- * (`expiresAt`, shown as ExpiresAt), removes those whose expiry came (BatchPurge checks again that
+ * Retention, run by the reconciler's lease holder: stamps each newly finished batch with when it
+ * finished (`quietAt`: ExpiresAt is that plus the retention), removes those whose expiry came (BatchPurge checks again that
  * they are still finished), drops the finished runs of live RECURRENCE batches by the same clock,
  * and cleans the queues' finished jobs older than it.
  */
@@ -65,14 +65,15 @@ export class RetentionSweep {
     for (const batchId of candidates) {
       const quiet = await this.quiet.check(batchId, deliveries, now);
       if (quiet.finished) {
-        if (await stampExpiry(this.redis, k, batchId, quiet.sinceMs + this.retentionMs)) result.stamped++;
+        if (await stampFinished(this.redis, k, batchId, quiet.sinceMs)) result.stamped++;
       } else if (quiet.reason === "schedule") {
         result.runsPurged += await this.dropOldRuns(batchId, now);
       }
     }
-    const due = await this.redis.zrangebyscore(k.expiring, "-inf", now, "LIMIT", 0, PER_SWEEP);
+    const cutoff = now - this.retentionMs;
+    const due = await this.redis.zrangebyscore(k.expiring, "-inf", cutoff, "LIMIT", 0, PER_SWEEP);
     for (const batchId of due) {
-      const outcome = await this.purger.purge(batchId, "expired", now);
+      const outcome = await this.purger.purge(batchId, "expired", cutoff);
       result.purged[outcome] = (result.purged[outcome] ?? 0) + 1;
     }
     for (const queue of this.queues) {

@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BatchPurge } from "../src/batch-purge.js";
 import { BatchQuiet } from "../src/batch-quiet.js";
-import { stampExpiry } from "../src/expiry-stamp.js";
+import { stampFinished } from "../src/expiry-stamp.js";
 
 let redis: Redis;
 let close: () => Promise<void>;
@@ -116,8 +116,9 @@ describe("when a batch is finished", () => {
 describe("a purge", () => {
   it("removes the batch and everything under it, and the idempotency key only while it names the batch", async () => {
     const b = await finishedBatch();
-    expect(await stampExpiry(redis, b.keys, b.batchId, T0 + 10_000)).toBe(true);
+    expect(await stampFinished(redis, b.keys, b.batchId, T0 + 10_000)).toBe(true);
     expect(await b.purge.purge(b.batchId, "expired", T0 + 9_999)).toBe("not-due");
+    expect(await redis.hget(b.keys.batch(b.batchId), "quietAt")).toBe(String(T0 + 10_000));
     const other = await finishedBatch();
     await redis.set(other.keys.idempotency("deploy:k1"), "fp bat-someoneelse 1");
     expect(await b.purge.purge(b.batchId, "expired", T0 + 10_000)).toBe("purged");
@@ -147,11 +148,11 @@ describe("a purge", () => {
       ],
     ] as const) {
       const b = await finishedBatch();
-      await stampExpiry(redis, b.keys, b.batchId, T0 + 10_000);
+      await stampFinished(redis, b.keys, b.batchId, T0 + 10_000);
       const before = await b.nsKeys();
       await reopen(b);
       expect(await b.purge.purge(b.batchId, "expired", T0 + 20_000)).toBe(outcome);
-      expect(await redis.hget(b.keys.batch(b.batchId), "expiresAt")).toBeNull();
+      expect(await redis.hget(b.keys.batch(b.batchId), "quietAt")).toBeNull();
       expect(await redis.zscore(b.keys.expiring, b.batchId)).toBeNull();
       expect((await b.nsKeys()).filter((k) => before.includes(k) && k !== b.keys.expiring)).toEqual(
         before.filter((k) => k !== b.keys.expiring),

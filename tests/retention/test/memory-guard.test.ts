@@ -111,7 +111,8 @@ describe("a Redis that evicts keys", () => {
         /REDIS_ALLOW_EVICTION=true/,
       );
       const allowed = await startApp("worker", { ...env, REDIS_ALLOW_EVICTION: "true" });
-      expect(await allowed.stop()).toBe(0);
+      const code = await allowed.stop();
+      expect(code, `${allowed.child.signalCode}: ${allowed.output().slice(-2000)}`).toBe(0);
     } finally {
       await lru.close();
     }

@@ -15,7 +15,11 @@ let redis: Redis;
 beforeAll(async () => {
   stack = await startProcessStack({
     name: "retention-e2e",
-    intakeEnv: { INTAKE_API_KEYS: KEY, INTAKE_CALLER_REQUESTS_PER_SECOND: "1000" },
+    intakeEnv: {
+      INTAKE_API_KEYS: KEY,
+      INTAKE_CALLER_REQUESTS_PER_SECOND: "1000",
+      BATCH_RETENTION: `${RETENTION_S}s`,
+    },
     workerEnv: {
       BATCH_RETENTION: `${RETENTION_S}s`,
       RECONCILE_INTERVAL_MS: "500",

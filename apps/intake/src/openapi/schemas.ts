@@ -56,7 +56,7 @@ export const responseSchemas = {
         CreatedAt: str,
         UpdatedAt: str,
         FinishedAt: nullable(str),
-        // When retention removes the batch: set once it is finished (BATCH_RETENTION after).
+        // When retention removes the batch: BATCH_RETENTION after it finished (null before).
         ExpiresAt: nullable(str),
       }),
       // Read routes say whether an unfinished batch waits for TAT (a circuit breaker is open).
