@@ -113,7 +113,8 @@ function countProblems(batch: BatchBody): string[] {
 
 /** Reads every accepted batch and the simulator's invokers, and checks the four invariants. */
 export async function checkChaosRun(
-  api: IntakeCaller,
+  /** The caller that may read the batch (its owner), or one for all. */
+  api: IntakeCaller | ((batchId: string) => IntakeCaller),
   simInvokers: readonly SimInvoker[],
   duplicates: number,
   accepted: readonly AcceptedBatch[],
@@ -131,8 +132,9 @@ export async function checkChaosRun(
     mismatched: [],
     miscounted: [],
   };
+  const reader = typeof api === "function" ? api : () => api;
   for (const { batchId } of accepted) {
-    const batch = await readBatch(api, batchId);
+    const batch = await readBatch(reader(batchId), batchId);
     const held = tat.get(batchId) ?? new Set<string>();
     verdict.tatInstances += held.size;
     if (batch === "missing") {
