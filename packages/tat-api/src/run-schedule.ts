@@ -21,6 +21,9 @@ export function firingTimes(
     return at !== undefined && at > afterMs && at <= untilMs ? [at] : [];
   }
   if (!schedule.Recurrence) return [];
+  // Most calls (a follower's round, a retention sweep) find nothing due: answered from the memo.
+  const first = nextFiring(schedule, afterMs);
+  if (first === undefined || first > untilMs) return [];
   const times: number[] = [];
   const it = cronParser.parseExpression(schedule.Recurrence, {
     currentDate: new Date(afterMs),
@@ -31,15 +34,27 @@ export function firingTimes(
   return times;
 }
 
+/**
+ * Per Recurrence, its last answer: every time in [from, next) has the same next firing. cron-parser
+ * takes about a millisecond per answer in a time zone (it walks the calendar through luxon), and the
+ * simulator, the workers' followers and retention ask for the same few schedules over and over.
+ */
+const recent = new Map<string, { from: number; next: number }>();
+const RECENT_MAX = 1000;
+
 /** The schedule's first firing after `afterMs`, or undefined when it fires no more (a past ONCE). */
 export function nextFiring(schedule: ScheduleSettings, afterMs: number): number | undefined {
   if (schedule.Policy === "ONCE") return firingTimes(schedule, afterMs, Number.MAX_SAFE_INTEGER)[0];
   if (!schedule.Recurrence) return undefined;
-  const it = cronParser.parseExpression(schedule.Recurrence, {
-    currentDate: new Date(afterMs),
-    tz: TAT_TIME_ZONE,
-  });
-  return it.next().getTime();
+  const known = recent.get(schedule.Recurrence);
+  if (known && afterMs >= known.from && afterMs < known.next) return known.next;
+  const next = cronParser
+    .parseExpression(schedule.Recurrence, { currentDate: new Date(afterMs), tz: TAT_TIME_ZONE })
+    .next()
+    .getTime();
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(schedule.Recurrence, { from: afterMs, next });
+  return next;
 }
 
 /** A run of scheduled firings is named by its time in UTC: `20270101T000000Z`. */

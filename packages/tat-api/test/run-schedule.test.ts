@@ -26,6 +26,33 @@ describe("firingTimes", () => {
   });
 });
 
+describe("nextFiring's memo", () => {
+  it("answers as cron-parser does for times before, at, between and after firings, in any order", () => {
+    const hourly = { Policy: "RECURRENCE" as const, Recurrence: "0 * * * *" };
+    const times = [
+      "2026-12-02T00:30:00Z",
+      "2026-12-02T00:59:59.999Z",
+      "2026-12-02T01:00:00Z",
+      "2026-12-02T00:10:00Z",
+      "2026-12-02T01:00:00.001Z",
+      "2026-12-01T23:00:00Z",
+      "2026-12-02T05:20:00Z",
+    ];
+    const expected = [
+      "2026-12-02T01:00:00Z",
+      "2026-12-02T01:00:00Z",
+      "2026-12-02T02:00:00Z",
+      "2026-12-02T01:00:00Z",
+      "2026-12-02T02:00:00Z",
+      "2026-12-02T00:00:00Z",
+      "2026-12-02T06:00:00Z",
+    ];
+    expect(times.map((t) => new Date(nextFiring(hourly, at(t)) ?? 0).toISOString())).toEqual(
+      expected.map((t) => new Date(at(t)).toISOString()),
+    );
+  });
+});
+
 describe("run IDs", () => {
   it("name a scheduled time in UTC, and read back", () => {
     expect(runIdOf(at("2027-01-01T00:00:00Z"))).toBe("20270101T000000Z");
