@@ -22,9 +22,33 @@ const request = (ids) => ({
 });
 
 // BENCH_APPENDFSYNC=everysec|always: Redis with AOF persistence at that fsync policy (unset: none).
+// BENCH_REPLICAS=1: a replica beside it, and the intake answers 202 only once it holds the batch
+// (INTAKE_MIN_REPLICAS=1: a WAIT after staging and after the commit).
 const appendfsync = process.env.BENCH_APPENDFSYNC;
-const redis = appendfsync ? await startRedisServer({ appendfsync }) : await startTestRedis();
-console.log(`Redis persistence: ${appendfsync ? `AOF, appendfsync ${appendfsync}` : "none"}`);
+const replicas = Number(process.env.BENCH_REPLICAS ?? 0);
+const redis =
+  appendfsync || replicas
+    ? await startRedisServer(appendfsync ? { appendfsync } : {})
+    : await startTestRedis();
+const replicaServers = [];
+for (let i = 0; i < replicas; i++) {
+  replicaServers.push(await startRedisServer({ args: ["--replicaof", "127.0.0.1", String(redis.port)] }));
+}
+if (replicas) {
+  const primary = new Redis(redis.url);
+  const connected = async () =>
+    Number(/connected_slaves:(\d+)/.exec(await primary.info("replication"))?.[1] ?? 0);
+  while ((await connected()) < replicas) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // Their first copy done: a write they all confirm.
+  await primary.set("bench:synced", "1");
+  await primary.call("WAIT", replicas, 30_000);
+  primary.disconnect();
+}
+console.log(
+  `Redis persistence: ${appendfsync ? `AOF, appendfsync ${appendfsync}` : "none"}; replicas a batch must reach: ${replicas}`,
+);
 // The intake's capacity, not the per-caller request limit (50/s by default), which would answer
 // most of autocannon's requests 429. The caller has no quota of instances in flight (nothing
 // drains the batches here), as a callers file entry without MaxInstancesInFlight.
@@ -47,6 +71,7 @@ const intake = await startIntake({
   INTAKE_CALLERS_FILE: callersFile,
   QUEUE_NAME: "bench-intake",
   INTAKE_CALLER_REQUESTS_PER_SECOND: "1000000",
+  INTAKE_MIN_REPLICAS: String(replicas),
 });
 const client = new Redis(redis.url);
 const baselineQueue = createChunkQueue("bench-baseline", { url: redis.url });
@@ -148,4 +173,5 @@ console.log(
 await baselineQueue.close();
 client.disconnect();
 await intake.stop();
+for (const replica of replicaServers) await replica.close();
 await redis.close();

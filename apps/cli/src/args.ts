@@ -35,6 +35,8 @@ export const BATCH_COMMANDS = [
   "disable",
   "enable",
   "delete-invokers",
+  "export",
+  "purge",
 ] as const;
 export type BatchCommandName = (typeof BATCH_COMMANDS)[number];
 
@@ -81,6 +83,9 @@ Commands:
                        failed instance with its output.
   rerun BATCH_ID RUN_ID [--wait]
                        Run the command again on a finished run's failed instances.
+  export BATCH_ID      Write the batch, its chunks, instances, runs and their instances
+                       as NDJSON to standard output (before it expires: BATCH_RETENTION).
+  purge BATCH_ID       Remove a finished batch and everything under it now.
   demo [--count N]     Submit N generated instances (default 3000) and follow them.
   hash-key             Print the SHA-256 of a key read from standard input: the
                        KeySha256 of a caller in INTAKE_CALLERS_FILE.

@@ -65,6 +65,20 @@ export async function list(
   return EXIT.OK;
 }
 
+/** The batch's NDJSON export to standard output; an export cut short (no end line) is an error. */
+async function exportBatch(client: IntakeClient, batchId: string, io: Io): Promise<number> {
+  let last = "";
+  for await (const line of client.exportLines(batchId)) {
+    io.out(line);
+    last = line;
+  }
+  if (!last.startsWith('{"Type":"end"')) {
+    io.err(`${batchId}: the export was cut short (no end line); run it again`);
+    return EXIT.API_ERROR;
+  }
+  return EXIT.OK;
+}
+
 /** The commands that take one BATCH_ID. */
 export async function batchCommand(
   client: IntakeClient,
@@ -99,6 +113,13 @@ export async function batchCommand(
     }
     case "failed":
       return printFailed(client, batchId, io, json);
+    case "export":
+      return exportBatch(client, batchId, io);
+    case "purge": {
+      const purged = await client.purge(batchId);
+      io.out(json ? JSON.stringify(purged) : `${batchId}: purged`);
+      return EXIT.OK;
+    }
     case "retry":
       return retry(client, batchId, io, { json, wait });
   }

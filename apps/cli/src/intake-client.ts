@@ -59,6 +59,14 @@ export class IntakeClient {
     return this.api.retry(batchId);
   }
 
+  exportLines(batchId: string) {
+    return this.api.exportLines(batchId);
+  }
+
+  purge(batchId: string) {
+    return this.api.purge(batchId);
+  }
+
   /** Every instance of the batch with this status (10,000 a page). */
   async instances(batchId: string, status: InstanceStatus): Promise<InstanceRow[]> {
     const rows: InstanceRow[] = [];

@@ -92,6 +92,23 @@ describe("tat-bulk against a running intake", () => {
     const again = await cli(["rerun", batchId, "20990101T000000Z"]);
     expect(again.code).toBe(EXIT.API_ERROR);
     expect(again.err).toContain("ResourceNotFound");
+
+    // Its export: every instance, both runs and their tasks, an end line.
+    const exported = await cli(["export", batchId]);
+    expect(exported.code).toBe(EXIT.OK);
+    const lines = exported.out.split("\n").map((line) => JSON.parse(line) as { Type: string });
+    expect(lines.filter((l) => l.Type === "instance")).toHaveLength(150);
+    expect(lines.filter((l) => l.Type === "run")).toHaveLength(2);
+    expect(lines.at(-1)).toMatchObject({ Type: "end", Instances: 150, Runs: 2 });
+    // Then it goes, once its follower has let go of it.
+    let purged = await cli(["purge", batchId]);
+    for (let i = 0; i < 40 && purged.code !== EXIT.OK; i++) {
+      expect(purged.err).toContain("FailedOperation.BatchNotFinished");
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      purged = await cli(["purge", batchId]);
+    }
+    expect(purged.out, purged.err).toBe(`${batchId}: purged`);
+    expect((await cli(["status", batchId])).err).toContain("ResourceNotFound");
   }, 60_000);
 
   it("submit reads a file and prints the batch; status, list and cancel show it", async () => {

@@ -11,6 +11,8 @@ export type BatchStatus = components["schemas"]["BatchStatus"];
 export type BatchDetail = components["schemas"]["Batch"];
 export type InstanceOutcome = components["schemas"]["Instance"];
 export type InstanceStatus = InstanceOutcome["Status"];
+export type Purged = components["schemas"]["Purged"];
+export type Cancelled = components["schemas"]["Cancelled"];
 
 /** An answer of the intake other than success: its `{"Error": {"Code", "Message"}, "RequestId"}`. */
 export class TatBulkError extends Error {
@@ -191,12 +193,52 @@ export function createTatBulkClient(options: ClientOptions) {
       }
     },
 
-    async cancel(batchId: string, invokers: "disable" | "delete" | "keep" = "disable") {
-      return await call(
+    /** Removes a finished batch and everything under it now (409 FailedOperation.BatchNotFinished otherwise). */
+    async purge(batchId: string): Promise<Purged> {
+      const answer = await call(
+        raw.DELETE("/v1/invoker-batches/{batchId}", {
+          params: { path: { batchId }, query: { purge: "true" } },
+        }),
+      );
+      if (!("Purged" in answer))
+        throw new TatBulkError({ status: 200, code: "InvalidResponse", message: "not a purge" });
+      return answer;
+    },
+
+    /**
+     * The batch's export, line by line (NDJSON text: batch, chunks, instances, runs and their
+     * instances, then an `end` line), read as it arrives. An export without its `end` line was cut.
+     */
+    async *exportLines(batchId: string): AsyncGenerator<string> {
+      const { response } = await sent(
+        baseUrl,
+        raw.GET("/v1/invoker-batches/{batchId}/export", { ...batch(batchId), parseAs: "stream" }),
+      );
+      if (!response.ok || !response.body) {
+        const error = await sent(baseUrl, response.json().catch(() => ({})) as Promise<unknown>);
+        unwrap({ error, response });
+      }
+      let rest = "";
+      for await (const text of (response.body as ReadableStream<Uint8Array>).pipeThrough(
+        new TextDecoderStream(),
+      )) {
+        const lines = (rest + text).split("\n");
+        rest = lines.pop() ?? "";
+        yield* lines.filter(Boolean);
+      }
+      if (rest) yield rest;
+    },
+
+    async cancel(batchId: string, invokers: "disable" | "delete" | "keep" = "disable"): Promise<Cancelled> {
+      const answer = await call(
         raw.DELETE("/v1/invoker-batches/{batchId}", {
           params: { path: { batchId }, query: { invokers } },
         }),
       );
+      // The route answers a purge only when asked for one (purge=true).
+      if ("Purged" in answer)
+        throw new TatBulkError({ status: 200, code: "InvalidResponse", message: "not a cancel" });
+      return answer;
     },
 
     async retry(batchId: string) {

@@ -1,5 +1,6 @@
--- Removes a finished batch and everything under it in one step, if it is still finished: final and
--- not reopened (not in the unfinished set), its invoker action done, its last run over; with
+-- Removes a finished batch and everything under it in one step, if it is still finished: final (a
+-- retry clears finishedAt in the step that reopens a chunk), its invoker action done, its last run
+-- over; with
 -- mode 'expired', only if it was stamped finished by the cutoff. A batch that fails the check
 -- loses its stamp (the sweep stamps it again once it is finished again).
 -- KEYS: batch hash, batch index, unfinished set, expiring set.
@@ -22,7 +23,7 @@ local function unstamp(why)
 end
 local status = redis.call('HGET', batchKey, 'status')
 local final = status == 'SUCCEEDED' or status == 'FAILED' or status == 'PARTIALLY_FAILED' or status == 'CANCELLED'
-if not final or redis.call('ZSCORE', unfinishedKey, batchId) then return unstamp('unfinished') end
+if not final or not redis.call('HGET', batchKey, 'finishedAt') then return unstamp('unfinished') end
 if redis.call('HGET', batchKey, 'invokerTarget') and not redis.call('HGET', batchKey, 'invokerDoneAt')
   and not redis.call('HGET', batchKey, 'invokerError') then
   return unstamp('invokers')

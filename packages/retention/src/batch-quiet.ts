@@ -35,7 +35,7 @@ export interface QuietDeps {
 }
 
 /**
- * Whether a batch is finished, for retention and an early purge: final (not reopened), its invoker
+ * Whether a batch is finished, for retention and an early purge: final and not reopened, its invoker
  * action done or given up, no scheduled firing to come or without its run yet (a RECURRENCE batch
  * with enabled invokers never is finished: disable or delete them to let it go), no run open or
  * followed, and no webhook delivery of it still to make. Finished since its last change: the latest of its finish, its
@@ -64,11 +64,11 @@ export class BatchQuiet {
   }
 
   async check(batchId: string, deliveries?: ReadonlySet<string>, now = Date.now()): Promise<Quietness> {
-    const { reads, redis, keys, runs, runStore } = this.deps;
+    const { reads, runs, runStore } = this.deps;
     const summary = await reads.summary(batchId);
     if (!summary) return { finished: false, reason: "missing" };
-    if (!FINAL.has(summary.Status) || (await redis.zscore(keys.unfinished, batchId)) !== null)
-      return { finished: false, reason: "unfinished" };
+    // A retry clears FinishedAt in the step that reopens its first chunk.
+    if (!FINAL.has(summary.Status) || !summary.FinishedAt) return { finished: false, reason: "unfinished" };
     const action = summary.InvokerAction;
     if (action && !action.DoneAt && !action.Error) return { finished: false, reason: "invokers" };
     const firing = liveFiring(summary, now);

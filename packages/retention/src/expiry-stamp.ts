@@ -3,7 +3,7 @@ import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
 
 const STAMP = LuaScript.fromFile(
   new URL("../lua/stamp-expiry.lua", import.meta.url),
-  3,
+  2,
   (reply) => asNumber("stamp-expiry", reply) === 1,
 );
 
@@ -18,5 +18,5 @@ export function stampFinished(
   batchId: string,
   sinceMs: number,
 ): Promise<boolean> {
-  return STAMP.run(redis, [keys.batch(batchId), keys.unfinished, keys.expiring], [batchId, sinceMs]);
+  return STAMP.run(redis, [keys.batch(batchId), keys.expiring], [batchId, sinceMs]);
 }

@@ -57,6 +57,7 @@ export class RetentionSweep {
   async sweep(now = Date.now()): Promise<SweepResult> {
     const result: SweepResult = { stamped: 0, purged: {}, runsPurged: 0, jobsRemoved: 0 };
     const k = this.keys;
+    // Batches the reconciler still watches are left for a later sweep (it forgets them once final).
     const candidates = (await this.redis.zdiff(3, k.batchIndex, k.unfinished, k.expiring)).slice(
       0,
       PER_SWEEP,

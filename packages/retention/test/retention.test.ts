@@ -91,7 +91,7 @@ describe("when a batch is finished", () => {
   it("is not while reopened, while an invoker action runs, or while a recurring schedule is live", async () => {
     const now = T0 + 3_600_000;
     const reopened = await finishedBatch();
-    await redis.zadd(reopened.keys.unfinished, T0, reopened.batchId);
+    await redis.hdel(reopened.keys.batch(reopened.batchId), "finishedAt");
     expect(await reopened.quiet.check(reopened.batchId, new Set(), now)).toMatchObject({
       reason: "unfinished",
     });
@@ -133,7 +133,11 @@ describe("a purge", () => {
   it("checks again in its own step: a batch reopened, acting or rerunning since its stamp keeps everything and loses its stamp", async () => {
     for (const [reopen, outcome] of [
       [
-        (b: Awaited<ReturnType<typeof finishedBatch>>) => redis.zadd(b.keys.unfinished, T0, b.batchId),
+        // A retry's first chunk write: RUNNING again, no finishedAt.
+        (b: Awaited<ReturnType<typeof finishedBatch>>) =>
+          redis
+            .hdel(b.keys.batch(b.batchId), "finishedAt")
+            .then(() => redis.hset(b.keys.batch(b.batchId), "status", "RUNNING")),
         "unfinished",
       ],
       [

@@ -9,7 +9,8 @@ const json = (schema: string, description: string) => ({
 });
 /**
  * Every /v1 route may also answer 401 (no valid key), 403 (a scope the caller lacks), 429 (the
- * caller's request rate) and 503 ServiceUnavailable (with Retry-After) while Redis is unreachable.
+ * caller's request rate) and 503 (with Retry-After): ServiceUnavailable while Redis is unreachable,
+ * ResourceInsufficient.Memory or ResourceUnavailable.Replica for new work Redis could not keep.
  */
 const errors = (statuses: number[]) =>
   Object.fromEntries(
@@ -84,9 +85,48 @@ export function buildOpenApiDocument() {
         delete: {
           operationId: "cancelBatch",
           summary:
-            "Cancel: stop what is not sent, then disable (default), delete or keep the invokers already created",
-          parameters: [batchIdParam, query("invokers", { enum: ["disable", "delete", "keep"] })],
-          responses: { "200": json("Cancelled", "Status after cancelling"), ...errors([400, 401, 404]) },
+            "Cancel: stop what is not sent, then disable (default), delete or keep the invokers already created; with purge=true, remove a finished batch now instead",
+          parameters: [
+            batchIdParam,
+            query("invokers", { enum: ["disable", "delete", "keep"] }),
+            query("purge", {
+              enum: ["true"],
+              description:
+                "remove the finished batch and everything under it now (409 when it is not finished)",
+            }),
+          ],
+          responses: {
+            "200": {
+              description: "Status after cancelling, or the purge done",
+              content: {
+                "application/json": {
+                  schema: {
+                    oneOf: [
+                      { $ref: "#/components/schemas/Cancelled" },
+                      { $ref: "#/components/schemas/Purged" },
+                    ],
+                  },
+                },
+              },
+            },
+            ...errors([400, 401, 404, 409]),
+          },
+        },
+      },
+      "/v1/invoker-batches/{batchId}/export": {
+        get: {
+          operationId: "exportBatch",
+          summary:
+            "The batch, its chunks, its instances, its runs and their instances as NDJSON lines, ending with an end line of counts",
+          parameters: [batchIdParam],
+          responses: {
+            "200": {
+              description:
+                "One JSON object per line: Type batch, chunk, instance, run, run-instance, then end",
+              content: { "application/x-ndjson": { schema: { type: "string" } } },
+            },
+            ...errors([401, 404]),
+          },
         },
       },
       "/v1/invoker-batches/{batchId}/instances": {

@@ -181,6 +181,7 @@ export const responseSchemas = {
   }),
   RunInstancePage: page("Instances", "RunInstance"),
   RerunAccepted: obj({ BatchId: str, RunId: str, InstanceCount: int, StatusUrl: str, RequestId: str }),
+  Purged: obj({ BatchId: str, Purged: { const: true }, RequestId: str }),
   Cancelled: {
     allOf: [
       ref("BatchStatus"),

@@ -29,8 +29,25 @@ export interface paths {
         get: operations["getBatch"];
         put?: never;
         post?: never;
-        /** Cancel: stop what is not sent, then disable (default), delete or keep the invokers already created */
+        /** Cancel: stop what is not sent, then disable (default), delete or keep the invokers already created; with purge=true, remove a finished batch now instead */
         delete: operations["cancelBatch"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoker-batches/{batchId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The batch, its chunks, its instances, its runs and their instances as NDJSON lines, ending with an end line of counts */
+        get: operations["exportBatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -448,6 +465,7 @@ export interface components {
             CreatedAt: string;
             UpdatedAt: string;
             FinishedAt: string | null;
+            ExpiresAt: string | null;
         } & {
             Paused?: {
                 Reason: string;
@@ -606,6 +624,12 @@ export interface components {
             RunId: string;
             InstanceCount: number;
             StatusUrl: string;
+            RequestId: string;
+        };
+        Purged: {
+            BatchId: string;
+            /** @constant */
+            Purged: true;
             RequestId: string;
         };
         Cancelled: components["schemas"]["BatchStatus"] & {
@@ -865,6 +889,7 @@ export interface operations {
         parameters: {
             query?: {
                 invokers?: "disable" | "delete" | "keep";
+                purge?: "true";
             };
             header?: never;
             path: {
@@ -874,13 +899,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Status after cancelling */
+            /** @description Status after cancelling, or the purge done */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Cancelled"];
+                    "application/json": components["schemas"]["Cancelled"] | components["schemas"]["Purged"];
                 };
             };
             /** @description An error, as TAT answers one */
@@ -890,6 +915,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description An error, as TAT answers one */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                batchId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One JSON object per line: Type batch, chunk, instance, run, run-instance, then end */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
                 };
             };
             /** @description An error, as TAT answers one */
