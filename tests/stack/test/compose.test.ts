@@ -130,9 +130,10 @@ describe("docker-compose.yml", () => {
     expect(stopSeconds * 1000).toBeGreaterThan(graceMs);
     expect(compose.services["tat-sim"]?.profiles).toEqual(["sim"]);
     const redis = compose.services.redis;
-    expect(redis?.command?.join(" ")).toContain(
-      "--appendonly yes --appendfsync everysec --maxmemory-policy noeviction",
-    );
+    const command = redis?.command?.join(" ");
+    expect(command).toContain("--appendonly yes --appendfsync everysec");
+    // A limit the intake's watermark reads, and no eviction at it (the processes refuse eviction).
+    expect(command).toContain("--maxmemory 1gb --maxmemory-policy noeviction");
   });
 
   it("has Prometheus scrape targets that match the services and their ports", async () => {
