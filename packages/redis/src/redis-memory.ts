@@ -40,6 +40,8 @@ const fullness = (m: RedisMemory) => (m.maxBytes > 0 ? m.usedBytes / m.maxBytes 
  */
 export async function redisMemory(client: RedisClient): Promise<RedisMemory> {
   if (!(client instanceof Cluster)) return memoryOf(await client.info("memory"));
+  // The cluster's nodes are known once it has connected (a first command waits for that).
+  if (client.nodes("master").length === 0) await client.ping();
   const nodes = await Promise.all(
     client.nodes("master").map(async (node) => memoryOf(await node.info("memory"))),
   );
