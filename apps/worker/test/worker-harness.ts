@@ -37,6 +37,8 @@ export interface SimStats {
   >;
   invokers: number;
   duplicates: number;
+  /** The simulator's own longest event-loop stall since its counters were last reset, ms. */
+  eventLoopDelayMaxMs: number;
 }
 
 export interface Stack {

@@ -1,4 +1,4 @@
-import type { ServiceProcess } from "@tat-bulk/test-support";
+import { type ServiceProcess, startApp } from "@tat-bulk/test-support";
 import { afterEach, describe, expect, it } from "vitest";
 import { cvmIds, type Stack, startStack } from "./worker-harness.js";
 import { scrapeCounter, spawnWorker } from "./worker-process.js";
@@ -35,14 +35,26 @@ describe.each([
   ],
 ])("three worker processes against the %s limit, default settings", (_mode, simEnv) => {
   it("get no RequestLimitExceeded, at most 20 arrivals in any 1000 ms, and at least 0.95 of the rate", async () => {
-    stack = await startStack({ simEnv });
+    // The simulator is the instrument: its own process, so that the test's polling and vitest's
+    // work never stall the event loop that stamps arrivals (a stall moves an arrival late).
+    const sim = await startApp("tat-sim", simEnv);
+    processes.push(sim);
+    stack = await startStack({ simUrl: sim.ready });
     const s = stack;
     await Promise.all([spawn(s), spawn(s), spawn(s)]);
+    // Warm every process first: on a 2-core machine, four cold processes starting at once starve
+    // the simulator's event loop for 30–60 ms, which stamps arrivals late and bunches them (a
+    // remote TAT does not share our CPU). The measured batch runs on warm processes.
+    const warmUp = await s.submit(cvmIds(20_300).slice(20_000));
+    await s.waitForBatch(warmUp, 30_000);
+    await s.admin("POST", "/stats/reset");
     const batchId = await s.submit(cvmIds(20_000));
     const summary = await s.waitForBatch(batchId, 60_000);
     expect(summary).toMatchObject({ Status: "SUCCEEDED", ChunkCount: 200 });
     const stats = await s.admin("GET", "/stats");
-    expect(stats.calls.CreateInvoker).toEqual({ Success: 200 });
+    expect(stats.calls.CreateInvoker, `simulator's longest stall ${stats.eventLoopDelayMaxMs} ms`).toEqual({
+      Success: 200,
+    });
     const window = Object.entries(stats.windows).find(([key]) => key.startsWith("CreateInvoker|"))?.[1];
     expect(window?.maxArrivalsIn1000ms).toBeLessThanOrEqual(20);
     // Calls are paced one interval apart from the first: 199 intervals between 200 calls.

@@ -89,7 +89,7 @@ describe("a ONCE batch's run, followed to the end, and a rerun of what failed", 
   it("reports per instance what the simulator ran, with outputs, and reruns each failed instance exactly once", async () => {
     const api = intakeCaller(stack.intake.ready, KEY);
     const admin = simAdmin(stack.sim.ready);
-    const invokeTime = new Date(Math.ceil((Date.now() + 15_000) / 1000) * 1000)
+    const invokeTime = new Date(Math.ceil((Date.now() + 30_000) / 1000) * 1000)
       .toISOString()
       .replace(/\.000Z$/, "Z");
     const { BatchId } = await api.post<{ BatchId: string }>("/v1/invoker-batches", {
