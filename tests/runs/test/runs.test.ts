@@ -101,7 +101,9 @@ describe("a ONCE batch's run, followed to the end, and a rerun of what failed", 
     const runId = invokeTime.replace(/[-:]/g, "");
     const runPath = `/v1/invoker-batches/${BatchId}/runs/${runId}`;
     // While it goes on, a rerun is refused, and nothing is sent.
-    for (let i = 0; i < 100 && (await api.call("GET", runPath)).status === 404; i++) await sleep(200);
+    // The run is made once its time has come: wait past it (up to 20 s more) for it to show.
+    const runDeadline = Date.parse(invokeTime) + 20_000;
+    while (Date.now() < runDeadline && (await api.call("GET", runPath)).status === 404) await sleep(200);
     const early = await api.call<{ Error: { Code: string } }>("POST", `${runPath}/rerun`, {});
     expect([early.status, early.body.Error?.Code]).toEqual([409, "FailedOperation.RunInProgress"]);
     const run = await waitForRun(api, runPath, 60_000);
