@@ -9,7 +9,7 @@ import {
 import { isAllowedCallback } from "@tat-bulk/webhooks";
 import { type Request, Router } from "express";
 import { apiError } from "../api-error.js";
-import { auditIntent } from "../audit/audit-requests.js";
+import { auditIntent, intentWritten } from "../audit/audit-requests.js";
 import { checkAllowLists, requireScope } from "../callers/caller-guards.js";
 import { withinQuota } from "../callers/caller-quota.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
@@ -51,7 +51,7 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
     "/invoker-batches",
     requireScope("batches:write", deps.metrics),
     deps.memoryGate,
-    auditIntent(deps.audit, "submit", submitDetails),
+    auditIntent(deps.audit, "submit", submitDetails, { overlap: true }),
     async (req, res) => {
       const caller = req.caller;
       const rejected = () => deps.metrics.batches.inc({ outcome: "rejected", caller: caller.MetricsLabel });
@@ -100,6 +100,8 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
             fingerprint: createHash("sha256").update(JSON.stringify({ request, InstanceIds })).digest("hex"),
           }
         : undefined;
+      // Nothing has changed yet; from here on it does, and only once the intent is in the trail.
+      await intentWritten(res);
       const result = await withinQuota(deps.quota, caller, chunked.uniqueCount, callerKey, () =>
         batches.writer.create({
           caller: caller.Name,
