@@ -104,6 +104,30 @@ describe("the audit trail", () => {
     expect(metrics).toMatch(/tat_bulk_batches_total\{outcome="accepted",caller="team-a"\} [1-9]/);
   });
 
+  it("changes nothing when a submit's intent cannot be written", async () => {
+    const h = intake();
+    const auditKey = `tat-bulk:{${h.queueName}}:audit`;
+    const saved = await h.redis.dumpBuffer(auditKey);
+    // A key of the wrong type: every XADD to it fails, while the batch writes would not.
+    await h.redis.del(auditKey);
+    await h.redis.set(auditKey, "not a stream");
+    try {
+      const before = (await h.keys()).length;
+      const answer = await as(h, "team-a")("POST", "/v1/invoker-batches", {
+        Name: "unaudited",
+        Type: "SCHEDULE",
+        CommandId: "cmd-m7uma92n",
+        InstanceIds: ["ins-aaaaaaaa", "ins-bbbbbbbb"],
+        ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+      });
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+      expect((await h.keys()).length).toBe(before);
+    } finally {
+      await h.redis.del(auditKey);
+      if (saved) await h.redis.restore(auditKey, 0, saved);
+    }
+  });
+
   it("filters by time and limits its page; holds no key", async () => {
     const since = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
