@@ -8,5 +8,6 @@ const logger = pino({ level: config.LOG_LEVEL, base: { app: "intake" } });
 warnIfRuntimeEndOfLife(logger);
 const app = createIntakeApp(config, logger);
 const url = await startOrExit("intake", app, logger);
-logger.info({ url, queue: config.QUEUE_NAME }, "intake listening");
+// Signals are handled before the ready line: whoever reads it may stop the process at once.
 closeOnSignals("intake", app.close, logger);
+logger.info({ url, queue: config.QUEUE_NAME }, "intake listening");

@@ -8,6 +8,8 @@ const logger = pino({ level: config.LOG_LEVEL, base: { app: "tat-sim" } });
 warnIfRuntimeEndOfLife(logger);
 const simulator = createSimulator(config, logger);
 const url = await simulator.listen(config.PORT, config.HOST);
+// Signals are handled before the ready line: whoever reads it may stop the process at once.
+closeOnSignals("tat-sim", simulator.close, logger);
 logger.info(
   {
     url,
@@ -17,4 +19,3 @@ logger.info(
   },
   "tat-sim listening",
 );
-closeOnSignals("tat-sim", simulator.close, logger);

@@ -8,6 +8,9 @@ const logger = pino({ level: config.LOG_LEVEL, base: { app: "worker", pid: proce
 warnIfRuntimeEndOfLife(logger);
 const app = createWorkerApp(config, logger);
 const url = await startOrExit("worker", app, logger);
+// Signals are handled before the ready line: whoever reads it may stop the process at once.
+// In-flight calls get their grace period; closing the connections after it gets a little more.
+closeOnSignals("worker", app.close, logger, config.WORKER_GRACE_MS + 10_000);
 logger.info(
   {
     health: url,
@@ -17,5 +20,3 @@ logger.info(
   },
   "worker running",
 );
-// In-flight calls get their grace period; closing the connections after it gets a little more.
-closeOnSignals("worker", app.close, logger, config.WORKER_GRACE_MS + 10_000);
