@@ -23,7 +23,7 @@ describe("a short lifecycle chaos run (npm run bench:chaos is the long one)", ()
       outageMs: 0,
       outages: { everyMs: [8000, 12_000], durationMs: [3000, 5000] },
       intakeEnv: { INTAKE_MIN_REPLICAS: "1" },
-      retentionAfter: { retention: "5s", timeoutMs: 60_000 },
+      retentionAfter: { retention: "5s", timeoutMs: 120_000 },
       seed,
       // Repairs within seconds, so the run settles within its budget.
       workerEnv: { RECONCILE_INTERVAL_MS: "2000" },
