@@ -128,6 +128,28 @@ describe("the audit trail", () => {
     }
   });
 
+  it("answers a batch ID that is not valid percent-encoding in TAT's shape, and records it", async () => {
+    const h = intake();
+    for (const [method, path] of [
+      ["GET", "/v1/invoker-batches/%E0"],
+      ["DELETE", "/v1/invoker-batches/%E0%80?invokers=delete"],
+      ["POST", "/v1/invoker-batches/%ZZ/retry"],
+    ] as const) {
+      const answer = await fetch(`${h.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${KEYS["team-a"]}` },
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await answer.json()).toMatchObject({ Error: { Code: "InvalidParameter" } });
+    }
+    const entries = await audit("caller=team-a&limit=1000");
+    expect(entries.find((e) => e.Action === "cancel" && e.Status === 400)).toMatchObject({
+      BatchId: "%E0%80",
+    });
+    expect(entries.find((e) => e.Action === "retry" && e.Status === 400)).toMatchObject({ BatchId: "%ZZ" });
+  });
+
   it("filters by time and limits its page; holds no key", async () => {
     const since = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));

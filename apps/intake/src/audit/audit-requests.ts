@@ -1,6 +1,6 @@
 import type { AuditOutcome, AuditTally, AuditTrail, NewAuditEntry } from "@tat-bulk/callers";
 import type { Request, RequestHandler, Response } from "express";
-import { describeRoute } from "./describe-route.js";
+import { cleanAuditText, describeRoute } from "./describe-route.js";
 
 const REFUSED = new Set([401, 403, 404, 409, 413, 429]);
 
@@ -14,13 +14,17 @@ export const outcomeOf = (status: number): AuditOutcome =>
 
 /** What the trail records of a request: who, what, which batch, from where (never a key or a body). */
 export function entryOf(req: Request, res: Response): Omit<NewAuditEntry, "Outcome" | "Status" | "Code"> {
-  const described = describeRoute(req.method, (req.originalUrl.split("?")[0] ?? "").replace(/^\/v1/, ""));
   const action: unknown = res.locals.auditAction;
   const batchId: unknown = res.locals.auditBatchId;
+  // The route names what it does; the path is parsed only for requests no route took.
+  const described =
+    typeof action === "string" && (typeof batchId === "string" || action === "submit")
+      ? undefined
+      : describeRoute(req.method, (req.originalUrl.split("?")[0] ?? "").replace(/^\/v1/, ""));
   return {
     Caller: req.caller?.Name ?? "unauthenticated",
-    Action: typeof action === "string" ? action : described.action,
-    BatchId: typeof batchId === "string" ? batchId : described.batchId,
+    Action: typeof action === "string" ? action : (described?.action ?? "unknown"),
+    BatchId: typeof batchId === "string" ? batchId : (described?.batchId ?? null),
     RequestId: req.id,
     Source: req.ip ?? "",
   };
@@ -39,7 +43,12 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
     res.end = ((...args: unknown[]) => {
       if (!recorded) {
         recorded = true;
-        record(deps, req, res);
+        try {
+          record(deps, req, res);
+        } catch (error) {
+          // The answer goes out whatever the trail makes of it.
+          req.log.error({ err: error }, "audit record failed");
+        }
       }
       return end(...args);
     }) as Response["end"];
@@ -85,7 +94,7 @@ export function auditIntent(
 ): RequestHandler {
   return async (req, res, next) => {
     res.locals.auditAction = action;
-    if (typeof req.params.batchId === "string") res.locals.auditBatchId = req.params.batchId;
+    if (typeof req.params.batchId === "string") res.locals.auditBatchId = cleanAuditText(req.params.batchId);
     const written = audit.append({
       ...entryOf(req, res),
       Outcome: "started",

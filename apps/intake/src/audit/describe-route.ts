@@ -23,7 +23,16 @@ const ROUTES: ReadonlyArray<[string, RegExp, string]> = [
 ];
 
 /** Whatever a client sends stays short and printable in the trail. */
-const clean = (text: string) => text.replace(/[^\x21-\x7e]/g, "?").slice(0, 64);
+export const cleanAuditText = (text: string) => text.replace(/[^\x21-\x7e]/g, "?").slice(0, 64);
+
+/** A path segment as the router decodes it; as sent when it is not valid percent-encoding. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 /** `path`: the request's path under /v1, without its query. */
 export function describeRoute(method: string, path: string): RouteAction {
@@ -31,7 +40,7 @@ export function describeRoute(method: string, path: string): RouteAction {
     if (routeMethod !== method) continue;
     const match = pattern.exec(path);
     if (match)
-      return { action, batchId: match[1] === undefined ? null : clean(decodeURIComponent(match[1])) };
+      return { action, batchId: match[1] === undefined ? null : cleanAuditText(decodeSegment(match[1])) };
   }
   return { action: "unknown", batchId: null };
 }
