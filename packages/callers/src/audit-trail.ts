@@ -64,38 +64,49 @@ export interface AuditTrailOptions {
   maxEntries: number;
 }
 
-const FIELDS = [
-  "caller",
-  "action",
-  "batchId",
-  "requestId",
-  "source",
-  "outcome",
-  "status",
-  "code",
-  "details",
-  "count",
-  "since",
-] as const;
 /** How many entries one query reads at most while filtering; past it, it answers where to go on. */
 const SCAN_LIMIT = 20_000;
 const PAGE = 1000;
 
-function fieldsOf(entry: NewAuditEntry): string[] {
-  const values: Record<(typeof FIELDS)[number], string> = {
-    caller: entry.Caller,
-    action: entry.Action,
-    batchId: entry.BatchId ?? "",
-    requestId: entry.RequestId ?? "",
-    source: entry.Source,
-    outcome: entry.Outcome,
-    status: entry.Status === null ? "" : String(entry.Status),
-    code: entry.Code ?? "",
-    details: entry.Details ? JSON.stringify(entry.Details) : "",
-    count: String(entry.Count ?? 1),
-    since: entry.Since === undefined ? "" : String(entry.Since),
+/** The stream's one field: the entry as JSON (a field per value cost the intake a command argument each). */
+const ENTRY = "entry";
+
+interface StoredEntry {
+  Caller: string;
+  Action: string;
+  BatchId: string | null;
+  RequestId: string | null;
+  Source: string;
+  Outcome: AuditOutcome;
+  Status: number | null;
+  Code: string | null;
+  Details: AuditEntry["Details"];
+  Count: number;
+  /** Epoch ms. */
+  Since: number | null;
+}
+
+function fieldsOf(entry: NewAuditEntry): [string, string] {
+  const stored: StoredEntry = {
+    Caller: entry.Caller,
+    Action: entry.Action,
+    BatchId: entry.BatchId,
+    RequestId: entry.RequestId,
+    Source: entry.Source,
+    Outcome: entry.Outcome,
+    Status: entry.Status,
+    Code: entry.Code,
+    Details: entry.Details ?? null,
+    Count: entry.Count ?? 1,
+    Since: entry.Since ?? null,
   };
-  return FIELDS.flatMap((field) => [field, values[field]]);
+  return [ENTRY, JSON.stringify(stored)];
+}
+
+interface PendingAppend {
+  fields: [string, string];
+  resolve: (id: string) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -110,26 +121,47 @@ export class AuditTrail {
     private readonly options: AuditTrailOptions,
   ) {}
 
-  /** Appends an entry; answers its ID. */
-  async append(entry: NewAuditEntry): Promise<string> {
-    const id = await this.redis.xadd(
-      this.key,
-      "MAXLEN",
-      "~",
-      String(this.options.maxEntries),
-      "*",
-      ...fieldsOf(entry),
+  private pending: PendingAppend[] = [];
+
+  /**
+   * Appends an entry; answers its ID once Redis holds it. Appends made in one turn of the event
+   * loop (requests answered together under load) go out as one pipeline: a round trip each cost
+   * the intake a sixth of its CPU per submit, the intent and the outcome both being written.
+   */
+  append(entry: NewAuditEntry): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ fields: fieldsOf(entry), resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const pipeline = this.redis.pipeline();
+    for (const { fields } of batch) pipeline.xadd(...this.xaddArgs(fields));
+    pipeline.exec().then(
+      (replies) =>
+        batch.forEach(({ resolve, reject }, i) => {
+          const [error, id] = replies?.[i] ?? [new Error("audit append got no reply"), null];
+          if (error) reject(error);
+          else resolve(typeof id === "string" ? id : "");
+        }),
+      (error: unknown) => {
+        for (const { reject } of batch) reject(error);
+      },
     );
-    return id ?? "";
+  }
+
+  private xaddArgs(fields: [string, string]): [string, "MAXLEN", "~", string, "*", string, string] {
+    return [this.key, "MAXLEN", "~", String(this.options.maxEntries), "*", ...fields];
   }
 
   /** Appends several entries in one round trip. */
   async appendAll(entries: readonly NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const entry of entries) {
-      pipeline.xadd(this.key, "MAXLEN", "~", String(this.options.maxEntries), "*", ...fieldsOf(entry));
-    }
+    for (const entry of entries) pipeline.xadd(...this.xaddArgs(fieldsOf(entry)));
     await pipeline.exec();
   }
 
@@ -161,6 +193,26 @@ export class AuditTrail {
 }
 
 function toEntry(id: string, fields: string[]): AuditEntry {
+  const time = new Date(Number(id.split("-")[0])).toISOString();
+  const stored = fields[0] === ENTRY ? parseStored(fields[1]) : undefined;
+  if (stored) {
+    const { Since, ...rest } = stored;
+    return { Id: id, Time: time, ...rest, Since: Since === null ? null : new Date(Since).toISOString() };
+  }
+  return legacyEntry(id, time, fields);
+}
+
+function parseStored(json: string | undefined): StoredEntry | undefined {
+  try {
+    const value: unknown = JSON.parse(json ?? "");
+    return typeof value === "object" && value !== null ? (value as StoredEntry) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Entries written before the one-field form (a field per value), read as they were written. */
+function legacyEntry(id: string, time: string, fields: string[]): AuditEntry {
   const value = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) value.set(fields[i] ?? "", fields[i + 1] ?? "");
   const text = (name: string) => value.get(name) ?? "";
@@ -168,7 +220,7 @@ function toEntry(id: string, fields: string[]): AuditEntry {
   const since = text("since");
   return {
     Id: id,
-    Time: new Date(Number(id.split("-")[0])).toISOString(),
+    Time: time,
     Caller: text("caller"),
     Action: text("action"),
     BatchId: text("batchId") || null,

@@ -24,6 +24,46 @@ const trail = (key: string, maxEntries = 1_000_000) =>
   new AuditTrail(redis, key, { retentionMs: 3600_000, maxEntries });
 
 describe("AuditTrail", () => {
+  it("keeps appends made together in order, and reads entries written a field per value", async () => {
+    const audit = trail("audit-forms");
+    await redis.xadd(
+      "audit-forms",
+      "*",
+      ...["caller", "old-bot", "action", "cancel", "batchId", "bat-9", "requestId", "r0", "source", "::1"],
+      ...[
+        "outcome",
+        "ok",
+        "status",
+        "200",
+        "code",
+        "",
+        "details",
+        '{"Invokers":"keep"}',
+        "count",
+        "1",
+        "since",
+        "",
+      ],
+    );
+    const ids = await Promise.all(
+      ["r1", "r2", "r3"].map((RequestId) => audit.append(entry({ RequestId, Since: 1_700_000_000_000 }))),
+    );
+    expect([...ids].sort()).toEqual(ids);
+    const { entries } = await audit.query({ limit: 10 });
+    expect(entries.map((e) => e.RequestId)).toEqual(["r3", "r2", "r1", "r0"]);
+    expect(entries[0]).toMatchObject({ Caller: "deploy-bot", Status: 202, Details: null, Count: 1 });
+    expect(entries[0]?.Since).toBe(new Date(1_700_000_000_000).toISOString());
+    expect(entries[3]).toMatchObject({
+      Caller: "old-bot",
+      Action: "cancel",
+      BatchId: "bat-9",
+      Status: 200,
+      Code: null,
+      Details: { Invokers: "keep" },
+      Since: null,
+    });
+  });
+
   it("reads back newest first, filtered by caller, batch and time", async () => {
     const audit = trail("audit-read");
     await audit.append(

@@ -12,6 +12,15 @@ export interface AuditDeps {
 export const outcomeOf = (status: number): AuditOutcome =>
   status < 400 ? "ok" : REFUSED.has(status) ? "refused" : "failed";
 
+/** req.ip parses the forwarding headers on every read: once per request is enough. */
+function sourceOf(req: Request, res: Response): string {
+  const known: unknown = res.locals.auditSource;
+  if (typeof known === "string") return known;
+  const source = req.ip ?? "";
+  res.locals.auditSource = source;
+  return source;
+}
+
 /** What the trail records of a request: who, what, which batch, from where (never a key or a body). */
 export function entryOf(req: Request, res: Response): Omit<NewAuditEntry, "Outcome" | "Status" | "Code"> {
   const action: unknown = res.locals.auditAction;
@@ -26,7 +35,7 @@ export function entryOf(req: Request, res: Response): Omit<NewAuditEntry, "Outco
     Action: typeof action === "string" ? action : (described?.action ?? "unknown"),
     BatchId: typeof batchId === "string" ? batchId : (described?.batchId ?? null),
     RequestId: req.id,
-    Source: req.ip ?? "",
+    Source: sourceOf(req, res),
   };
 }
 
