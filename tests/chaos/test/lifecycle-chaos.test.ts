@@ -25,6 +25,10 @@ describe("a short lifecycle chaos run (npm run bench:chaos is the long one)", ()
       intakeEnv: { INTAKE_MIN_REPLICAS: "1" },
       retentionAfter: { retention: "5s", timeoutMs: 120_000 },
       seed,
+      // What retention left, if anything, is printed with why.
+      log: (line) => {
+        if (/^(retention|left) /.test(line)) console.log(line);
+      },
       // Repairs within seconds, so the run settles within its budget.
       workerEnv: { RECONCILE_INTERVAL_MS: "2000" },
     });

@@ -303,10 +303,22 @@ async function expireEverything(
   const deadline = Date.now() + after.timeoutMs;
   for (;;) {
     const client = await stack.primary();
-    const left = await client.zcard(index).finally(() => client.disconnect());
-    if (left === 0 || Date.now() > deadline) {
-      log(`retention ${after.retention}: ${left} batches left`);
-      return left;
+    try {
+      const left = await client.zcard(index);
+      if (left === 0 || Date.now() > deadline) {
+        log(`retention ${after.retention}: ${left} batches left`);
+        // What kept each from expiring: its state, its finish stamps, whether retention saw it.
+        for (const id of await client.zrange(index, 0, 9)) {
+          const root = `tat-bulk:{${name}}`;
+          const batch = await client.hgetall(`${root}:batch:${id}`);
+          const expiring = await client.zscore(`${root}:expiring`, id);
+          const unfinished = await client.zscore(`${root}:unfinished`, id);
+          log(`left ${id}: ${JSON.stringify({ ...batch, expiring, unfinished }).slice(0, 2000)}`);
+        }
+        return left;
+      }
+    } finally {
+      client.disconnect();
     }
     await sleep(1000);
   }
