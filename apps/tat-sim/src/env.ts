@@ -15,7 +15,7 @@ const credentials = envField
   .pairs(":", "an id:key pair", (_id, key) => key || undefined)
   .default(new Map([[SIMULATOR_CREDENTIALS.secretId, SIMULATOR_CREDENTIALS.secretKey]]));
 
-/** Every variable the simulator reads; the README's configuration table mirrors this. */
+/** Every variable the simulator reads; docs/configuration.md's table mirrors this. */
 export const simEnvSchema = z.object({
   /** Loopback by default: the admin API has no auth. */
   ...listenEnv(4600, "127.0.0.1"),

@@ -99,7 +99,7 @@ export function sameContent(
  * the part's tag and runs something else (someone wrote the tag): never adopted, and reported.
  * Within one batch no two parts share an instance, so content identifies the part; an identical
  * request from outside tat-bulk in the same minutes could be mistaken for a tagless one, which the
- * README states.
+ * docs/architecture.md states.
  */
 export function matchesPart(
   invoker: DescribedInvoker,

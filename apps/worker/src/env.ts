@@ -10,7 +10,7 @@ import {
 } from "@tat-bulk/config";
 import { loadAccounts, type TatAccount } from "./tat-accounts.js";
 
-/** Every variable the worker reads; the README's configuration table mirrors this. */
+/** Every variable the worker reads; docs/configuration.md's table mirrors this. */
 export const workerEnvSchema = z.object({
   /** Health and metrics on 9464. */
   ...serviceEnv(9464),
