@@ -139,7 +139,8 @@ export class AuditTrail {
     const batch = this.pending;
     this.pending = [];
     const pipeline = this.redis.pipeline();
-    for (const { fields } of batch) pipeline.xadd(...this.xaddArgs(fields));
+    const cap = String(this.options.maxEntries);
+    for (const { fields } of batch) pipeline.xadd(this.key, "MAXLEN", "~", cap, "*", ...fields);
     pipeline.exec().then(
       (replies) =>
         batch.forEach(({ resolve, reject }, i) => {
@@ -153,16 +154,9 @@ export class AuditTrail {
     );
   }
 
-  private xaddArgs(fields: [string, string]): [string, "MAXLEN", "~", string, "*", string, string] {
-    return [this.key, "MAXLEN", "~", String(this.options.maxEntries), "*", ...fields];
-  }
-
-  /** Appends several entries in one round trip. */
+  /** Appends several entries (one round trip, as appends made together are). */
   async appendAll(entries: readonly NewAuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const entry of entries) pipeline.xadd(...this.xaddArgs(fieldsOf(entry)));
-    await pipeline.exec();
+    await Promise.all(entries.map((entry) => this.append(entry)));
   }
 
   /** Drops entries older than the retention. */
