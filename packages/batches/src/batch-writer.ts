@@ -47,8 +47,17 @@ export interface NewBatch {
   idempotency?: Idempotency;
 }
 
+/**
+ * Writes that belong with a batch's commit, made in its transaction (the intake's audit entry of a
+ * submit's outcome): they happen if and only if the batch becomes visible. Their failure does not
+ * undo the batch; `alsoCommitted` says whether they held.
+ */
+export interface CommitExtras {
+  inCommit(multi: ChainableCommander, batchId: string): void;
+}
+
 export type CreateBatchResult =
-  | { kind: "created"; summary: BatchSummary }
+  | { kind: "created"; summary: BatchSummary; alsoCommitted: boolean }
   | { kind: "replayed"; summary: BatchSummary }
   | { kind: "idempotency-conflict" }
   | { kind: "idempotency-in-progress" }
@@ -85,7 +94,10 @@ function staged(
 
 /** A MULTI's outcome, rejected when any of its commands failed (exec itself resolves anyway). */
 async function committed(exec: Promise<[Error | null, unknown][] | null>): Promise<void> {
-  const results = await exec;
+  throwIfFailed(await exec);
+}
+
+function throwIfFailed(results: [Error | null, unknown][] | null): void {
   const failed = results?.find(([error]) => error);
   if (!results || failed) throw failed?.[0] ?? new Error("transaction aborted");
 }
@@ -102,7 +114,7 @@ export class BatchWriter {
     this.slice = deps.slice ?? DEFAULT_SLICE;
   }
 
-  async create(batch: NewBatch): Promise<CreateBatchResult> {
+  async create(batch: NewBatch, extras?: CommitExtras): Promise<CreateBatchResult> {
     const batchId = `bat-${randomBytes(8).toString("hex")}`;
     if (batch.idempotency) {
       const reserved = await this.deps.idempotency.reserve(batch.idempotency, batchId);
@@ -117,6 +129,7 @@ export class BatchWriter {
       }
     }
     const record = this.batchRecord(batch);
+    let alsoCommitted = false;
     try {
       await this.writeStaged(batchId, batch, record);
       // A failover before this point loses only an invisible STAGING batch, which is rolled back.
@@ -140,7 +153,13 @@ export class BatchWriter {
           .zadd(keys.callerBatches(batch.caller), record.createdAt, batchId)
           .zadd(keys.callerOpen(batch.caller), record.createdAt, batchId);
       }
-      await committed(commit.exec());
+      const before = commit.length;
+      extras?.inCommit(commit, batchId);
+      const added = commit.length - before;
+      const results = await commit.exec();
+      const own = results ? results.length - added : 0;
+      throwIfFailed(results?.slice(0, own) ?? null);
+      alsoCommitted = results?.slice(own).every(([error]) => !error) ?? false;
     } catch (error) {
       await this.rollback(batchId, batch.idempotency?.key).catch((rollbackError: unknown) =>
         this.deps.log.error(
@@ -154,7 +173,7 @@ export class BatchWriter {
     if (!summary) throw new Error(`batch ${batchId}: unreadable record`);
     const replicas = await this.replicated();
     if (replicas !== undefined) return { kind: "committed-unreplicated", summary, replicas };
-    return { kind: "created", summary };
+    return { kind: "created", summary, alsoCommitted };
   }
 
   /**

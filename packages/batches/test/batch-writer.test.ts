@@ -32,6 +32,38 @@ describe("BatchWriter", () => {
     expect((await reads.list(0, 10)).items.map((b) => b.BatchId)).toEqual([result.summary.BatchId]);
   });
 
+  it("writes what belongs with the commit in its transaction, and keeps the batch when that part fails", async () => {
+    const { writer, reads, name } = db().pieces();
+    const redis = db().redis;
+    const noted = `tat-bulk:{${name}}:noted`;
+    const created = await writer.create(newBatch(cvmIds(10)), {
+      inCommit: (multi, batchId) => multi.rpush(noted, batchId),
+    });
+    if (created.kind !== "created") throw new Error(created.kind);
+    expect(created.alsoCommitted).toBe(true);
+    expect(await redis.lrange(noted, 0, -1)).toEqual([created.summary.BatchId]);
+
+    // A key of the wrong type: the extra write fails inside the transaction, the batch stands.
+    const wrong = `tat-bulk:{${name}}:wrong`;
+    await redis.set(wrong, "not a list");
+    const kept = await writer.create(newBatch(cvmIds(10, 100)), {
+      inCommit: (multi, batchId) => multi.rpush(wrong, batchId),
+    });
+    if (kept.kind !== "created") throw new Error(kept.kind);
+    expect(kept.alsoCommitted).toBe(false);
+    expect(await reads.summary(kept.summary.BatchId)).toMatchObject({ Status: "QUEUED", InstanceCount: 10 });
+
+    // A batch that fails before its commit writes none of it.
+    const failing = db().pieces({ sink: failingCall(1) });
+    const none = `tat-bulk:{${failing.name}}:noted`;
+    await expect(
+      failing.writer.create(newBatch(cvmIds(10)), {
+        inCommit: (multi, batchId) => multi.rpush(none, batchId),
+      }),
+    ).rejects.toThrow("injected failure");
+    expect(await redis.exists(none)).toBe(0);
+  });
+
   it("leaves no batch, chunk, waiting chunk or idempotency key when it fails after some were written", async () => {
     const pieces = db().pieces({ sink: failingCall(3), slice: 50 });
     const before = await namespaceKeys(db().redis, pieces.name);

@@ -1,4 +1,5 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import type { ChainableCommander } from "ioredis";
 
 /**
  * - started: a state-changing request, written before it changes anything;
@@ -104,7 +105,7 @@ function fieldsOf(entry: NewAuditEntry): [string, string] {
 }
 
 interface PendingAppend {
-  fields: [string, string];
+  entry: NewAuditEntry;
   resolve: (id: string) => void;
   reject: (error: unknown) => void;
 }
@@ -130,7 +131,7 @@ export class AuditTrail {
    */
   append(entry: NewAuditEntry): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ fields: fieldsOf(entry), resolve, reject });
+      this.pending.push({ entry, resolve, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());
     });
   }
@@ -139,8 +140,7 @@ export class AuditTrail {
     const batch = this.pending;
     this.pending = [];
     const pipeline = this.redis.pipeline();
-    const cap = String(this.options.maxEntries);
-    for (const { fields } of batch) pipeline.xadd(this.key, "MAXLEN", "~", cap, "*", ...fields);
+    for (const { entry } of batch) this.appendIn(pipeline, entry);
     pipeline.exec().then(
       (replies) =>
         batch.forEach(({ resolve, reject }, i) => {
@@ -152,6 +152,14 @@ export class AuditTrail {
         for (const { reject } of batch) reject(error);
       },
     );
+  }
+
+  /**
+   * Adds the entry's append to a transaction (the same hash tag as the trail's key), so that it is
+   * written if and only if the rest is: a submit's outcome with its batch's commit.
+   */
+  appendIn(multi: Pick<ChainableCommander, "xadd">, entry: NewAuditEntry): void {
+    multi.xadd(this.key, "MAXLEN", "~", String(this.options.maxEntries), "*", ...fieldsOf(entry));
   }
 
   /** Appends several entries (one round trip, as appends made together are). */

@@ -1,3 +1,4 @@
+import type { CommitExtras } from "@tat-bulk/batches";
 import type { AuditOutcome, AuditTally, AuditTrail, NewAuditEntry } from "@tat-bulk/callers";
 import type { Request, RequestHandler, Response } from "express";
 import { cleanAuditText, describeRoute } from "./describe-route.js";
@@ -67,6 +68,7 @@ export function auditRequests(deps: AuditDeps): RequestHandler {
 
 function record(deps: AuditDeps, req: Request, res: Response): void {
   if (res.locals.auditTallied === true) return;
+  const written = res.locals[OUTCOME_WRITTEN] === res.statusCode;
   const code: unknown = res.locals.errorCode;
   const status = res.statusCode;
   const entry = {
@@ -80,9 +82,40 @@ function record(deps: AuditDeps, req: Request, res: Response): void {
     return;
   }
   req.log.info({ audit: entry }, "audit");
+  if (written) return;
   deps.audit
     .append(entry)
     .catch((error: unknown) => req.log.warn({ err: (error as Error).message }, "audit append failed"));
+}
+
+/** The status whose outcome entry went in with the action's own write (outcomeInCommit). */
+const OUTCOME_WRITTEN = "auditOutcomeWritten";
+
+/**
+ * A submit's outcome, written in its batch's commit: one write less per submit, and a batch that
+ * became visible cannot lack it. Once the writer says it held (outcomeCommitted), the answer is
+ * recorded again only if it differs (a batch committed but not confirmed by its replicas: 503).
+ */
+export function outcomeInCommit(
+  audit: AuditTrail,
+  req: Request,
+  res: Response,
+  status: number,
+): CommitExtras {
+  return {
+    inCommit: (multi, batchId) =>
+      audit.appendIn(multi, {
+        ...entryOf(req, res),
+        BatchId: batchId,
+        Outcome: outcomeOf(status),
+        Status: status,
+        Code: null,
+      }),
+  };
+}
+
+export function outcomeCommitted(res: Response, status: number): void {
+  res.locals[OUTCOME_WRITTEN] = status;
 }
 
 /** Where a route that overlaps its intent's write with its own checks finds it (see auditIntent). */

@@ -9,7 +9,7 @@ import {
 import { isAllowedCallback } from "@tat-bulk/webhooks";
 import { type Request, Router } from "express";
 import { apiError } from "../api-error.js";
-import { auditIntent, intentWritten } from "../audit/audit-requests.js";
+import { auditIntent, intentWritten, outcomeCommitted, outcomeInCommit } from "../audit/audit-requests.js";
 import { checkAllowLists, requireScope } from "../callers/caller-guards.js";
 import { withinQuota } from "../callers/caller-quota.js";
 import type { BatchRoutesDeps } from "./batch-services.js";
@@ -102,17 +102,22 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
         : undefined;
       // Nothing has changed yet; from here on it does, and only once the intent is in the trail.
       await intentWritten(res);
+      const accepted = 202;
       const result = await withinQuota(deps.quota, caller, chunked.uniqueCount, callerKey, () =>
-        batches.writer.create({
-          caller: caller.Name,
-          weight: caller.Weight,
-          request,
-          chunks: chunked.chunks,
-          instanceCount: chunked.uniqueCount,
-          duplicatesRemoved: chunked.duplicatesRemoved,
-          ...(idempotency ? { idempotency } : {}),
-        }),
+        batches.writer.create(
+          {
+            caller: caller.Name,
+            weight: caller.Weight,
+            request,
+            chunks: chunked.chunks,
+            instanceCount: chunked.uniqueCount,
+            duplicatesRemoved: chunked.duplicatesRemoved,
+            ...(idempotency ? { idempotency } : {}),
+          },
+          outcomeInCommit(deps.audit, req, res, accepted),
+        ),
       );
+      if (result.kind === "created" && result.alsoCommitted) outcomeCommitted(res, accepted);
       if (result.kind === "idempotency-conflict") {
         rejected();
         throw apiError(
@@ -158,7 +163,7 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
         res.setHeader("Idempotent-Replayed", "true");
       }
       const statusUrl = `/v1/invoker-batches/${summary.BatchId}`;
-      res.status(202).location(statusUrl).json({
+      res.status(accepted).location(statusUrl).json({
         BatchId: summary.BatchId,
         InstanceCount: summary.InstanceCount,
         ChunkCount: summary.ChunkCount,
