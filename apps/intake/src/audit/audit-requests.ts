@@ -26,9 +26,10 @@ function sourceOf(req: Request, res: Response): string {
 export function entryOf(req: Request, res: Response): Omit<NewAuditEntry, "Outcome" | "Status" | "Code"> {
   const action: unknown = res.locals.auditAction;
   const batchId: unknown = res.locals.auditBatchId;
-  // The route names what it does; the path is parsed only for requests no route took.
+  // A route that names its action (auditIntent) also names its batch, if it has one: the path is
+  // parsed only for requests no such route took.
   const described =
-    typeof action === "string" && (typeof batchId === "string" || action === "submit")
+    typeof action === "string"
       ? undefined
       : describeRoute(req.method, (req.originalUrl.split("?")[0] ?? "").replace(/^\/v1/, ""));
   return {
