@@ -1,0 +1,63 @@
+// npm run bench:intake-cpu — the intake's own CPU time per 100-instance submit under autocannon (32
+// connections), read from /proc before and after: a figure that another process's load moves less
+// than requests/second does. BENCH_SECONDS (default 10) after a 3 s warm-up.
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestRedis } from "@tat-bulk/test-support";
+import autocannon from "autocannon";
+import { cvmIds, startIntake } from "./lib.mjs";
+
+const KEY = "bench-key-0123456789abcdef";
+const redis = await startTestRedis();
+const callersFile = join(mkdtempSync(join(tmpdir(), "tat-bulk-bench-")), "callers.json");
+writeFileSync(
+  callersFile,
+  JSON.stringify([
+    {
+      Name: "bench",
+      KeySha256: createHash("sha256").update(KEY).digest("hex"),
+      Scopes: ["batches:read", "batches:write"],
+      AllowedCommandIds: ["*"],
+      AllowedRegions: ["*"],
+      AllowedAccounts: ["*"],
+    },
+  ]),
+);
+const intake = await startIntake({
+  REDIS_URL: redis.url,
+  INTAKE_CALLERS_FILE: callersFile,
+  QUEUE_NAME: "bench-intake",
+  INTAKE_CALLER_REQUESTS_PER_SECOND: "1000000",
+});
+const body = JSON.stringify({
+  Name: "bench",
+  Type: "SCHEDULE",
+  CommandId: "cmd-m7uma92n",
+  InstanceIds: cvmIds(100),
+  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+});
+/** User plus system CPU of a process, in ms (clock ticks of 10 ms). */
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+const options = {
+  url: `${intake.ready}/v1/invoker-batches`,
+  method: "POST",
+  headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+  body,
+  connections: 32,
+};
+await autocannon({ ...options, duration: 3 });
+const pid = intake.child.pid;
+const before = cpuMs(pid);
+const result = await autocannon({ ...options, duration: Number(process.env.BENCH_SECONDS ?? 10) });
+const spent = cpuMs(pid) - before;
+console.log(
+  `requests ${result.requests.total}, ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, ` +
+    `intake CPU ${((spent * 1000) / result.requests.total).toFixed(0)} µs/request, non-2xx ${result.non2xx}`,
+);
+await intake.stop();
+await redis.close();
