@@ -72,20 +72,8 @@ const PAGE = 1000;
 /** The stream's one field: the entry as JSON (a field per value cost the intake a command argument each). */
 const ENTRY = "entry";
 
-interface StoredEntry {
-  Caller: string;
-  Action: string;
-  BatchId: string | null;
-  RequestId: string | null;
-  Source: string;
-  Outcome: AuditOutcome;
-  Status: number | null;
-  Code: string | null;
-  Details: AuditEntry["Details"];
-  Count: number;
-  /** Epoch ms. */
-  Since: number | null;
-}
+/** An entry as the stream holds it: its ID and time are the stream's own; Since in epoch ms. */
+type StoredEntry = Omit<AuditEntry, "Id" | "Time" | "Since"> & { Since: number | null };
 
 function fieldsOf(entry: NewAuditEntry): [string, string] {
   const stored: StoredEntry = {
