@@ -1,30 +1,14 @@
 // npm run bench:intake-cpu — the intake's own CPU time per 100-instance submit under autocannon (32
 // connections), read from /proc before and after: a figure that another process's load moves less
 // than requests/second does. BENCH_SECONDS (default 10) after a 3 s warm-up.
-import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
-import { cvmIds, startIntake } from "./lib.mjs";
+import { benchCallersFile, cvmIds, startIntake } from "./lib.mjs";
 
 const KEY = "bench-key-0123456789abcdef";
 const redis = await startTestRedis();
-const callersFile = join(mkdtempSync(join(tmpdir(), "tat-bulk-bench-")), "callers.json");
-writeFileSync(
-  callersFile,
-  JSON.stringify([
-    {
-      Name: "bench",
-      KeySha256: createHash("sha256").update(KEY).digest("hex"),
-      Scopes: ["batches:read", "batches:write"],
-      AllowedCommandIds: ["*"],
-      AllowedRegions: ["*"],
-      AllowedAccounts: ["*"],
-    },
-  ]),
-);
+const callersFile = benchCallersFile(KEY);
 const intake = await startIntake({
   REDIS_URL: redis.url,
   INTAKE_CALLERS_FILE: callersFile,

@@ -1,14 +1,11 @@
 // npm run bench:intake — accepting a 100,000-instance batch vs plain Queue.addBulk of the same
 // chunk jobs, and requests/second for 100-instance batches under autocannon.
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { randomBytes } from "node:crypto";
 import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
 import { startRedisServer, startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
-import { cvmIds, percentile, printTable, startIntake } from "./lib.mjs";
+import { benchCallersFile, cvmIds, percentile, printTable, startIntake } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
@@ -52,20 +49,7 @@ console.log(
 // The intake's capacity, not the per-caller request limit (50/s by default), which would answer
 // most of autocannon's requests 429. The caller has no quota of instances in flight (nothing
 // drains the batches here), as a callers file entry without MaxInstancesInFlight.
-const callersFile = join(mkdtempSync(join(tmpdir(), "tat-bulk-bench-")), "callers.json");
-writeFileSync(
-  callersFile,
-  JSON.stringify([
-    {
-      Name: "bench",
-      KeySha256: createHash("sha256").update(KEY).digest("hex"),
-      Scopes: ["batches:read", "batches:write"],
-      AllowedCommandIds: ["*"],
-      AllowedRegions: ["*"],
-      AllowedAccounts: ["*"],
-    },
-  ]),
-);
+const callersFile = benchCallersFile(KEY);
 const intake = await startIntake({
   REDIS_URL: redis.url,
   INTAKE_CALLERS_FILE: callersFile,

@@ -1,11 +1,36 @@
 // Shared by the benchmarks: processes from the built apps, percentiles, a table printer.
-import { setPriority } from "node:os";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { setPriority, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startApp } from "@tat-bulk/test-support";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 export const startIntake = (env) => startApp("intake", env);
+
+/**
+ * A callers file with one caller, "bench", holding `key`: it may read and submit anything, and has
+ * no quota of instances in flight (nothing drains the batches in the intake benchmarks).
+ */
+export function benchCallersFile(key) {
+  const file = join(mkdtempSync(join(tmpdir(), "tat-bulk-bench-")), "callers.json");
+  writeFileSync(
+    file,
+    JSON.stringify([
+      {
+        Name: "bench",
+        KeySha256: createHash("sha256").update(key).digest("hex"),
+        Scopes: ["batches:read", "batches:write"],
+        AllowedCommandIds: ["*"],
+        AllowedRegions: ["*"],
+        AllowedAccounts: ["*"],
+      },
+    ]),
+  );
+  return file;
+}
 export const startSim = (env) => startApp("tat-sim", env);
 export const startWorker = (env) => startApp("worker", env);
 
