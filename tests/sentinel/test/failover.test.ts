@@ -37,9 +37,9 @@ beforeAll(async () => {
     ...simulatorWorkerEnv(stack.sim.ready),
   });
 });
-// A worker that cannot close in time exits at its 30 s deadline (closeOnSignals): stopping both
-// workers together keeps the worst case within the hook's time (once, on Node 24, one took it after
-// the failover; its exit code says so).
+// Both workers stop together, so that one's close does not add to the other's. A worker that does
+// not stop at all fails the hook: once, on Node 24, one spun at full CPU in BullMQ's moveToFailed
+// after the failover and never ran its SIGTERM handler.
 afterAll(async () => {
   const [code] = await Promise.all([second?.stop(), stack?.close()]);
   if (code !== 0) console.log(`the second worker exited with ${String(code)} on SIGTERM`);
