@@ -4,24 +4,12 @@
 import { readFileSync } from "node:fs";
 import { startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
-import { benchCallersFile, cvmIds, startIntake } from "./lib.mjs";
+import { benchRequest, cvmIds, startBenchIntake } from "./lib.mjs";
 
 const KEY = "bench-key-0123456789abcdef";
 const redis = await startTestRedis();
-const callersFile = benchCallersFile(KEY);
-const intake = await startIntake({
-  REDIS_URL: redis.url,
-  INTAKE_CALLERS_FILE: callersFile,
-  QUEUE_NAME: "bench-intake",
-  INTAKE_CALLER_REQUESTS_PER_SECOND: "1000000",
-});
-const body = JSON.stringify({
-  Name: "bench",
-  Type: "SCHEDULE",
-  CommandId: "cmd-m7uma92n",
-  InstanceIds: cvmIds(100),
-  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
-});
+const intake = await startBenchIntake(KEY, { REDIS_URL: redis.url });
+const body = JSON.stringify(benchRequest(cvmIds(100)));
 /** User plus system CPU of a process, in ms (clock ticks of 10 ms). */
 const cpuMs = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];

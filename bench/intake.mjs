@@ -5,18 +5,11 @@ import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
 import { startRedisServer, startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
-import { benchCallersFile, cvmIds, percentile, printTable, startIntake } from "./lib.mjs";
+import { benchRequest, cvmIds, percentile, printTable, startBenchIntake } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
 const KEY = "bench-key-0123456789abcdef";
-const request = (ids) => ({
-  Name: "bench",
-  Type: "SCHEDULE",
-  CommandId: "cmd-m7uma92n",
-  InstanceIds: ids,
-  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
-});
 
 // BENCH_APPENDFSYNC=everysec|always: Redis with AOF persistence at that fsync policy (unset: none).
 // BENCH_REPLICAS=1: a replica beside it, and the intake answers 202 only once it holds the batch
@@ -46,20 +39,13 @@ if (replicas) {
 console.log(
   `Redis persistence: ${appendfsync ? `AOF, appendfsync ${appendfsync}` : "none"}; replicas a batch must reach: ${replicas}`,
 );
-// The intake's capacity, not the per-caller request limit (50/s by default), which would answer
-// most of autocannon's requests 429. The caller has no quota of instances in flight (nothing
-// drains the batches here), as a callers file entry without MaxInstancesInFlight.
-const callersFile = benchCallersFile(KEY);
-const intake = await startIntake({
+const intake = await startBenchIntake(KEY, {
   REDIS_URL: redis.url,
-  INTAKE_CALLERS_FILE: callersFile,
-  QUEUE_NAME: "bench-intake",
-  INTAKE_CALLER_REQUESTS_PER_SECOND: "1000000",
   INTAKE_MIN_REPLICAS: String(replicas),
 });
 const client = new Redis(redis.url);
 const baselineQueue = createChunkQueue("bench-baseline", { url: redis.url });
-const big = JSON.stringify(request(cvmIds(100_000)));
+const big = JSON.stringify(benchRequest(cvmIds(100_000)));
 
 async function accept() {
   const started = performance.now();
@@ -139,7 +125,7 @@ printTable(
 const ratio = (p) => (percentile(acceptMs, p) / percentile(addBulkMs, p)).toFixed(2);
 console.log(`\nratio (p50): ${ratio(50)}x  (target: at most 1.5x); at p99: ${ratio(99)}x`);
 
-const small = JSON.stringify(request(cvmIds(100)));
+const small = JSON.stringify(benchRequest(cvmIds(100)));
 const result = await autocannon({
   url: `${intake.ready}/v1/invoker-batches`,
   method: "POST",

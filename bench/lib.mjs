@@ -11,6 +11,27 @@ export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const startIntake = (env) => startApp("intake", env);
 
 /**
+ * An intake whose one caller, "bench", holds `key` (benchCallersFile), with the per-caller request
+ * limit (50/s by default) out of the way: the benchmarks measure the intake, not that limit.
+ */
+export const startBenchIntake = (key, env) =>
+  startIntake({
+    INTAKE_CALLERS_FILE: benchCallersFile(key),
+    QUEUE_NAME: "bench-intake",
+    INTAKE_CALLER_REQUESTS_PER_SECOND: "1000000",
+    ...env,
+  });
+
+/** The body the intake benchmarks submit, for `ids`. */
+export const benchRequest = (ids) => ({
+  Name: "bench",
+  Type: "SCHEDULE",
+  CommandId: "cmd-m7uma92n",
+  InstanceIds: ids,
+  ScheduleSettings: { Policy: "RECURRENCE", Recurrence: "0 0 1 * *" },
+});
+
+/**
  * A callers file with one caller, "bench", holding `key`: it may read and submit anything, and has
  * no quota of instances in flight (nothing drains the batches in the intake benchmarks).
  */
