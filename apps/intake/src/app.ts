@@ -10,6 +10,7 @@ import {
   createRedisClient,
   redisMemory,
   redisSettingsOf,
+  watchForLoss,
   whenReady,
 } from "@tat-bulk/redis";
 import { BatchPurge, BatchQuiet } from "@tat-bulk/retention";
@@ -33,6 +34,8 @@ export type IntakeApp = ServiceApp<IntakeMetrics>;
 export interface IntakeOptions {
   /** The clock validation reads ("is InvokeTime in the past?"); tests move it. */
   now?: () => Date;
+  /** The Redis client gave up for good (see watchForLoss): main.ts exits, to be restarted. */
+  onRedisLost?: () => void;
 }
 
 export function createIntakeApp(
@@ -47,6 +50,10 @@ export function createIntakeApp(
     enableOfflineQueue: false,
   });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
+  const loss = watchForLoss(redis, () => {
+    logger.error("redis client closed for good; the intake cannot go on");
+    options.onRedisLost?.();
+  });
   const metrics = createIntakeMetrics(
     () => store.queue,
     () => redis.ping(),
@@ -188,6 +195,7 @@ export function createIntakeApp(
       return listen(server, config.PORT, config.HOST);
     },
     close: once(async () => {
+      loss.release();
       if (server) await closeServer(server);
       clearInterval(tallyTimer);
       guard.close();

@@ -24,6 +24,7 @@ import {
   createRedisClient,
   redisMemory,
   redisSettingsOf,
+  watchForLoss,
 } from "@tat-bulk/redis";
 import { RetentionSweep } from "@tat-bulk/retention";
 import { RunReads, RunStore } from "@tat-bulk/runs";
@@ -56,15 +57,28 @@ const OUTAGE_RECHECK_MS = 1000;
 /** A chunk job that threw goes again this much later. */
 const WORKER_ERROR_RETRY_MS = 2000;
 
+export interface WorkerOptions {
+  /** The Redis client gave up for good (see watchForLoss): main.ts exits, to be restarted. */
+  onRedisLost?: () => void;
+}
+
 /**
  * A worker process: chunk jobs (CreateInvoker), invoker actions (disable, enable, delete) and
  * webhook deliveries, each from its own queue, all under the shared rate limits.
  */
-export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp {
+export function createWorkerApp(
+  config: WorkerConfig,
+  logger: Logger,
+  options: WorkerOptions = {},
+): WorkerApp {
   // BullMQ's advice for workers: commands wait out a Redis restart (reconnecting with backoff)
   // instead of failing, so a restart pauses work.
   const redis = createRedisClient(redisSettingsOf(config), { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
+  const loss = watchForLoss(redis, () => {
+    logger.error("redis client closed for good; the worker cannot go on");
+    options.onRedisLost?.();
+  });
   const metrics = createWorkerMetrics({
     ping: () => redis.ping(),
     rateLimit: config.TAT_RATE_LIMIT,
@@ -321,6 +335,7 @@ export function createWorkerApp(config: WorkerConfig, logger: Logger): WorkerApp
       return url;
     },
     close: once(async () => {
+      loss.release();
       router.stopWaiting();
       await dispatcher.close();
       await Promise.all([chunks, invokers, runs, deliveries].map((c) => c?.close(config.WORKER_GRACE_MS)));

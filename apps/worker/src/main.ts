@@ -6,7 +6,7 @@ import { loadWorkerConfig } from "./env.js";
 const config = loadConfigOrExit("worker", loadWorkerConfig, process.env);
 const logger = pino({ level: config.LOG_LEVEL, base: { app: "worker", pid: process.pid } });
 warnIfRuntimeEndOfLife(logger);
-const app = createWorkerApp(config, logger);
+const app = createWorkerApp(config, logger, { onRedisLost: () => process.exit(1) });
 const url = await startOrExit("worker", app, logger);
 // Signals are handled before the ready line: whoever reads it may stop the process at once.
 // In-flight calls get their grace period; closing the connections after it gets a little more.

@@ -39,8 +39,10 @@ const hostPort = (node: string) => {
  * A client for the configured Redis, single, Cluster or behind Sentinels, with the same options.
  * On a cluster every key tat-bulk writes for one queue namespace carries the same hash tag
  * (`{<namespace>}`), so each Lua script's keys, and BullMQ's, share one slot. Behind Sentinels the
- * client asks them for the primary at every (re)connection and listens for their failover news; a
- * command that reaches a former primary now a replica (READONLY) reconnects and is sent again.
+ * client asks them for the primary at every (re)connection; a command that reaches a former primary
+ * now a replica (READONLY) reconnects and is sent again. ioredis' failover detector stays off: its
+ * news arriving while the client asks a Sentinel ends the client for good (ioredis 5.11,
+ * test/sentinel-failover.test.ts).
  */
 export function createRedisClient(settings: RedisSettings, options: RedisOptions = {}): RedisClient {
   const sentinels = settings.sentinels ?? [];
@@ -49,7 +51,7 @@ export function createRedisClient(settings: RedisSettings, options: RedisOptions
       ...options,
       sentinels: sentinels.map(hostPort),
       name: settings.sentinelName ?? "mymaster",
-      failoverDetector: true,
+      failoverDetector: false,
       reconnectOnError: (error) => (error.message.startsWith("READONLY") ? 2 : false),
     });
   }

@@ -20,6 +20,10 @@ export interface TestSentinels {
   primary(): Promise<RedisServer>;
   /** SIGKILLs the primary and waits until the Sentinels name another; answers the killed one. */
   failover(timeoutMs?: number): Promise<RedisServer>;
+  /** A failover of a live primary (SENTINEL FAILOVER): it is demoted, not killed; answers the new one. */
+  switchover(timeoutMs?: number): Promise<RedisServer>;
+  /** SIGSTOPs (or SIGCONTs) the i-th Sentinel: one that accepts connections and never answers. */
+  freeze(index: number, frozen: boolean): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +60,7 @@ export async function startSentinels(options: SentinelOptions = {}): Promise<Tes
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
             child.once("exit", () => resolve());
+            child.kill("SIGCONT"); // a frozen one would not see the SIGTERM
             child.kill("SIGTERM");
           }),
       ),
@@ -63,10 +68,18 @@ export async function startSentinels(options: SentinelOptions = {}): Promise<Tes
     await Promise.all(servers.map((s) => s.close()));
     await rm(dir, { recursive: true, force: true });
   });
+  const frozen = new Set<number>();
   const ask = async () => {
-    for (const sentinel of sentinels) {
+    for (const [i, sentinel] of sentinels.entries()) {
+      if (frozen.has(i)) continue;
       const [host, port] = sentinel.split(":");
-      const client = new Redis({ host, port: Number(port), lazyConnect: true, maxRetriesPerRequest: 0 });
+      const client = new Redis({
+        host,
+        port: Number(port),
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        commandTimeout: 1000, // one stopped by hand (not by freeze) accepts and never answers
+      });
       client.on("error", () => undefined);
       try {
         await client.connect();
@@ -142,6 +155,38 @@ export async function startSentinels(options: SentinelOptions = {}): Promise<Tes
         if (Date.now() > deadline) throw new Error("no failover");
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+    },
+    async switchover(timeoutMs = 30_000) {
+      const old = await primaryNow();
+      const [host, port] = (sentinels[0] ?? "").split(":");
+      const client = new Redis({ host, port: Number(port), maxRetriesPerRequest: 0 });
+      client.on("error", () => undefined);
+      const deadline = Date.now() + timeoutMs;
+      try {
+        // Sentinels learn of the replicas from the primary's INFO, every 10 s at first.
+        for (;;) {
+          const refused = await client.call("SENTINEL", "FAILOVER", SENTINEL_NAME).then(
+            () => undefined,
+            (error: unknown) => (error instanceof Error ? error.message : String(error)),
+          );
+          if (refused === undefined) break;
+          if (!refused.startsWith("NOGOODSLAVE") || Date.now() > deadline) throw new Error(refused);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      } finally {
+        client.disconnect();
+      }
+      for (;;) {
+        const now = await primaryNow().catch(() => undefined);
+        if (now && now.port !== old.port) return now;
+        if (Date.now() > deadline) throw new Error("no switchover");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    freeze(index, stop) {
+      if (stop) frozen.add(index);
+      else frozen.delete(index);
+      children[index]?.kill(stop ? "SIGSTOP" : "SIGCONT");
     },
     close,
   };
