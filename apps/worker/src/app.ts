@@ -2,7 +2,6 @@ import {
   addInvokerJob,
   type ChunkJobData,
   type InvokerJobData,
-  installedBullmqVersion,
   invokerQueueName,
   openBatches,
   publishAccounts,
@@ -87,19 +86,7 @@ export function createWorkerApp(
     runsFollowed: () => follower.followedNow(),
     memory: () => redisMemory(redis),
   });
-  const store = openBatches(redis, config.QUEUE_NAME, {
-    log: logger,
-    retentionMs: config.BATCH_RETENTION,
-    onFallback: (reason) => {
-      metrics.enqueueFastPath.set(0);
-      logger.warn({ reason }, "enqueue: Queue.addBulk from now on");
-    },
-  });
-  metrics.enqueueFastPath.set(store.jobs.fast ? 1 : 0);
-  logger.info(
-    { bullmq: installedBullmqVersion(), path: store.jobs.fast ? "looped addStandardJob" : "Queue.addBulk" },
-    "enqueue path",
-  );
+  const store = openBatches(redis, config.QUEUE_NAME, { log: logger, retentionMs: config.BATCH_RETENTION });
   const webhooks = createWebhookQueue(config.QUEUE_NAME, redis);
   const router = new TatRouter(config, redis, metrics, logger);
   const recorder = new ChunkRecorder(

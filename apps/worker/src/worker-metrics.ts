@@ -124,10 +124,6 @@ export function createWorkerMetrics(
       ["action"],
       WAIT_SECONDS,
     ),
-    enqueueFastPath: metric.gauge(
-      "tat_bulk_enqueue_fast_path",
-      "1 while the dispatcher adds jobs by BullMQ's own script looped 100 per call, 0 once on Queue.addBulk.",
-    ),
     slotsSkipped: metric.counter(
       "tat_bulk_rate_slots_skipped_total",
       "Slots given up because the process stalled past 100 ms after their time, by action.",

@@ -56,11 +56,6 @@ const lane = async (s: Stack, overrides: Record<string, string> = {}) => {
 };
 
 describe("scheduling with real workers and the simulator", () => {
-  it("says on /metrics that the dispatcher adds jobs through BullMQ's looped script", async () => {
-    const { worker } = await lane(stack());
-    expect(await metricValue(worker, "tat_bulk_enqueue_fast_path")).toBe(1);
-  });
-
   it("shares the budget 50/50 between two callers of equal weight, and 2:1 for weights 2:1", async () => {
     const s = stack();
     for (const [weightA, expectA] of [

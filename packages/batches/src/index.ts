@@ -4,8 +4,6 @@ export * from "./batch-retry.js";
 export * from "./batch-stop.js";
 export * from "./batch-types.js";
 export * from "./batch-writer.js";
-export * from "./bulk-job-writer.js";
-export { installedBullmqVersion } from "./bullmq-internals.js";
 export * from "./caller-quota.js";
 export * from "./chunk-codec.js";
 export * from "./chunk-queue.js";

@@ -12,8 +12,7 @@ import {
   type ErrorLog,
   pendingListSink,
 } from "./batch-writer.js";
-import { BulkJobWriter, type BulkJobWriterOptions } from "./bulk-job-writer.js";
-import { createChunkQueue } from "./chunk-queue.js";
+import { createChunkQueue, type JobSink, queueJobSink } from "./chunk-queue.js";
 import { ChunkScheduler } from "./chunk-scheduler.js";
 import { ChunkTransitions } from "./chunk-transitions.js";
 import { IdempotencyKeys } from "./idempotency-keys.js";
@@ -34,7 +33,7 @@ export interface Batches {
   queue: Queue<ChunkJobData>;
   invokerQueue: Queue<InvokerJobData>;
   /** Adds chunk jobs to the queue (the scheduler's dispatch, the reconciler's repairs). */
-  jobs: BulkJobWriter;
+  jobs: JobSink;
   /** Which chunk goes next (the intake hands chunks to it; the workers' dispatch picks). */
   scheduler: ChunkScheduler;
   /** Read models: the API's and the workers'. */
@@ -59,7 +58,6 @@ export interface Batches {
 
 export interface OpenBatchesOptions {
   log: ErrorLog;
-  onFallback?: BulkJobWriterOptions["onFallback"];
   /** Wraps where a new batch's chunks wait for the scheduler (a test injects failures this way). */
   sink?: (chunks: ChunkSink) => ChunkSink;
   slice?: number;
@@ -79,7 +77,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
   const queue = createChunkQueue(queueName, redis);
   const invokerQueue = createInvokerQueue(queueName, redis);
   const reads = new BatchReads(redis, keys, options.retentionMs);
-  const jobs = new BulkJobWriter(redis, queue, options.onFallback ? { onFallback: options.onFallback } : {});
+  const jobs = queueJobSink(queue);
   const pending = pendingListSink(redis, keys);
   const writer = new BatchWriter({
     redis,

@@ -2,9 +2,8 @@ import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
 import { BatchReads } from "./batch-reads.js";
 import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
-import type { JobSink } from "./bulk-job-writer.js";
 import { chunkStamp } from "./chunk-codec.js";
-import { chunkJob, chunkJobId } from "./chunk-queue.js";
+import { chunkJob, chunkJobId, type JobSink } from "./chunk-queue.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { ChunkScheduler, encodeRef } from "./chunk-scheduler.js";
 import {
