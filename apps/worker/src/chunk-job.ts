@@ -7,7 +7,13 @@ import {
   withPendingEnded,
 } from "@tat-bulk/batches";
 import { BreakerClosedError, LimiterClosedError } from "@tat-bulk/rate-limit";
-import { AGENT_CHECK_ACTION, classifyError, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
+import {
+  AGENT_CHECK_ACTION,
+  classifyError,
+  DEFAULT_ACCOUNT,
+  isInvokeTimeExpired,
+  parseInvokeTime,
+} from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
 import { checkAgents } from "./agent-check.js";
 import { backoffMs } from "./backoff.js";
@@ -28,7 +34,6 @@ import { JobStalledError, type JobWatch } from "./job-watch.js";
 import { PartSender } from "./part-sender.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
 import type { TatRouter } from "./tat-access.js";
-import { DEFAULT_ACCOUNT } from "./tat-accounts.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 export interface ChunkJobDeps {

@@ -8,10 +8,10 @@ import {
   type RedisKeys,
 } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
+import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
 import { beforeDeadline } from "./job-watch.js";
 import type { TatRouter } from "./tat-access.js";
-import { DEFAULT_ACCOUNT } from "./tat-accounts.js";
 
 export interface DispatcherDeps {
   redis: RedisClient;

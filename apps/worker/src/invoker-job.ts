@@ -1,23 +1,17 @@
 import {
   type Batches,
+  INVOKER_TAT_ACTION,
   type InvokerJobData,
   type InvokerState,
   invokerNeeds,
   recordInvokerActionError,
 } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
-import { classifyError } from "@tat-bulk/tat-api";
+import { classifyError, DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
 import type { JobWatch } from "./job-watch.js";
 import type { TatRouter } from "./tat-access.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
-
-/** The TAT action that brings an invoker to each state (one InvokerId per call). */
-const ACTION: Record<InvokerState, string> = {
-  ENABLED: "EnableInvoker",
-  DISABLED: "DisableInvoker",
-  DELETED: "DeleteInvoker",
-};
 
 export interface InvokerJobDeps extends Pick<Batches, "keys" | "reads" | "transitions"> {
   redis: RedisClient;
@@ -50,11 +44,11 @@ export async function runInvokerJob(
     const chunk = await reads.chunk(job.batchId, job.index);
     const invoker = chunk?.invokers.find((candidate) => invokerNeeds(candidate, action.target));
     if (!chunk || !invoker) return undefined;
-    const name = ACTION[action.target];
+    const name = INVOKER_TAT_ACTION[action.target];
     const budget = deps.router.for(action.account, action.region);
     const tat = budget && watch ? budget.watched(watch) : budget;
     if (!tat) {
-      const message = `${name}: account ${action.account ?? "default"} is not configured on the workers`;
+      const message = `${name}: account ${action.account ?? DEFAULT_ACCOUNT} is not configured on the workers`;
       await recordInvokerActionError(deps.redis, deps.keys, job.batchId, job.seq, message);
       return undefined;
     }

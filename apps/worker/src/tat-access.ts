@@ -1,11 +1,12 @@
 import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
 import type { RedisClient } from "@tat-bulk/redis";
+import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
 import type { Logger } from "pino";
 import { AdaptiveMargin } from "./adaptive-margin.js";
 import type { WorkerConfig } from "./env.js";
 import { RateLimitedTat } from "./rate-limited-tat.js";
-import { DEFAULT_ACCOUNT, type TatAccount } from "./tat-accounts.js";
+import type { TatAccount } from "./tat-accounts.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
 /** Where a batch's calls go: its account, and the endpoint its Region maps to. */

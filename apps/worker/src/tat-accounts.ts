@@ -1,9 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ConfigError, z } from "@tat-bulk/config";
-
-/** The account a batch uses when it names none (and the name of the one-account shorthand). */
-export const DEFAULT_ACCOUNT = "default";
+import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 
 /** One TAT account the workers may call with, its secret resolved. */
 export interface TatAccount {

@@ -1,4 +1,4 @@
-import { REPAIR_KINDS } from "@tat-bulk/batches";
+import { INVOKER_TAT_ACTION, REPAIR_KINDS } from "@tat-bulk/batches";
 import { createServiceRegistry, metricFactory, redisMemoryGauges, redisUpGauge } from "@tat-bulk/metrics";
 import type { BucketState } from "@tat-bulk/rate-limit";
 import { FINAL_TASK_STATUSES, NOT_FIRED } from "@tat-bulk/tat-api";
@@ -69,11 +69,20 @@ export function createWorkerMetrics(
       },
     );
   }
-  const webhookDeliveries = metric.counter(
+  const webhookDeliveries = metric.counterOf(
     "tat_bulk_webhook_deliveries_total",
-    "Webhook delivery tries by outcome: delivered, failed (tried again), gave-up, refused (host not allowed).",
-    ["outcome"],
+    "Webhook delivery tries (failed: tried again; refused: host not allowed)",
+    "outcome",
+    ["delivered", "failed", "gave-up", "refused"],
   );
+  const invokerActions = metric.counter(
+    "tat_bulk_invoker_actions_total",
+    "Disable, enable and delete calls on a batch's invokers, by action and answer (Gone: TAT no longer knew it).",
+    ["action", "outcome"],
+  );
+  // Series from the start, so a dashboard reads 0 rather than "No data" before the first action.
+  for (const action of Object.values(INVOKER_TAT_ACTION))
+    for (const outcome of ["Success", "Gone"]) invokerActions.inc({ action, outcome }, 0);
   const reconcilerRepairs = metric.counterOf(
     "tat_bulk_reconciler_repairs_total",
     "Drift the reconciler repaired,",
@@ -155,11 +164,7 @@ export function createWorkerMetrics(
       "Parts split in two after a per-instance failure TAT did not pin down, by code.",
       ["code"],
     ),
-    invokerActions: metric.counter(
-      "tat_bulk_invoker_actions_total",
-      "Disable, enable and delete calls on a batch's invokers, by action and answer (Gone: TAT no longer knew it).",
-      ["action", "outcome"],
-    ),
+    invokerActions,
     webhookDeliveries,
     chunkRetries: metric.counter(
       "tat_bulk_chunk_retries_total",

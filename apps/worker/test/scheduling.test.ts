@@ -2,7 +2,7 @@ import type { BatchCallFields, Batches } from "@tat-bulk/batches";
 import { chunkInstances } from "@tat-bulk/tat-api";
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
-import { cvmIds, metricValue, type Stack, startStack } from "./worker-harness.js";
+import { cvmIds, type Stack, startStack } from "./worker-harness.js";
 
 // A faster budget than TAT's 20/s keeps these tests short; the scheduler's choices do not depend on it.
 const RATE = "50";

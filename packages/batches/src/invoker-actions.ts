@@ -8,6 +8,13 @@ import { SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
 import { queueNames } from "./queue-names.js";
 
+/** The TAT action that brings an invoker to each state (one InvokerId per call). */
+export const INVOKER_TAT_ACTION: Readonly<Record<InvokerState, string>> = {
+  ENABLED: "EnableInvoker",
+  DISABLED: "DisableInvoker",
+  DELETED: "DeleteInvoker",
+};
+
 /** One chunk's invokers to bring to the target of the batch's invoker action number `seq`. */
 export interface InvokerJobData {
   batchId: string;

@@ -1,4 +1,5 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import type { RedisKeys } from "./keys.js";
 
 /**
@@ -40,5 +41,5 @@ export async function publishAccounts(
 /** The account names the workers published; none yet: the one-account shorthand's "default". */
 export async function publishedAccounts(redis: RedisClient, keys: RedisKeys): Promise<Set<string>> {
   const names = await redis.hkeys(keys.publishedAccounts);
-  return new Set(names.length > 0 ? names : ["default"]);
+  return new Set(names.length > 0 ? names : [DEFAULT_ACCOUNT]);
 }

@@ -43,6 +43,9 @@ export const callbackUrlSchema = z
   )
   .meta({ description: "POSTed a signed JSON event when the batch finishes; its host must be allowed." });
 
+/** The account a batch without `Account` calls with: the one-account shorthand's (TAT_SECRET_ID…). */
+export const DEFAULT_ACCOUNT = "default";
+
 /** Which of the workers' TAT accounts the batch's calls use (the intake checks the name). */
 export const accountNameSchema = z
   .string()
@@ -50,7 +53,7 @@ export const accountNameSchema = z
     /^[A-Za-z0-9_.-]{1,64}$/,
     tatRefinement("InvalidParameterValue", "Account must be the name of a configured TAT account"),
   )
-  .meta({ description: 'The TAT account the batch calls with; defaults to "default".' });
+  .meta({ description: `The TAT account the batch calls with; defaults to "${DEFAULT_ACCOUNT}".` });
 
 /** Strictly first: every HIGH chunk goes before NORMAL ones, NORMAL before LOW (which ages into NORMAL). */
 export const prioritySchema = z

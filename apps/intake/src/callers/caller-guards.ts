@@ -1,4 +1,5 @@
 import { type Caller, globMatcher, hasScope, isAdmin, type Scope } from "@tat-bulk/callers";
+import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import type { RequestHandler } from "express";
 import { apiError } from "../api-error.js";
 import type { IntakeMetrics } from "../metrics.js";
@@ -28,7 +29,7 @@ export function checkAllowLists(
     metrics.authFailures.inc({ reason: "missing-scope" });
     throw apiError("UnauthorizedOperation", `The caller ${caller.Name} lacks the scope priority:high`);
   }
-  const account = request.Account ?? "default";
+  const account = request.Account ?? DEFAULT_ACCOUNT;
   const lists = [
     [caller.AllowedCommandIds, request.CommandId, "CommandNotAllowed", "command-not-allowed", "run"],
     [caller.AllowedRegions, request.Region, "RegionNotAllowed", "region-not-allowed", "use region"],

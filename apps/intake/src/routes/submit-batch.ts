@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   chunkInstances,
+  DEFAULT_ACCOUNT,
   invokerBatchSchema,
   MAX_INSTANCES_PER_BATCH,
   TAT_MAX_INSTANCES_PER_CALL,
@@ -83,12 +84,12 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       const request = { ...fields, Region: fields.Region ?? deps.defaultRegion };
       checkAllowLists(caller, request, deps.metrics);
       const accounts = await batches.accounts();
-      if (!accounts.has(request.Account ?? "default")) {
+      if (!accounts.has(request.Account ?? DEFAULT_ACCOUNT)) {
         rejected();
         // Which accounts the workers do hold is not the caller's to learn.
         throw apiError(
           "InvalidParameterValue.Account",
-          `Account ${request.Account ?? "default"} is not an account the workers hold`,
+          `Account ${request.Account ?? DEFAULT_ACCOUNT} is not an account the workers hold`,
         );
       }
       const chunked = chunkInstances(InstanceIds, TAT_MAX_INSTANCES_PER_CALL);
