@@ -296,6 +296,7 @@ export function createWorkerApp(
     async start() {
       // Before any job: a Redis that evicts would delete batches behind everyone's back.
       await checkEvictionPolicy(redis, config.REDIS_ALLOW_EVICTION);
+      await router.checkSendHold();
       const url = await listen(health, config.PORT, config.HOST);
       const accounts = router.accountRates();
       await publishCallRate(redis, store.keys, "CreateInvoker", Math.max(...accounts.values()));

@@ -31,6 +31,8 @@ export interface RateLimitedTatDeps {
   limitOf: (action: string) => number;
   /** Told each refusal. */
   margin?: Pick<AdaptiveMargin, "onRefusal">;
+  /** false: the start-up check found the send-time hold broken; calls are handed over at their slot. */
+  holdSends?: () => boolean;
 }
 
 /**
@@ -104,6 +106,7 @@ export class RateLimitedTat {
       });
     };
     const holdUntil = waitUntil(taken.dueAt);
+    if (this.deps.holdSends?.() === false) await holdUntil;
     const result = await client.call<T>(action, region, params, { holdUntil, onSent });
     this.watch?.touch();
     const answeredAt = performance.now();

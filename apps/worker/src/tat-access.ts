@@ -1,7 +1,7 @@
 import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-bulk/rate-limit";
 import type { RedisClient } from "@tat-bulk/redis";
 import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
-import { parseEndpoint, TatClient } from "@tat-bulk/tat-client";
+import { checkSendHold, parseEndpoint, type SendHoldCheck, TatClient } from "@tat-bulk/tat-client";
 import type { Logger } from "pino";
 import { AdaptiveMargin } from "./adaptive-margin.js";
 import type { WorkerConfig } from "./env.js";
@@ -27,6 +27,8 @@ export class TatRouter {
   private readonly limiter: SharedRateLimiter;
   private readonly breakers: CircuitBreakers;
   private readonly margin: AdaptiveMargin;
+  /** Whether a call is handed to the SDK before its slot and held (see checkSendHold). */
+  private holdSends = true;
 
   constructor(
     private readonly config: WorkerConfig,
@@ -99,6 +101,7 @@ export class TatRouter {
       logger: this.logger.child({ account: account.name }),
       group: route.budget,
       limitOf: (action) => this.limitOf(account, action),
+      holdSends: () => this.holdSends,
     });
     this.routes.set(key, { route, tat, client });
     return tat;
@@ -108,6 +111,22 @@ export class TatRouter {
     return (
       account.rateLimits.get(action) ?? this.config.TAT_RATE_LIMITS.get(action) ?? this.config.TAT_RATE_LIMIT
     );
+  }
+
+  /**
+   * Proves at start that a held call leaves only at its slot with this SDK and Node; if not, each
+   * call is handed to the SDK at its slot instead (its preparation then makes it a little late).
+   */
+  async checkSendHold(): Promise<SendHoldCheck> {
+    const check = await checkSendHold();
+    this.holdSends = check.works;
+    this.metrics.sendHold.set(check.works ? 1 : 0);
+    if (!check.works)
+      this.logger.error(
+        { reason: check.reason },
+        "send-time hold does not work with this SDK: each call is sent at its slot instead",
+      );
+    return check;
   }
 
   /** The limiter's margin now (ms). */

@@ -133,6 +133,10 @@ export function createWorkerMetrics(
       ["action"],
       WAIT_SECONDS,
     ),
+    sendHold: metric.gauge(
+      "tat_bulk_send_hold",
+      "1 while calls are prepared before their rate-limit slot and held until it; 0 when the start-up check found the hold broken with this SDK, and each call is handed to the SDK at its slot.",
+    ),
     slotsSkipped: metric.counter(
       "tat_bulk_rate_slots_skipped_total",
       "Slots given up because the process stalled past 100 ms after their time, by action.",

@@ -53,6 +53,8 @@ describe("worker: creating invokers", () => {
       ]);
     }
     expect((await stack.admin("GET", "/stats")).duplicates).toBe(0);
+    // Its start-up check found that calls wait for their slot with the installed SDK.
+    expect(await metricValue(worker, "tat_bulk_send_hold")).toBe(1);
   });
 });
 

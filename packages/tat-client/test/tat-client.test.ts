@@ -1,6 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import type { RequestTiming } from "../src/request-timing.js";
+import { checkSendHold } from "../src/send-hold-check.js";
 import { parseEndpoint, TatClient, transportCode } from "../src/tat-client.js";
 
 describe("parseEndpoint", () => {
@@ -90,5 +92,29 @@ describe("TatClient.call's timing", () => {
     const [at] = sent;
     expect(at).toBeGreaterThanOrEqual(releasedAt);
     expect(at).toBeLessThan(answered - 40);
+  });
+});
+
+describe("checkSendHold", () => {
+  it("finds that the installed SDK's calls wait for their hold", async () => {
+    expect(await checkSendHold()).toEqual({ works: true });
+  });
+
+  it("finds it out when a call leaves before its hold is over", async () => {
+    // What an SDK that no longer sent through the agent it is given would do.
+    class Unheld extends TatClient {
+      override call<T>(
+        action: string,
+        region: string,
+        params: Record<string, unknown>,
+        timing: RequestTiming = {},
+      ) {
+        return super.call<T>(action, region, params, timing.onSent ? { onSent: timing.onSent } : {});
+      }
+    }
+    expect(await checkSendHold({ clientOf: (options) => new Unheld(options) })).toEqual({
+      works: false,
+      reason: "the held call reached the server before its release",
+    });
   });
 });
