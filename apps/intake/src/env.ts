@@ -2,7 +2,7 @@ import { type Caller, CallerRegistry, CallersFileError, keyCaller, readCallersFi
 import { ConfigError, envField, parseEnv, serviceEnv, z } from "@tat-bulk/config";
 import { DEFAULT_CONSOLE_DIR } from "./console-route.js";
 
-/** Every variable the intake reads; docs/configuration.md's table mirrors this. */
+/** Every variable the intake reads; docs/configuration.md's table is generated from it (npm run docs:config). */
 export const intakeEnvSchema = z.object({
   ...serviceEnv(8080),
   /**

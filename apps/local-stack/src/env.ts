@@ -33,6 +33,7 @@ export const stackEnvSchema = z.object({
   STACK_DATA_DIR: z.string().default(".data"),
   /** `pretty` prefixed lines for people, or the processes' own JSON lines. */
   LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
+  /** pino's level. */
   LOG_LEVEL: envField.logLevel(),
 });
 

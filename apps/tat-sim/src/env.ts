@@ -11,14 +11,16 @@ import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
 /** The documented local credential pair: what `npm start` and the tests sign with. */
 export const DEFAULT_SIM_CREDENTIALS = `${SIMULATOR_CREDENTIALS.secretId}:${SIMULATOR_CREDENTIALS.secretKey}`;
 
+// A default as written (parsed like a setting), so the configuration table shows `id:key`.
 const credentials = envField
   .pairs(":", "an id:key pair", (_id, key) => key || undefined)
-  .default(new Map([[SIMULATOR_CREDENTIALS.secretId, SIMULATOR_CREDENTIALS.secretKey]]));
+  .prefault(DEFAULT_SIM_CREDENTIALS);
 
-/** Every variable the simulator reads; docs/configuration.md's table mirrors this. */
+/** Every variable the simulator reads; docs/configuration.md's table is generated from it (npm run docs:config). */
 export const simEnvSchema = z.object({
   /** Loopback by default: the admin API has no auth. */
   ...listenEnv(4600, "127.0.0.1"),
+  /** pino's level. */
   LOG_LEVEL: envField.logLevel(),
   /** SecretId:SecretKey pairs that sign valid requests. */
   TAT_SIM_CREDENTIALS: credentials,

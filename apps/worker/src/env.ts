@@ -10,7 +10,7 @@ import {
 } from "@tat-bulk/config";
 import { loadAccounts, type TatAccount } from "./tat-accounts.js";
 
-/** Every variable the worker reads; docs/configuration.md's table mirrors this. */
+/** Every variable the worker reads; docs/configuration.md's table is generated from it (npm run docs:config). */
 export const workerEnvSchema = z.object({
   /** Health and metrics on 9464. */
   ...serviceEnv(9464),
@@ -26,6 +26,7 @@ export const workerEnvSchema = z.object({
   /** Retry backoff: doubling from the base, capped; deliveries are retried for WEBHOOK_GIVE_UP_MS. */
   WEBHOOK_RETRY_BASE_MS: envField.positiveInt(1000),
   WEBHOOK_RETRY_MAX_MS: envField.positiveInt(600_000),
+  /** How long a delivery is tried (24 h); then it is given up and logged. */
   WEBHOOK_GIVE_UP_MS: envField.positiveInt(24 * 3600_000),
   /** Invoker actions (disable, enable, delete) in flight per process; each waits for its action's slot. */
   INVOKER_CONCURRENCY: envField.positiveInt(8),
@@ -64,9 +65,11 @@ export const workerEnvSchema = z.object({
    * halves every 30 s.
    */
   TAT_RATE_MARGIN_MS: envField.nonNegativeNumber(22),
+  /** `true`: each RequestLimitExceeded adds a 10 ms step to the margin, halving every 30 s; `false`: fixed. */
   TAT_RATE_MARGIN_ADAPTIVE: z.stringbool().default(true),
   /** How long all senders pause after a RequestLimitExceeded. */
   TAT_RATE_PENALTY_MS: envField.nonNegativeNumber(500),
+  /** A TAT call without an answer by then fails as Timeout (and is looked for before it is sent again). */
   TAT_TIMEOUT_MS: envField.positiveInt(10_000),
   /**
    * Circuit breaker per budget bucket: it opens after this many retryable failures in a row (below
@@ -80,6 +83,7 @@ export const workerEnvSchema = z.object({
   TAT_BREAKER_PROBE_MS: envField.positiveInt(1000),
   /** The probe interval's cap: also the longest TAT may be back before the workers notice. */
   TAT_BREAKER_PROBE_MAX_MS: envField.positiveInt(5000),
+  /** Attempts per chunk part; rate-limit refusals and failures during an outage do not count. */
   TAT_MAX_ATTEMPTS: envField.positiveInt(8),
   /** Backoff: full jitter over base * 2^(attempt-1), capped. */
   TAT_RETRY_BASE_MS: envField.positiveInt(1000),

@@ -81,6 +81,7 @@ export const envField = {
 
 /** Where a process listens: `PORT` (0 picks a free one) and `HOST` (every interface unless told). */
 export const listenEnv = (port: number, host = "0.0.0.0") => ({
+  /** Where it listens: the intake's API, a worker's /healthz, /readyz and /metrics, the simulator's API. */
   PORT: envField.port(port),
   HOST: z.string().default(host),
 });
@@ -93,6 +94,7 @@ const DEFAULT_TAT_REGION = "ap-guangzhou";
  * defaults cannot drift apart (the two must agree on the queue above all).
  */
 export const sharedEnv = {
+  /** One Redis server; or REDIS_CLUSTER_NODES, or REDIS_SENTINELS: exactly one of the three. */
   REDIS_URL: envField.redisUrl(),
   /** `host:port,…` of a Redis Cluster's nodes, instead of REDIS_URL (one or the other). */
   REDIS_CLUSTER_NODES: envField.hostPorts().default([]),
@@ -118,6 +120,7 @@ export const sharedEnv = {
    * delivered or given up.
    */
   BATCH_RETENTION: envField.duration("30d"),
+  /** pino's level; logs are JSON lines, with a request ID, never a key or a secret. */
   LOG_LEVEL: envField.logLevel(),
   /** BullMQ queue and Redis key namespace: the same on the intake and the workers. */
   QUEUE_NAME: z
@@ -131,12 +134,12 @@ export const sharedEnv = {
     .default(DEFAULT_TAT_REGION),
 };
 
-/**
- * Completion webhooks: hosts a batch's CallbackUrl may name (`host` or `host:port`, comma-separated;
- * empty: webhooks are off). The intake refuses other hosts; the workers check again before each
- * delivery.
- */
 export const webhookHostsEnv = {
+  /**
+   * Completion webhooks: hosts a batch's CallbackUrl may name (`host`, ports 443 and 80, or
+   * `host:port`, comma-separated; empty: webhooks are off). The intake refuses other hosts; the
+   * workers check again before each delivery.
+   */
   WEBHOOK_ALLOWED_HOSTS: envField.list().default([]),
 };
 
