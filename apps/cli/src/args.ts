@@ -54,6 +54,7 @@ export type Command =
   | (Common & { name: "run"; batchId: string; runId: string; failed: boolean })
   | (Common & { name: "rerun"; batchId: string; runId: string; wait: boolean })
   | (Common & { name: "demo"; count: number })
+  | (Common & { name: "dead-letters"; retry?: { queue: "chunks" | "runs"; jobId: string } })
   | { name: "hash-key" }
   | { name: "help" };
 
@@ -87,6 +88,9 @@ Commands:
                        as NDJSON to standard output (before it expires: BATCH_RETENTION).
   purge BATCH_ID       Remove a finished batch and everything under it now.
   demo [--count N]     Submit N generated instances (default 3000) and follow them.
+  dead-letters [retry chunks|runs JOB_ID]
+                       Jobs the workers parked after too many unforeseen errors in a
+                       row (admin); retry sends one again.
   hash-key             Print the SHA-256 of a key read from standard input: the
                        KeySha256 of a caller in INTAKE_CALLERS_FILE.
 
@@ -204,6 +208,13 @@ export function parseCommand(argv: readonly string[], now: () => Date = () => ne
       };
     case "demo":
       return { name, ...common, count: positiveInt(values.count, "--count", 3000) };
+    case "dead-letters": {
+      if (positionals.length === 0) return { name, ...common };
+      const [verb, queue, jobId, ...extra] = positionals;
+      if (verb !== "retry" || (queue !== "chunks" && queue !== "runs") || !jobId || extra.length)
+        throw new UsageError("dead-letters takes nothing, or: retry chunks|runs JOB_ID");
+      return { name, ...common, retry: { queue, jobId } };
+    }
     case "runs": {
       const [batchId, ...extra] = positionals;
       if (!batchId || extra.length) throw new UsageError("runs takes exactly one BATCH_ID");

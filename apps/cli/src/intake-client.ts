@@ -93,4 +93,12 @@ export class IntakeClient {
   rerun(batchId: string, runId: string) {
     return this.api.rerun(batchId, runId);
   }
+
+  deadLetters() {
+    return this.api.deadLetters(1000);
+  }
+
+  retryDeadLetter(queue: "chunks" | "runs", jobId: string) {
+    return this.api.retryDeadLetter(queue, jobId);
+  }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Command, parseCommand, USAGE } from "./args.js";
 import { batchCommand, list } from "./batch-commands.js";
 import { resolveConnection } from "./connection.js";
+import { deadLetters } from "./dead-letter-commands.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { IntakeClient, IntakeError } from "./intake-client.js";
 import type { Io } from "./io.js";
@@ -47,6 +48,8 @@ function dispatch(
       return showRun(client, command, io, command);
     case "rerun":
       return rerun(client, command, io, command);
+    case "dead-letters":
+      return deadLetters(client, io, command);
     default:
       return batchCommand(client, io, command);
   }

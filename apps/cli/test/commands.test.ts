@@ -245,8 +245,15 @@ describe("tat-bulk hash-key", () => {
     const file = join(tmp, "callers.yaml");
     await writeFile(file, `- Name: from-cli\n  KeySha256: ${hashed.out}\n  Scopes: [batches:read]\n`);
     const intake = await stack.startIntake({ QUEUE_NAME: "cli-test-callers", INTAKE_CALLERS_FILE: file });
-    const listed = await cli(["list"], { env: { TAT_BULK_URL: intake.ready, TAT_BULK_API_KEY: key } });
+    const asFileCaller = { env: { TAT_BULK_URL: intake.ready, TAT_BULK_API_KEY: key } };
+    const listed = await cli(["list"], asFileCaller);
     expect(listed.code).toBe(EXIT.OK);
+    // Dead letters are admin's: this caller is refused, an API error.
+    const refused = await cli(["dead-letters"], asFileCaller);
+    expect({ code: refused.code, err: refused.err }).toMatchObject({
+      code: EXIT.API_ERROR,
+      err: expect.stringMatching(/^tat-bulk: UnauthorizedOperation/),
+    });
     expect((await cli(["hash-key"], { stdin: "short" })).code).toBe(EXIT.USAGE);
   });
 });

@@ -117,6 +117,17 @@ describe("parseCommand", () => {
     expect(() => parseCommand(["run", "bat-1"])).toThrow("run takes BATCH_ID RUN_ID");
   });
 
+  it("reads dead-letters and dead-letters retry", () => {
+    expect(parseCommand(["dead-letters", "--json"])).toMatchObject({ name: "dead-letters", json: true });
+    expect(parseCommand(["dead-letters", "retry", "runs", "follow-bat-1"])).toMatchObject({
+      name: "dead-letters",
+      retry: { queue: "runs", jobId: "follow-bat-1" },
+    });
+    expect(() => parseCommand(["dead-letters", "retry", "webhooks", "x"])).toThrow(
+      "retry chunks|runs JOB_ID",
+    );
+  });
+
   it("reads status, list, cancel, demo and help", () => {
     expect(parseCommand(["status", "bat-1", "--wait"])).toEqual({
       name: "status",

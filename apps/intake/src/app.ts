@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { openBatches, publishedAccounts, publishedCallRate } from "@tat-bulk/batches";
+import { DeadLetters, openBatches, publishedAccounts, publishedCallRate } from "@tat-bulk/batches";
 import { AuditTally, AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { once } from "@tat-bulk/config";
 import { closeServer, listen, redisAnswers, type ServiceApp } from "@tat-bulk/metrics";
@@ -59,7 +59,9 @@ export function createIntakeApp(
     () => redis.ping(),
     () => store.scheduler.waitingCount(),
     () => redisMemory(redis),
+    () => deadLetters.counts(),
   );
+  const deadLetters = new DeadLetters(redis, config.QUEUE_NAME);
   const store = openBatches(redis, config.QUEUE_NAME, {
     log: logger,
     retentionMs: config.BATCH_RETENTION,
@@ -131,6 +133,7 @@ export function createIntakeApp(
     metrics,
     registry: new CallerRegistry(config.callers),
     audit,
+    deadLetters,
     tally,
     guard: new SourceGuard(config.INTAKE_AUTH_FAILURES_PER_MINUTE),
     callerLimit: {
@@ -200,7 +203,7 @@ export function createIntakeApp(
       clearInterval(tallyTimer);
       guard.close();
       await writeTally(true);
-      await Promise.all([store.close(), quiet.close(), purger.close()]);
+      await Promise.all([store.close(), quiet.close(), purger.close(), deadLetters.close()]);
       redis.disconnect();
     }),
   };

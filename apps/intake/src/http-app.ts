@@ -1,3 +1,4 @@
+import type { DeadLetters } from "@tat-bulk/batches";
 import type { AuditTally, AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { HEALTH_PATHS, type HealthOptions, serveHealth } from "@tat-bulk/metrics";
 import type { SharedRateLimiter } from "@tat-bulk/rate-limit";
@@ -14,6 +15,7 @@ import type { IntakeMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
 import { requestContext } from "./request-context.js";
 import { auditRouter } from "./routes/audit-routes.js";
+import { deadLetterRouter } from "./routes/dead-letter-routes.js";
 import { type BatchServices, invokerBatchesRouter } from "./routes/index.js";
 
 export interface HttpAppDeps {
@@ -23,6 +25,8 @@ export interface HttpAppDeps {
   logger: Logger;
   registry: CallerRegistry;
   audit: AuditTrail;
+  /** Jobs the workers parked (admin). */
+  deadLetters: DeadLetters;
   /** Reads, refused keys and 429s, counted and written once a minute. */
   tally: AuditTally;
   /** Refused keys per source: past the limit, 429 before the key is looked at. */
@@ -77,6 +81,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
       now: deps.now,
     }),
     auditRouter(deps.audit, deps.metrics),
+    deadLetterRouter(deps.deadLetters, deps.audit, deps.metrics),
   );
   app.use("/v1", v1);
   app.use(notFound);

@@ -27,6 +27,8 @@ export function createIntakeMetrics(
   scheduled?: () => Promise<number>,
   /** Redis's memory, read at each scrape. */
   memory?: () => Promise<{ usedBytes: number; maxBytes: number }>,
+  /** Failed jobs of the queues whose jobs a worker may park (see DeadLetters.counts). */
+  deadLetters?: () => Promise<Record<string, number>>,
 ) {
   const registry = createServiceRegistry();
   const metric = metricFactory(registry);
@@ -70,6 +72,14 @@ export function createIntakeMetrics(
         const counts = await queue().getJobCounts(...QUEUE_STATES);
         for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
         if (scheduled) this.set({ state: "scheduled" }, await scheduled());
+      },
+    ),
+    deadLetters: metric.gauge(
+      "tat_bulk_dead_letters",
+      "Failed jobs by queue, read at scrape time: jobs a worker parked (GET /v1/admin/dead-letters), and for a minute or so any the reconciler is about to retry.",
+      ["queue"],
+      async function collect() {
+        for (const [queue, n] of Object.entries((await deadLetters?.()) ?? {})) this.set({ queue }, n);
       },
     ),
     oldestWaiting: metric.gauge(

@@ -1,6 +1,7 @@
 import {
   addInvokerJob,
   type ChunkJobData,
+  type DeadLetterQueue,
   type InvokerJobData,
   invokerQueueName,
   openBatches,
@@ -28,8 +29,9 @@ import {
 import { RetentionSweep } from "@tat-bulk/retention";
 import { RunReads, RunStore } from "@tat-bulk/runs";
 import { nextFiring } from "@tat-bulk/tat-api";
-import { DelayedError } from "bullmq";
+import { DelayedError, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
+import { type CatchAllPolicy, clearErrors, type Unforeseen, unforeseen } from "./catch-all.js";
 import { ChunkJob, type ChunkOutcome } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
 import { consumer } from "./consumer.js";
@@ -155,6 +157,16 @@ export function createWorkerApp(
     tickMs: config.SCHED_TICK_MS,
     logger,
   });
+  const catchAll: CatchAllPolicy = {
+    maxErrors: config.WORKER_JOB_MAX_ERRORS,
+    retryMs: WORKER_ERROR_RETRY_MS,
+  };
+  /** Failed for good (BullMQ's failed set is the dead-letter place), counted and logged. */
+  const parked = (queue: DeadLetterQueue, jobId: string | undefined, reason: string) => {
+    metrics.jobsParked.inc({ queue });
+    logger.error({ queue, jobId, reason }, "job parked in the dead letters");
+    return new UnrecoverableError(reason);
+  };
   const stalled = (queue: "chunks" | "invokers" | "runs", jobId: string | undefined) => {
     logger.warn({ queue, jobId, stallMs: config.WORKER_JOB_STALL_MS }, "job got nowhere; put back");
     metrics.jobsStalled.inc({ queue });
@@ -163,19 +175,25 @@ export function createWorkerApp(
     config.QUEUE_NAME,
     async (job, token) => {
       const { budget, slot } = job.data;
-      const outcome = await watched<ChunkOutcome>(
+      const outcome = await watched<ChunkOutcome | Unforeseen>(
         config.WORKER_JOB_STALL_MS,
         async (watch) => {
           if (budget && slot) await store.scheduler.touch(budget, slot);
-          return chunkJob.process(job.data, watch).catch((error: unknown) => {
-            // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
-            logger.warn(
-              { jobId: job.id, err: error instanceof Error ? error.message : error },
-              "chunk job put back",
-            );
-            metrics.chunkRetries.inc({ reason: "WorkerError" });
-            return { kind: "retry" as const, delayMs: WORKER_ERROR_RETRY_MS };
-          });
+          return chunkJob.process(job.data, watch).then(
+            async (done) => {
+              await clearErrors(job);
+              return done;
+            },
+            (error: unknown) => {
+              // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
+              logger.warn(
+                { jobId: job.id, err: error instanceof Error ? error.message : error },
+                "chunk job put back",
+              );
+              metrics.chunkRetries.inc({ reason: "WorkerError" });
+              return unforeseen(job, error, catchAll);
+            },
+          );
         },
         () => {
           stalled("chunks", job.id);
@@ -189,6 +207,7 @@ export function createWorkerApp(
       // Its budget has room for the next chunk.
       if (budget && slot) await store.scheduler.done(budget, slot);
       dispatcher.nudge();
+      if (outcome.kind === "park") throw parked("chunks", job.id, outcome.reason);
     },
     {
       connection,
@@ -240,19 +259,33 @@ export function createWorkerApp(
     runsQueueName(config.QUEUE_NAME),
     async (job, token) => {
       const { batchId } = job.data;
-      const outcome = await watched<RoundResult>(
+      const outcome = await watched<RoundResult | Unforeseen>(
         config.WORKER_JOB_STALL_MS,
         (watch) =>
-          follower.round(batchId, watch).catch((error: unknown) => {
-            logger.warn({ batchId, err: error instanceof Error ? error.message : error }, "run round failed");
-            return { nextAtMs: Date.now() + WORKER_ERROR_RETRY_MS };
-          }),
+          follower.round(batchId, watch).then(
+            async (round) => {
+              await clearErrors(job);
+              return round;
+            },
+            (error: unknown) => {
+              logger.warn(
+                { batchId, err: error instanceof Error ? error.message : error },
+                "run round failed",
+              );
+              return unforeseen(job, error, catchAll);
+            },
+          ),
         () => {
           stalled("runs", job.id);
           return { nextAtMs: Date.now() };
         },
       );
       if (outcome === "done") return;
+      if ("kind" in outcome) {
+        if (outcome.kind === "park") throw parked("runs", job.id, outcome.reason);
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      }
       await job.moveToDelayed(outcome.nextAtMs, token);
       throw new DelayedError();
     },

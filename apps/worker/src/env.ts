@@ -95,6 +95,12 @@ export const workerEnvSchema = z.object({
   /** A reconciler pass that has not ended by then (a Redis answer lost to a restart) is left behind. */
   RECONCILE_PASS_DEADLINE_MS: envField.positiveInt(120_000),
   /**
+   * A chunk or run-follower job that meets this many unforeseen errors in a row (a corrupt record,
+   * a failing script; not Redis being away) is parked in the dead letters instead of tried again
+   * every 2 s forever: GET /v1/admin/dead-letters lists them, and each can be sent again.
+   */
+  WORKER_JOB_MAX_ERRORS: envField.positiveInt(10),
+  /**
    * A job (chunk or invoker action) that gets nowhere for this long (no TAT answer, no chunk
    * written: waiting for a slot, an open circuit, or a Redis answer that never comes) is put back
    * in the queue, never held; it comes again at once. Longer than TAT_TIMEOUT_MS.

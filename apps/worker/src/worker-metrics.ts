@@ -1,4 +1,4 @@
-import { INVOKER_TAT_ACTION, REPAIR_KINDS } from "@tat-bulk/batches";
+import { DEAD_LETTER_QUEUES, INVOKER_TAT_ACTION, REPAIR_KINDS } from "@tat-bulk/batches";
 import { createServiceRegistry, metricFactory, redisMemoryGauges, redisUpGauge } from "@tat-bulk/metrics";
 import type { BucketState } from "@tat-bulk/rate-limit";
 import { FINAL_TASK_STATUSES, NOT_FIRED } from "@tat-bulk/tat-api";
@@ -132,6 +132,12 @@ export function createWorkerMetrics(
       "Time a call waited for a shared rate-limit slot.",
       ["action"],
       WAIT_SECONDS,
+    ),
+    jobsParked: metric.counterOf(
+      "tat_bulk_jobs_parked_total",
+      "Jobs parked in the dead letters after WORKER_JOB_MAX_ERRORS unforeseen errors in a row",
+      "queue",
+      DEAD_LETTER_QUEUES,
     ),
     sendHold: metric.gauge(
       "tat_bulk_send_hold",

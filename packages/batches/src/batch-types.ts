@@ -124,6 +124,8 @@ export interface InstanceView {
 export interface ChunkJobData {
   batchId: string;
   index: number;
+  /** Unforeseen errors in a row (the worker's catch-all parks the job at WORKER_JOB_MAX_ERRORS). */
+  errors?: number;
   /** Set by the scheduler: the budget whose in-flight set holds `slot` until the job ends. */
   budget?: string;
   slot?: string;

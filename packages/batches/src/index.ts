@@ -12,6 +12,7 @@ export * from "./chunk-scheduler.js";
 export * from "./chunk-tally.js";
 export * from "./chunk-transitions.js";
 export * from "./chunk-view.js";
+export * from "./dead-letters.js";
 export * from "./idempotency-keys.js";
 export * from "./invoker-actions.js";
 export * from "./keys.js";

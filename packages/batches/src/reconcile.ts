@@ -13,6 +13,7 @@ import {
   tally,
 } from "./chunk-tally.js";
 import { ChunkTransitions } from "./chunk-transitions.js";
+import { isDeadLetter } from "./dead-letters.js";
 import type { RedisKeys } from "./keys.js";
 
 /**
@@ -20,7 +21,8 @@ import type { RedisKeys } from "./keys.js";
  *   deleted): added again under its ID;
  * - orphan-job: its job's record existed in no BullMQ list, so no worker would ever take it: added
  *   again;
- * - failed-job: its job sat in BullMQ's failed set: retried;
+ * - failed-job: its job sat in BullMQ's failed set: retried (unless a worker parked it there: a
+ *   dead letter waits for an admin);
  * - finished-job: its job completed while the chunk did not: added again;
  * - counts: the batch's counters differed from the sum over its chunks: set to it;
  * - settle: every chunk was final but the batch was not: settled.
@@ -142,15 +144,16 @@ export class Reconciler {
   }
 
   private async lookAtJob(jobId: string): Promise<JobLook> {
-    const [exists, finishedOn] = await this.deps.redis.hmget(
+    const [exists, finishedOn, failedReason] = await this.deps.redis.hmget(
       this.deps.queue.toKey(jobId),
       "name",
       "finishedOn",
+      "failedReason",
     );
     if (exists === null) return "missing";
     const state = await this.deps.queue.getJobState(jobId);
     if (finishedOn === null) return LIVE_STATES.has(state) ? "alive" : "orphan";
-    if (state === "failed") return "failed";
+    if (state === "failed") return isDeadLetter(failedReason) ? "alive" : "failed";
     return state === "completed" ? "completed" : "orphan";
   }
 

@@ -13,6 +13,7 @@ export type InstanceOutcome = components["schemas"]["Instance"];
 export type InstanceStatus = InstanceOutcome["Status"];
 export type Purged = components["schemas"]["Purged"];
 export type Cancelled = components["schemas"]["Cancelled"];
+export type DeadLetter = components["schemas"]["DeadLetterList"]["DeadLetters"][number];
 
 /** An answer of the intake other than success: its `{"Error": {"Code", "Message"}, "RequestId"}`. */
 export class TatBulkError extends Error {
@@ -243,6 +244,18 @@ export function createTatBulkClient(options: ClientOptions) {
 
     async retry(batchId: string) {
       return await call(raw.POST("/v1/invoker-batches/{batchId}/retry", batch(batchId)));
+    },
+
+    /** Jobs the workers parked after too many unforeseen errors in a row, newest first (admin). */
+    async deadLetters(limit = 100): Promise<DeadLetter[]> {
+      return (await call(raw.GET("/v1/admin/dead-letters", { params: { query: { limit } } }))).DeadLetters;
+    },
+
+    /** Sends a parked job again (admin). */
+    async retryDeadLetter(queue: DeadLetter["Queue"], jobId: string) {
+      return await call(
+        raw.POST("/v1/admin/dead-letters/{queue}/{jobId}/retry", { params: { path: { queue, jobId } } }),
+      );
     },
   };
   return client;

@@ -20,6 +20,8 @@ const ROUTES: ReadonlyArray<[string, RegExp, string]> = [
   ["GET", new RegExp(`^/invoker-batches/${BATCH}/runs/[^/]+/instances/?$`), "run-instances"],
   ["POST", new RegExp(`^/invoker-batches/${BATCH}/runs/[^/]+/rerun/?$`), "rerun"],
   ["GET", /^\/audit\/?$/, "audit"],
+  ["GET", /^\/admin\/dead-letters\/?$/, "dead-letters"],
+  ["POST", /^\/admin\/dead-letters\/[^/]+\/[^/]+\/retry\/?$/, "dead-letter-retry"],
 ];
 
 /** Whatever a client sends stays short and printable in the trail. */

@@ -243,6 +243,25 @@ export function buildOpenApiDocument() {
           responses: { "200": json("AuditPage", "Entries"), ...errors([400]) },
         },
       },
+      "/v1/admin/dead-letters": {
+        get: {
+          operationId: "listDeadLetters",
+          summary: "Jobs the workers parked after WORKER_JOB_MAX_ERRORS unforeseen errors in a row (admin)",
+          parameters: [query("limit", { type: "integer", minimum: 1, maximum: 1000 })],
+          responses: { "200": json("DeadLetterList", "Parked jobs, newest first"), ...errors([400]) },
+        },
+      },
+      "/v1/admin/dead-letters/{queue}/{jobId}/retry": {
+        post: {
+          operationId: "retryDeadLetter",
+          summary: "Send a parked job again, its error count reset (admin, audited)",
+          parameters: [
+            { name: "queue", in: "path", required: true, schema: { enum: ["chunks", "runs"] } },
+            { name: "jobId", in: "path", required: true, schema: { type: "string" } },
+          ],
+          responses: { "200": json("DeadLetterRetried", "Sent again"), ...errors([400, 404]) },
+        },
+      },
       "/healthz": {
         get: { security: [], summary: "Process alive", responses: { "200": { description: "OK" } } },
       },

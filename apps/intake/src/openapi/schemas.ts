@@ -182,6 +182,21 @@ export const responseSchemas = {
   RunInstancePage: page("Instances", "RunInstance"),
   RerunAccepted: obj({ BatchId: str, RunId: str, InstanceCount: int, StatusUrl: str, RequestId: str }),
   Purged: obj({ BatchId: str, Purged: { const: true }, RequestId: str }),
+  DeadLetterList: obj({
+    DeadLetters: arrayOf(
+      obj({
+        Queue: { enum: ["chunks", "runs"] },
+        JobId: str,
+        BatchId: nullable(str),
+        Index: nullable(int),
+        Errors: int,
+        Error: str,
+        FailedAt: nullable(str),
+      }),
+    ),
+    RequestId: str,
+  }),
+  DeadLetterRetried: obj({ Queue: str, JobId: str, Retried: { const: true }, RequestId: str }),
   Cancelled: {
     allOf: [
       ref("BatchStatus"),

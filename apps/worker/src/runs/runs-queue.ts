@@ -5,6 +5,8 @@ import { type ConnectionOptions, Queue } from "bullmq";
 /** One job per batch whose runs are followed: its ID is the batch's, so a batch has one follower. */
 export interface FollowJobData {
   batchId: string;
+  /** Unforeseen errors in a row (see catch-all.ts). */
+  errors?: number;
 }
 
 export const runsQueueName = (queueName: string) => queueNames(queueName).runs;
