@@ -1,13 +1,4 @@
-import {
-  addInvokerJob,
-  type ChunkJobData,
-  type DeadLetterQueue,
-  type InvokerJobData,
-  invokerQueueName,
-  openBatches,
-  publishAccounts,
-  publishCallRate,
-} from "@tat-bulk/batches";
+import { addInvokerJob, openBatches, publishAccounts, publishCallRate } from "@tat-bulk/batches";
 import { once } from "@tat-bulk/config";
 import {
   closeServer,
@@ -29,20 +20,16 @@ import {
 import { RetentionSweep } from "@tat-bulk/retention";
 import { RunReads, RunStore } from "@tat-bulk/runs";
 import { nextFiring } from "@tat-bulk/tat-api";
-import { DelayedError, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
-import { type CatchAllPolicy, clearErrors, type Unforeseen, unforeseen } from "./catch-all.js";
-import { ChunkJob, type ChunkOutcome } from "./chunk-job.js";
+import { ChunkJob } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
-import { consumer } from "./consumer.js";
 import { Dispatcher } from "./dispatcher.js";
 import type { WorkerConfig } from "./env.js";
-import { runInvokerJob } from "./invoker-job.js";
-import { watched } from "./job-watch.js";
+import { jobConsumers } from "./job-consumers.js";
 import { startOutboxMover } from "./outbox-mover.js";
 import { startReconcilerLoop } from "./reconciler-loop.js";
-import { FIRST_LOOK_MS, type RoundResult, RunFollower } from "./runs/run-follower.js";
-import { createRunsQueue, type FollowJobData, followFrom, runsQueueName } from "./runs/runs-queue.js";
+import { FIRST_LOOK_MS, RunFollower } from "./runs/run-follower.js";
+import { createRunsQueue, followFrom } from "./runs/runs-queue.js";
 import { TatRouter } from "./tat-access.js";
 import { createWebhookQueue, webhookConsumer } from "./webhook-consumer.js";
 import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
@@ -52,11 +39,6 @@ import { createWorkerMetrics, type WorkerMetrics } from "./worker-metrics.js";
  * lets in-flight calls finish within the grace period, closes everything.
  */
 export type WorkerApp = ServiceApp<WorkerMetrics>;
-
-/** A job that met an outage comes back this soon: it then waits for the circuit, not the queue. */
-const OUTAGE_RECHECK_MS = 1000;
-/** A chunk job that threw goes again this much later. */
-const WORKER_ERROR_RETRY_MS = 2000;
 
 export interface WorkerOptions {
   /** The Redis client gave up for good (see watchForLoss): main.ts exits, to be restarted. */
@@ -157,147 +139,26 @@ export function createWorkerApp(
     tickMs: config.SCHED_TICK_MS,
     logger,
   });
-  const catchAll: CatchAllPolicy = {
-    maxErrors: config.WORKER_JOB_MAX_ERRORS,
-    retryMs: WORKER_ERROR_RETRY_MS,
-  };
-  /** Failed for good (BullMQ's failed set is the dead-letter place), counted and logged. */
-  const parked = (queue: DeadLetterQueue, jobId: string | undefined, reason: string) => {
-    metrics.jobsParked.inc({ queue });
-    logger.error({ queue, jobId, reason }, "job parked in the dead letters");
-    return new UnrecoverableError(reason);
-  };
-  const stalled = (queue: "chunks" | "invokers" | "runs", jobId: string | undefined) => {
-    logger.warn({ queue, jobId, stallMs: config.WORKER_JOB_STALL_MS }, "job got nowhere; put back");
-    metrics.jobsStalled.inc({ queue });
-  };
-  const chunks = consumer<ChunkJobData>(
-    config.QUEUE_NAME,
-    async (job, token) => {
-      const { budget, slot } = job.data;
-      const outcome = await watched<ChunkOutcome | Unforeseen>(
-        config.WORKER_JOB_STALL_MS,
-        async (watch) => {
-          if (budget && slot) await store.scheduler.touch(budget, slot);
-          return chunkJob.process(job.data, watch).then(
-            async (done) => {
-              await clearErrors(job);
-              return done;
-            },
-            (error: unknown) => {
-              // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
-              logger.warn(
-                { jobId: job.id, err: error instanceof Error ? error.message : error },
-                "chunk job put back",
-              );
-              metrics.chunkRetries.inc({ reason: "WorkerError" });
-              return unforeseen(job, error, catchAll);
-            },
-          );
-        },
-        () => {
-          stalled("chunks", job.id);
-          return { kind: "retry", delayMs: 0 };
-        },
-      );
-      if (outcome.kind === "retry") {
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-        throw new DelayedError();
-      }
-      // Its budget has room for the next chunk.
-      if (budget && slot) await store.scheduler.done(budget, slot);
-      dispatcher.nudge();
-      if (outcome.kind === "park") throw parked("chunks", job.id, outcome.reason);
-    },
-    {
-      connection,
-      prefix,
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.WORKER_LOCK_MS,
-      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
-      // A chunk whose worker died goes back to the queue however often that happens; the
-      // duplicate check makes each return safe.
-      maxStalledCount: 1000,
-    },
+  const { chunks, invokers, runs } = jobConsumers({
+    config,
     logger,
-  );
-  const invokerDeps = {
-    redis,
-    keys: store.keys,
-    reads: store.reads,
-    transitions: store.transitions,
-    router,
     metrics,
-    logger,
-  };
-  const invokers = consumer<InvokerJobData>(
-    invokerQueueName(config.QUEUE_NAME),
-    async (job, token) => {
-      const outcome = await watched(
-        config.WORKER_JOB_STALL_MS,
-        (watch) => runInvokerJob(invokerDeps, job.data, watch),
-        () => {
-          stalled("invokers", job.id);
-          return "paused" as const;
-        },
-      );
-      if (outcome === "paused") {
-        await job.moveToDelayed(Date.now() + OUTAGE_RECHECK_MS, token);
-        throw new DelayedError();
-      }
+    connection,
+    prefix,
+    scheduler: store.scheduler,
+    nudge: () => dispatcher.nudge(),
+    chunkJob,
+    follower,
+    invokerDeps: {
+      redis,
+      keys: store.keys,
+      reads: store.reads,
+      transitions: store.transitions,
+      router,
+      metrics,
+      logger,
     },
-    {
-      connection,
-      prefix,
-      concurrency: config.INVOKER_CONCURRENCY,
-      lockDuration: config.WORKER_LOCK_MS,
-      maxStalledCount: 1000,
-    },
-    logger,
-  );
-  const runs = consumer<FollowJobData>(
-    runsQueueName(config.QUEUE_NAME),
-    async (job, token) => {
-      const { batchId } = job.data;
-      const outcome = await watched<RoundResult | Unforeseen>(
-        config.WORKER_JOB_STALL_MS,
-        (watch) =>
-          follower.round(batchId, watch).then(
-            async (round) => {
-              await clearErrors(job);
-              return round;
-            },
-            (error: unknown) => {
-              logger.warn(
-                { batchId, err: error instanceof Error ? error.message : error },
-                "run round failed",
-              );
-              return unforeseen(job, error, catchAll);
-            },
-          ),
-        () => {
-          stalled("runs", job.id);
-          return { nextAtMs: Date.now() };
-        },
-      );
-      if (outcome === "done") return;
-      if ("kind" in outcome) {
-        if (outcome.kind === "park") throw parked("runs", job.id, outcome.reason);
-        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
-        throw new DelayedError();
-      }
-      await job.moveToDelayed(outcome.nextAtMs, token);
-      throw new DelayedError();
-    },
-    {
-      connection,
-      prefix,
-      concurrency: config.RUN_CONCURRENCY,
-      lockDuration: config.WORKER_LOCK_MS,
-      maxStalledCount: 1000,
-    },
-    logger,
-  );
+  });
   const deliveries = config.WEBHOOK_SIGNING_SECRET
     ? webhookConsumer(
         config.QUEUE_NAME,

@@ -8,7 +8,7 @@ import {
 } from "@tat-bulk/tat-api";
 import { type StoredGroup, showGroups } from "./failure-groups.js";
 import { type RunKeys, runKeys } from "./run-keys.js";
-import { metaOf } from "./run-store.js";
+import { metaOf } from "./run-records.js";
 import type { FailureGroup, RunInstance, RunStatus, RunSummary, TaskDetail } from "./run-types.js";
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());

@@ -12,7 +12,8 @@ import {
 } from "@tat-bulk/tat-api";
 import { groupOf, type StoredGroup } from "./failure-groups.js";
 import { type RunKeys, runKeys } from "./run-keys.js";
-import type { RunSource, RunStatus, TaskDetail, TaskUpdate } from "./run-types.js";
+import { metaOf, RERUN_PART_SIZE, type RerunPart, type RunMeta } from "./run-records.js";
+import type { RunStatus, TaskDetail, TaskUpdate } from "./run-types.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
 
@@ -32,49 +33,6 @@ const FINALS_JSON = JSON.stringify(
 );
 /** Entries per command while a run of 100,000 instances is written. */
 const SLICE = 1000;
-/** Instances per InvokeCommand call: older documentation says 100, the SDK 200; 100 is safe. */
-export const RERUN_PART_SIZE = 100;
-
-/** A rerun's InvokeCommand part: its instances, and how far it got. */
-export interface RerunPart {
-  instanceIds: string[];
-  /** new: not sent; sending: a call may have reached TAT (look before sending again); sent. */
-  state: "new" | "sending" | "sent";
-  invocationId?: string;
-  /** Epoch ms of its latest send. */
-  sentAt?: number;
-}
-
-/** The run's own fields, as stored. */
-export interface RunMeta {
-  source: RunSource;
-  status: RunStatus;
-  scheduledAt: number;
-  createdAt: number;
-  finishedAt: number | undefined;
-  firstStartedAt: number | undefined;
-  lastFinishedAt: number | undefined;
-  total: number;
-  rerunOf: string | undefined;
-}
-
-const num = (text: string | undefined) => (text === undefined || text === "" ? undefined : Number(text));
-
-export function metaOf(hash: Record<string, string>): RunMeta | undefined {
-  if (!hash.source) return undefined;
-  return {
-    source: hash.source as RunSource,
-    status: (hash.status ?? "PENDING") as RunStatus,
-    scheduledAt: Number(hash.scheduledAt ?? 0),
-    createdAt: Number(hash.createdAt ?? 0),
-    finishedAt: num(hash.finishedAt),
-    firstStartedAt: num(hash.firstStartedAt),
-    lastFinishedAt: num(hash.lastFinishedAt),
-    total: Number(hash.total ?? 0),
-    rerunOf: hash.rerunOf || undefined,
-  };
-}
-
 /**
  * Writes runs: a scheduled run with its instances (those of the batch's invokers) pending and its
  * invokers awaiting their records, a rerun with its InvokeCommand parts; then what the follower
@@ -376,19 +334,6 @@ export class RunStore {
       [Date.now(), batchId, runId],
     );
     return status ? (status as RunStatus) : undefined;
-  }
-
-  /** What the follower did last: the last scheduled time it handled, and its quiet rounds since a change. */
-  async followState(batchId: string): Promise<{ handledUntil: number | undefined; quiet: number }> {
-    const [handled, quiet] = await this.redis.hmget(this.keys.follow(batchId), "handledUntil", "quiet");
-    return { handledUntil: num(handled ?? undefined), quiet: Number(quiet ?? 0) };
-  }
-
-  async setFollowState(batchId: string, state: { handledUntil?: number; quiet: number }): Promise<void> {
-    await this.redis.hset(this.keys.follow(batchId), {
-      quiet: state.quiet,
-      ...(state.handledUntil !== undefined ? { handledUntil: state.handledUntil } : {}),
-    });
   }
 
   /** Asks the workers to follow the batch's runs now (a rerun was made). */

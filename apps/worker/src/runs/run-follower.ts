@@ -1,6 +1,6 @@
 import type { BatchCallFields, BatchReads, ChunkRecord } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
-import { type RunMeta, RunStore, type TaskUpdate } from "@tat-bulk/runs";
+import { FollowState, type RunMeta, RunStore, type TaskUpdate } from "@tat-bulk/runs";
 import {
   FINAL_INVOCATION_STATUSES,
   firingTimes,
@@ -72,12 +72,14 @@ function invokersAt(chunks: ReadonlyMap<number, ChunkRecord>, atMs: number) {
  */
 export class RunFollower {
   private readonly store: RunStore;
+  private readonly followState: FollowState;
   private readonly sender: RerunSender;
   /** Open runs per batch this worker followed lately (the tat_bulk_runs_followed gauge). */
   private readonly followed = new Map<string, { open: number; at: number }>();
 
   constructor(private readonly deps: RunFollowerDeps) {
     this.store = new RunStore(deps.redis, deps.namespace);
+    this.followState = new FollowState(deps.redis, deps.namespace);
     this.sender = new RerunSender(this.store, deps.settings.callWindowMs, deps.logger);
   }
 
@@ -93,7 +95,7 @@ export class RunFollower {
     if (!budget) return "done";
     const tat = watch ? budget.watched(watch) : budget;
     const schedule = request.ScheduleSettings;
-    const state = await this.store.followState(batchId);
+    const state = await this.followState.get(batchId);
     const now = Date.now();
     const action = await reads.invokerAction(batchId);
     const stopped =
@@ -113,7 +115,7 @@ export class RunFollower {
       if (meta) changed = (await this.followRun(tat, batchId, runId, meta, request)) || changed;
     }
     const quiet = changed ? 0 : state.quiet + 1;
-    await this.store.setFollowState(batchId, { handledUntil, quiet });
+    await this.followState.set(batchId, { handledUntil, quiet });
     const open = (await this.store.openRuns(batchId)).length;
     this.followed.set(batchId, { open, at: Date.now() });
     if (open) {

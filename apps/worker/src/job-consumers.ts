@@ -1,0 +1,180 @@
+import {
+  type ChunkJobData,
+  type ChunkScheduler,
+  type DeadLetterQueue,
+  type InvokerJobData,
+  invokerQueueName,
+} from "@tat-bulk/batches";
+import { type ConnectionOptions, DelayedError, UnrecoverableError } from "bullmq";
+import type { Logger } from "pino";
+import { type CatchAllPolicy, clearErrors, type Unforeseen, unforeseen } from "./catch-all.js";
+import type { ChunkJob, ChunkOutcome } from "./chunk-job.js";
+import { type Consumer, consumer } from "./consumer.js";
+import type { WorkerConfig } from "./env.js";
+import { type InvokerJobDeps, runInvokerJob } from "./invoker-job.js";
+import { watched } from "./job-watch.js";
+import type { RoundResult, RunFollower } from "./runs/run-follower.js";
+import { type FollowJobData, runsQueueName } from "./runs/runs-queue.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
+
+/** A job that met an outage comes back this soon: it then waits for the circuit, not the queue. */
+const OUTAGE_RECHECK_MS = 1000;
+/** A job that threw goes again this much later (see catch-all.ts). */
+const WORKER_ERROR_RETRY_MS = 2000;
+
+export interface JobConsumersDeps {
+  config: WorkerConfig;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  connection: ConnectionOptions;
+  prefix: string;
+  scheduler: ChunkScheduler;
+  /** The dispatcher: a chunk ended, its budget has room. */
+  nudge: () => void;
+  chunkJob: ChunkJob;
+  follower: RunFollower;
+  invokerDeps: InvokerJobDeps;
+}
+
+/**
+ * The worker's three job queues: chunks (CreateInvoker), invoker actions and run followers. Each
+ * job is watched (put back when it gets nowhere), and a chunk or follower that keeps meeting
+ * unforeseen errors is parked in the dead letters.
+ */
+export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invokers" | "runs", Consumer> {
+  const { config, logger, metrics, connection, prefix, scheduler, nudge, chunkJob, follower, invokerDeps } =
+    deps;
+  const catchAll: CatchAllPolicy = {
+    maxErrors: config.WORKER_JOB_MAX_ERRORS,
+    retryMs: WORKER_ERROR_RETRY_MS,
+  };
+  /** Failed for good (BullMQ's failed set is the dead-letter place), counted and logged. */
+  const parked = (queue: DeadLetterQueue, jobId: string | undefined, reason: string) => {
+    metrics.jobsParked.inc({ queue });
+    logger.error({ queue, jobId, reason }, "job parked in the dead letters");
+    return new UnrecoverableError(reason);
+  };
+  const stalled = (queue: "chunks" | "invokers" | "runs", jobId: string | undefined) => {
+    logger.warn({ queue, jobId, stallMs: config.WORKER_JOB_STALL_MS }, "job got nowhere; put back");
+    metrics.jobsStalled.inc({ queue });
+  };
+  const chunks = consumer<ChunkJobData>(
+    config.QUEUE_NAME,
+    async (job, token) => {
+      const { budget, slot } = job.data;
+      const outcome = await watched<ChunkOutcome | Unforeseen>(
+        config.WORKER_JOB_STALL_MS,
+        async (watch) => {
+          if (budget && slot) await scheduler.touch(budget, slot);
+          return chunkJob.process(job.data, watch).then(
+            async (done) => {
+              await clearErrors(job);
+              return done;
+            },
+            (error: unknown) => {
+              // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
+              logger.warn(
+                { jobId: job.id, err: error instanceof Error ? error.message : error },
+                "chunk job put back",
+              );
+              metrics.chunkRetries.inc({ reason: "WorkerError" });
+              return unforeseen(job, error, catchAll);
+            },
+          );
+        },
+        () => {
+          stalled("chunks", job.id);
+          return { kind: "retry", delayMs: 0 };
+        },
+      );
+      if (outcome.kind === "retry") {
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      }
+      // Its budget has room for the next chunk.
+      if (budget && slot) await scheduler.done(budget, slot);
+      nudge();
+      if (outcome.kind === "park") throw parked("chunks", job.id, outcome.reason);
+    },
+    {
+      connection,
+      prefix,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      // A chunk whose worker died goes back to the queue however often that happens; the
+      // duplicate check makes each return safe.
+      maxStalledCount: 1000,
+    },
+    logger,
+  );
+  const invokers = consumer<InvokerJobData>(
+    invokerQueueName(config.QUEUE_NAME),
+    async (job, token) => {
+      const outcome = await watched(
+        config.WORKER_JOB_STALL_MS,
+        (watch) => runInvokerJob(invokerDeps, job.data, watch),
+        () => {
+          stalled("invokers", job.id);
+          return "paused" as const;
+        },
+      );
+      if (outcome === "paused") {
+        await job.moveToDelayed(Date.now() + OUTAGE_RECHECK_MS, token);
+        throw new DelayedError();
+      }
+    },
+    {
+      connection,
+      prefix,
+      concurrency: config.INVOKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      maxStalledCount: 1000,
+    },
+    logger,
+  );
+  const runs = consumer<FollowJobData>(
+    runsQueueName(config.QUEUE_NAME),
+    async (job, token) => {
+      const { batchId } = job.data;
+      const outcome = await watched<RoundResult | Unforeseen>(
+        config.WORKER_JOB_STALL_MS,
+        (watch) =>
+          follower.round(batchId, watch).then(
+            async (round) => {
+              await clearErrors(job);
+              return round;
+            },
+            (error: unknown) => {
+              logger.warn(
+                { batchId, err: error instanceof Error ? error.message : error },
+                "run round failed",
+              );
+              return unforeseen(job, error, catchAll);
+            },
+          ),
+        () => {
+          stalled("runs", job.id);
+          return { nextAtMs: Date.now() };
+        },
+      );
+      if (outcome === "done") return;
+      if ("kind" in outcome) {
+        if (outcome.kind === "park") throw parked("runs", job.id, outcome.reason);
+        await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+        throw new DelayedError();
+      }
+      await job.moveToDelayed(outcome.nextAtMs, token);
+      throw new DelayedError();
+    },
+    {
+      connection,
+      prefix,
+      concurrency: config.RUN_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      maxStalledCount: 1000,
+    },
+    logger,
+  );
+  return { chunks, invokers, runs };
+}
