@@ -1,5 +1,5 @@
 import { EXIT } from "./exit-codes.js";
-import type { BatchStatus, IntakeClient } from "./intake-client.js";
+import type { BatchDetail, IntakeClient } from "./intake-client.js";
 import type { Io } from "./io.js";
 import { FINAL_STATUSES, invokerActionLine, progressLine, RateMeter, summaryLines } from "./progress.js";
 
@@ -24,7 +24,7 @@ export async function topFailureCodes(
 export async function follow(client: IntakeClient, batchId: string, io: Io, json: boolean): Promise<number> {
   const started = Date.now();
   const meter = new RateMeter();
-  let status: BatchStatus;
+  let status: BatchDetail;
   let lastPrinted = 0;
   for (;;) {
     status = await client.status(batchId);
@@ -80,7 +80,7 @@ export async function followInvokerAction(
   }
 }
 
-function finishedChunks(status: BatchStatus): number {
+function finishedChunks(status: BatchDetail): number {
   const { Succeeded, PartiallyFailed, Failed, Cancelled } = status.Counts;
   return Succeeded + PartiallyFailed + Failed + Cancelled;
 }

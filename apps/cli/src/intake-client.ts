@@ -1,7 +1,7 @@
 import {
   type BatchAccepted,
   type BatchDetail,
-  type BatchStatus as BatchSummary,
+  type BatchSummary,
   createTatBulkClient,
   type InstanceOutcome,
   type InstanceStatus,
@@ -12,12 +12,8 @@ import {
   TatBulkError,
 } from "@tat-bulk/client/http";
 
-export type { RunDetail, RunInstance, RunSummary };
-
-/** A batch as the CLI shows it: its status, ETA and a page of chunks. */
-export type BatchStatus = BatchDetail;
-/** A batch as lists show it. */
-export type { BatchSummary };
+/** A batch as the CLI shows it (BatchDetail): its status, ETA and a page of chunks; lists show a BatchSummary. */
+export type { BatchDetail, BatchSummary, RunDetail, RunInstance, RunSummary };
 export type InstanceRow = InstanceOutcome;
 export type Accepted = BatchAccepted;
 export type ChunkStatus = BatchDetail["Chunks"][number]["Status"];

@@ -1,4 +1,4 @@
-import type { BatchStatus } from "./intake-client.js";
+import type { BatchDetail } from "./intake-client.js";
 
 export const FINAL_STATUSES = new Set(["SUCCEEDED", "FAILED", "PARTIALLY_FAILED", "CANCELLED"]);
 
@@ -12,7 +12,7 @@ function duration(seconds: number): string {
 }
 
 /** One line: bar, chunks done, instances by outcome, calls per second, ETA. Pure, so it is tested as text. */
-export function progressLine(status: BatchStatus, callsPerSecond: number, width = 30): string {
+export function progressLine(status: BatchDetail, callsPerSecond: number, width = 30): string {
   const { Queued, Running } = status.Counts;
   const finished = status.ChunkCount - Queued - Running;
   const total = Math.max(1, status.ChunkCount);
@@ -38,7 +38,7 @@ export function progressLine(status: BatchStatus, callsPerSecond: number, width 
 
 /** The end of a followed batch: its outcome, instance and chunk counts, and the top failure codes. */
 export function summaryLines(
-  status: BatchStatus,
+  status: BatchDetail,
   seconds: number,
   topCodes: Array<[string, number]> = [],
 ): string[] {

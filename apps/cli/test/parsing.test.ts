@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCommand } from "../src/args.js";
 import { UsageError } from "../src/exit-codes.js";
 import { parseInstances } from "../src/instances-file.js";
-import type { BatchStatus } from "../src/intake-client.js";
+import type { BatchDetail } from "../src/intake-client.js";
 import { progressLine } from "../src/progress.js";
 
 const NOW = () => new Date("2026-11-28T10:00:00Z");
@@ -198,9 +198,9 @@ describe("parseInstances", () => {
 /** A RUNNING batch's status with these chunk and instance counts (the rest zero). */
 function running(
   chunkCount: number,
-  counts: Partial<BatchStatus["Counts"]>,
-  instances: Partial<BatchStatus["Instances"]>,
-): BatchStatus {
+  counts: Partial<BatchDetail["Counts"]>,
+  instances: Partial<BatchDetail["Instances"]>,
+): BatchDetail {
   const zero = { Queued: 0, Running: 0, Succeeded: 0, PartiallyFailed: 0, Failed: 0, Cancelled: 0 };
   return {
     BatchId: "bat-1",
@@ -208,7 +208,7 @@ function running(
     ChunkCount: chunkCount,
     Counts: { ...zero, ...counts },
     Instances: { Succeeded: 0, Failed: 0, Pending: 0, Cancelled: 0, ...instances },
-  } as BatchStatus;
+  } as BatchDetail;
 }
 
 describe("progressLine", () => {

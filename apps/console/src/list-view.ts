@@ -1,4 +1,4 @@
-import type { BatchStatus, TatBulkClient } from "@tat-bulk/client/http";
+import type { BatchSummary, TatBulkClient } from "@tat-bulk/client/http";
 import { age, coloured, h, present } from "./dom.js";
 
 const PAGE = 20;
@@ -6,7 +6,7 @@ const PAGE = 20;
 const STATUSES = ["", ..."QUEUED RUNNING CANCELLING SUCCEEDED PARTIALLY_FAILED FAILED CANCELLED".split(" ")];
 
 /** Instances with an outcome, of all: what the progress bar shows. */
-export const done = (b: Pick<BatchStatus, "InstanceCount" | "Instances">) =>
+export const done = (b: Pick<BatchSummary, "InstanceCount" | "Instances">) =>
   b.InstanceCount - b.Instances.Pending;
 
 /** The caller's batches, newest first, a page at a time, filtered by status (within the page). */

@@ -6,7 +6,10 @@ export type { RerunAccepted, RunDetail, RunInstance, RunSummary } from "./run-me
 
 export type SubmitRequest = components["schemas"]["InvokerBatchRequest"];
 export type BatchAccepted = components["schemas"]["Accepted"];
-export type BatchStatus = components["schemas"]["BatchStatus"];
+/** A batch as status and lists give it: its counts, no chunks (`batch()` gives a BatchDetail, with them). */
+export type BatchSummary = components["schemas"]["BatchStatus"];
+/** @deprecated The name BatchSummary says what it is: the summary, not the detail. */
+export type BatchStatus = BatchSummary;
 /** A batch with its ETA and a page of its chunks. */
 export type BatchDetail = components["schemas"]["Batch"];
 export type InstanceOutcome = components["schemas"]["Instance"];
@@ -41,7 +44,7 @@ export interface ClientOptions {
 
 export interface WaitOptions {
   /** Told each status read, finished or not. */
-  onProgress?: (status: BatchStatus) => void;
+  onProgress?: (status: BatchSummary) => void;
   /** The first pause between reads; it doubles up to `maxDelayMs` (default 500 ms and 10 s). */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -123,7 +126,7 @@ export function createTatBulkClient(options: ClientOptions) {
     },
 
     /** The batch's status (its detail without chunks). */
-    status(batchId: string): Promise<BatchStatus> {
+    status(batchId: string): Promise<BatchSummary> {
       return client.batch(batchId, { chunkLimit: 0 });
     },
 
@@ -153,7 +156,7 @@ export function createTatBulkClient(options: ClientOptions) {
     },
 
     /** Reads the batch's status until it is final, with backoff between reads. */
-    async waitForBatch(batchId: string, wait: WaitOptions = {}): Promise<BatchStatus> {
+    async waitForBatch(batchId: string, wait: WaitOptions = {}): Promise<BatchSummary> {
       const started = Date.now();
       let delay = wait.minDelayMs ?? 500;
       for (;;) {

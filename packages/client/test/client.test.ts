@@ -4,7 +4,12 @@ import { signatureHeader } from "@tat-bulk/webhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script (what `npm run generate` runs), without types
 import { openapiTypes } from "../scripts/openapi-types.mjs";
-import { type BatchStatus, createTatBulkClient, TatBulkError, verifyWebhookSignature } from "../src/index.js";
+import {
+  type BatchSummary,
+  createTatBulkClient,
+  TatBulkError,
+  verifyWebhookSignature,
+} from "../src/index.js";
 
 const KEY = "client-test-key-0123456789";
 let stack: ProcessStack;
@@ -34,7 +39,7 @@ describe("@tat-bulk/client against a real intake, worker and simulator", () => {
     expect(accepted).toMatchObject({ InstanceCount: 1500, ChunkCount: 15 });
     const again = await c.submit(sampleBatch(cvmIds(1500)), { idempotencyKey: "client-test-1" });
     expect(again.BatchId).toBe(accepted.BatchId);
-    const seen: BatchStatus[] = [];
+    const seen: BatchSummary[] = [];
     const final = await c.waitForBatch(accepted.BatchId, {
       minDelayMs: 100,
       maxDelayMs: 400,
