@@ -12,7 +12,12 @@ function duration(seconds: number): string {
 }
 
 /** One line: bar, chunks done, instances by outcome, calls per second, ETA. Pure, so it is tested as text. */
-export function progressLine(status: BatchDetail, callsPerSecond: number, width = 30): string {
+export function progressLine(
+  status: BatchDetail,
+  callsPerSecond: number,
+  width = 30,
+  now = Date.now(),
+): string {
   const { Queued, Running } = status.Counts;
   const finished = status.ChunkCount - Queued - Running;
   const total = Math.max(1, status.ChunkCount);
@@ -23,12 +28,12 @@ export function progressLine(status: BatchDetail, callsPerSecond: number, width 
     callsPerSecond > 0
       ? duration(remaining / callsPerSecond)
       : status.EstimatedCompletionAt
-        ? duration((Date.parse(status.EstimatedCompletionAt) - Date.now()) / 1000)
+        ? duration((Date.parse(status.EstimatedCompletionAt) - now) / 1000)
         : "--";
   const { Succeeded, Failed, Cancelled } = status.Instances;
   const paused = status.Paused;
   const tail = paused
-    ? `PAUSED: ${paused.Reason} for ${duration((Date.now() - Date.parse(paused.Since)) / 1000)}`
+    ? `PAUSED: ${paused.Reason} for ${duration((now - Date.parse(paused.Since)) / 1000)}`
     : `${callsPerSecond.toFixed(1)} calls/s  ETA ${eta}`;
   return (
     `${bar} ${finished}/${status.ChunkCount} chunks  instances ✓ ${Succeeded}  ✗ ${Failed}` +

@@ -228,11 +228,13 @@ describe("progressLine", () => {
   });
 
   it("says when the batch waits for TAT instead of an ETA", () => {
+    // The same clock for both ends: a millisecond between them would round the seconds up.
+    const now = Date.now();
     const status = {
       ...running(10, { Queued: 10 }, { Pending: 1000 }),
-      Paused: { Reason: "TAT unavailable", Since: new Date(Date.now() - 95_000).toISOString() },
+      Paused: { Reason: "TAT unavailable", Since: new Date(now - 95_000).toISOString() },
     };
-    expect(progressLine(status, 0, 10)).toBe(
+    expect(progressLine(status, 0, 10, now)).toBe(
       "░░░░░░░░░░ 0/10 chunks  instances ✓ 0  ✗ 0  ⟳ 0  PAUSED: TAT unavailable for 1m35s",
     );
   });

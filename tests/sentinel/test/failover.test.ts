@@ -39,8 +39,9 @@ beforeAll(async () => {
 });
 // Both workers stop together, so that one's close does not add to the other's.
 afterAll(async () => {
-  const [code] = await Promise.all([second?.stop(), stack?.close()]);
-  if (code !== 0) console.log(`the second worker exited with ${String(code)} on SIGTERM`);
+  const running = second;
+  const [code] = await Promise.all([running?.stop(), stack?.close()]);
+  if (running && code !== 0) console.log(`the second worker exited with ${String(code)} on SIGTERM`);
 }, 120_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
