@@ -1,6 +1,5 @@
 import {
   type BatchCallFields,
-  type BatchReads,
   type ChunkJobData,
   FINAL_CHUNK_STATUSES,
   type StopOutcome,
@@ -14,7 +13,6 @@ import {
   isInvokeTimeExpired,
   parseInvokeTime,
 } from "@tat-bulk/tat-api";
-import type { Logger } from "pino";
 import { checkAgents } from "./agent-check.js";
 import { backoffMs } from "./backoff.js";
 import {
@@ -27,47 +25,15 @@ import {
   withFailure,
   withFirstPart,
 } from "./chunk-parts.js";
-import { type ChunkOutcome, type ChunkRecorder, DONE, type HeldChunk } from "./chunk-recorder.js";
+import { type ChunkOutcome, DONE, type HeldChunk } from "./chunk-recorder.js";
+import type { ChunkJobDeps, ChunkWork } from "./chunk-work.js";
 import { failureVerdicts } from "./failure-verdicts.js";
 import { findPartInvoker } from "./invoker-finder.js";
 import { JobStalledError, type JobWatch } from "./job-watch.js";
 import { PartSender } from "./part-sender.js";
-import type { RateLimitedTat } from "./rate-limited-tat.js";
-import type { TatRouter } from "./tat-access.js";
-import type { WorkerMetrics } from "./worker-metrics.js";
-
-export interface ChunkJobDeps {
-  reads: BatchReads;
-  logger: Logger;
-  recorder: ChunkRecorder;
-  /** The rate-limited client of a batch's account and region (undefined: not configured here). */
-  router: Pick<TatRouter, "for">;
-  metrics: WorkerMetrics;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** Pause after RequestLimitExceeded before the chunk goes again. */
-  rateLimitedDelayMs: number;
-  /** For a batch record without a Region (the intake always sets one). */
-  defaultRegion: string;
-  /** Check agents before each part's first CreateInvoker (TAT_PREFLIGHT=agent-status). */
-  preflight: boolean;
-  /**
-   * How long a call may be in flight (the SDK's timeout and a margin for clock skew): a RUNNING
-   * chunk whose call is younger may belong to a worker that is alive and lost its job's lock (a
-   * Redis restart), so it is left alone until then.
-   */
-  callWindowMs: number;
-}
 
 export type { ChunkOutcome } from "./chunk-recorder.js";
-
-/** The job's chunk and what every call of its batch repeats. */
-export interface ChunkWork {
-  held: HeldChunk;
-  request: BatchCallFields;
-  tat: RateLimitedTat;
-}
+export type { ChunkJobDeps, ChunkWork } from "./chunk-work.js";
 
 const STAGING_RECHECK_MS = 500;
 

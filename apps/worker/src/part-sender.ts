@@ -3,7 +3,6 @@ import { isBatchWide } from "@tat-bulk/tat-api";
 import { checkAgents } from "./agent-check.js";
 import { callOutcome } from "./call-outcome.js";
 import { tagsForPart } from "./chunk-identity.js";
-import type { ChunkJobDeps, ChunkWork } from "./chunk-job.js";
 import {
   allFailed,
   checked,
@@ -15,6 +14,7 @@ import {
   withFirstPart,
 } from "./chunk-parts.js";
 import { type ChunkOutcome, DONE } from "./chunk-recorder.js";
+import type { ChunkJobDeps, ChunkWork } from "./chunk-work.js";
 
 /** What a send leads to: the job's outcome, the next step, or the batch's cancel seen right before the call. */
 export type SendResult = ChunkOutcome | "next" | "stopped";

@@ -1,5 +1,4 @@
 import type { RedisClient } from "@tat-bulk/redis";
-import { type StopOutcome, stopOutcome } from "./batch-stop.js";
 import type {
   BatchCallFields,
   BatchStatus,
@@ -15,6 +14,7 @@ import type { ChunkRecord } from "./chunk-record.js";
 import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS, INVOKER_COUNTER_FIELDS } from "./chunk-tally.js";
 import { chunkView, instanceViews } from "./chunk-view.js";
 import type { RedisKeys } from "./keys.js";
+import { type StopOutcome, stopOutcome } from "./stop-outcome.js";
 
 export interface ChunkPageQuery {
   offset: number;

@@ -1,12 +1,12 @@
 import type { RedisClient } from "@tat-bulk/redis";
 import { unstampExpiry } from "./batch-expiry.js";
 import type { BatchReads } from "./batch-reads.js";
-import { MAX_ERRORS_CODE } from "./batch-stop.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { type ChunkPart, type ChunkRecord, newPart } from "./chunk-record.js";
 import type { ChunkScheduler } from "./chunk-scheduler.js";
 import type { ChunkTransitions } from "./chunk-transitions.js";
 import type { RedisKeys } from "./keys.js";
+import { MAX_ERRORS_CODE } from "./stop-outcome.js";
 
 export interface BatchRetryDeps {
   redis: RedisClient;

@@ -9,42 +9,7 @@ import type { ChunkScheduler } from "./chunk-scheduler.js";
 import { STOP_BATCH, SWEEP_CHUNKS } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
-
-/** What a stopping batch's instances not yet sent become: cancelled, or failed with the stop's error. */
-export interface StopOutcome {
-  as: "cancelled" | "failed";
-  code: string;
-  message: string;
-}
-
-export const MAX_ERRORS_CODE = "MaxErrorsExceeded";
-
-/** How a batch's unsent instances end, from its hash; undefined while the batch goes on. */
-export function stopOutcome(fields: {
-  cancelRequested?: string | null;
-  stopCode?: string | null;
-  stopMessage?: string | null;
-}): StopOutcome | undefined {
-  if (fields.cancelRequested === "1") {
-    return {
-      as: "cancelled",
-      code: "Cancelled",
-      message: "The batch was cancelled before these instances were sent",
-    };
-  }
-  if (!fields.stopCode) return undefined;
-  const message = fields.stopMessage ?? "";
-  if (fields.stopCode === MAX_ERRORS_CODE) return { as: "cancelled", code: MAX_ERRORS_CODE, message };
-  return {
-    as: "failed",
-    code: fields.stopCode,
-    message:
-      `Not sent: the batch stopped on ${fields.stopCode}, which every chunk would meet: ${message}`.slice(
-        0,
-        1000,
-      ),
-  };
-}
+import { type StopOutcome, stopOutcome } from "./stop-outcome.js";
 
 /** The chunk with every instance not yet sent ended as the stop says, and nothing left to send. */
 export function withPendingEnded(chunk: ChunkRecord, outcome: StopOutcome): ChunkRecord {

@@ -1,12 +1,12 @@
 import type { RedisClient } from "@tat-bulk/redis";
 import { BatchReads } from "./batch-reads.js";
-import { MAX_ERRORS_CODE } from "./batch-stop.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
 import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
+import { MAX_ERRORS_CODE } from "./stop-outcome.js";
 
 export interface ChunkWriteOptions {
   /** Refuse (answering `stopped`) when the batch is cancelled or stopped: the step before a send. */

@@ -21,3 +21,4 @@ export * from "./outbox.js";
 export * from "./published-rates.js";
 export * from "./queue-names.js";
 export * from "./reconcile.js";
+export * from "./stop-outcome.js";

@@ -1,0 +1,41 @@
+import type { BatchCallFields, BatchReads } from "@tat-bulk/batches";
+import type { Logger } from "pino";
+import type { ChunkRecorder, HeldChunk } from "./chunk-recorder.js";
+import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { TatRouter } from "./tat-access.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
+
+/**
+ * What the chunk pipeline's steps share (chunk-job.ts drives them, part-sender.ts sends a part):
+ * their dependencies and the job's work, in a module of their own so neither imports the other.
+ */
+export interface ChunkJobDeps {
+  reads: BatchReads;
+  logger: Logger;
+  recorder: ChunkRecorder;
+  /** The rate-limited client of a batch's account and region (undefined: not configured here). */
+  router: Pick<TatRouter, "for">;
+  metrics: WorkerMetrics;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Pause after RequestLimitExceeded before the chunk goes again. */
+  rateLimitedDelayMs: number;
+  /** For a batch record without a Region (the intake always sets one). */
+  defaultRegion: string;
+  /** Check agents before each part's first CreateInvoker (TAT_PREFLIGHT=agent-status). */
+  preflight: boolean;
+  /**
+   * How long a call may be in flight (the SDK's timeout and a margin for clock skew): a RUNNING
+   * chunk whose call is younger may belong to a worker that is alive and lost its job's lock (a
+   * Redis restart), so it is left alone until then.
+   */
+  callWindowMs: number;
+}
+
+/** The job's chunk and what every call of its batch repeats. */
+export interface ChunkWork {
+  held: HeldChunk;
+  request: BatchCallFields;
+  tat: RateLimitedTat;
+}
