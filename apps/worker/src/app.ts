@@ -18,7 +18,7 @@ import {
   watchForLoss,
 } from "@tat-bulk/redis";
 import { RetentionSweep } from "@tat-bulk/retention";
-import { RunReads, RunStore } from "@tat-bulk/runs";
+import { FollowState, RunReads } from "@tat-bulk/runs";
 import { nextFiring } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
 import { ChunkJob } from "./chunk-job.js";
@@ -103,7 +103,7 @@ export function createWorkerApp(
   const connection = redis;
   const prefix = bullPrefix(config.QUEUE_NAME);
   const runsQueue = createRunsQueue(config.QUEUE_NAME, redis);
-  const runStore = new RunStore(redis, config.QUEUE_NAME);
+  const followState = new FollowState(redis, config.QUEUE_NAME);
   const follower = new RunFollower({
     redis,
     namespace: config.QUEUE_NAME,
@@ -131,7 +131,7 @@ export function createWorkerApp(
       if (first !== undefined) await followFrom(runsQueue, batchId, first + FIRST_LOOK_MS);
     },
     followWoken: async () => {
-      for (const batchId of await runStore.takeWoken()) await followFrom(runsQueue, batchId, Date.now());
+      for (const batchId of await followState.takeWoken()) await followFrom(runsQueue, batchId, Date.now());
     },
     depthSeconds: config.SCHED_DEPTH_SECONDS,
     lowAgingMs: config.SCHED_LOW_AGING_MS,

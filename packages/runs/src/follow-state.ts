@@ -25,4 +25,9 @@ export class FollowState {
       ...(state.handledUntil !== undefined ? { handledUntil: state.handledUntil } : {}),
     });
   }
+
+  /** Batches a rerun asked to be followed now, taken out (at most `max`). */
+  async takeWoken(max = 100): Promise<string[]> {
+    return (await this.redis.lpop(this.keys.inbox, max)) ?? [];
+  }
 }

@@ -5,15 +5,13 @@ import {
   instanceTypeOf,
   NOT_FIRED,
   runIdOf,
-  TASK_GROUPS,
   TASK_STATUSES,
   type TaskStatus,
   taskGroupOf,
 } from "@tat-bulk/tat-api";
-import { groupOf, type StoredGroup } from "./failure-groups.js";
 import { type RunKeys, runKeys } from "./run-keys.js";
 import { metaOf, RERUN_PART_SIZE, type RerunPart, type RunMeta } from "./run-records.js";
-import type { RunStatus, TaskDetail, TaskUpdate } from "./run-types.js";
+import type { RunStatus, TaskUpdate } from "./run-types.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
 
@@ -115,7 +113,7 @@ export class RunStore {
     return { runId, created: true };
   }
 
-  /** A rerun of these instances of `rerunOf`, in InvokeCommand parts of one instance type each. */
+  /** A rerun of these instances of `rerunOf`, in InvokeCommand parts of one instance type each; the workers are asked to follow it at once. */
   async createRerun(batchId: string, rerunOf: string, instanceIds: readonly string[]): Promise<string> {
     const runId = `rerun-${await this.redis.incr(this.keys.rerunCounter(batchId))}`;
     const byType = new Map<string, string[]>();
@@ -138,6 +136,8 @@ export class RunStore {
         );
       }
     });
+    // The workers follow it now, not at the batch's next scheduled time.
+    await this.redis.rpush(this.keys.inbox, batchId);
     return runId;
   }
 
@@ -244,60 +244,6 @@ export class RunStore {
     await multi.exec();
   }
 
-  /** Failed tasks whose details are still to fetch, at most `max`: `{taskId, instanceId}`. */
-  async detailsDue(
-    batchId: string,
-    runId: string,
-    max = 100,
-  ): Promise<Array<{ taskId: string; instanceId: string }>> {
-    const members = (await this.redis.srandmember(this.keys.detailsDue(batchId, runId), max)) as string[];
-    return members.map((m) => {
-      const [taskId = "", instanceId = ""] = m.split("|");
-      return { taskId, instanceId };
-    });
-  }
-
-  /** Details as TAT gave them; a failed task's also count in its failure group. */
-  async storeDetails(
-    batchId: string,
-    runId: string,
-    entries: ReadonlyArray<{ taskId: string; instanceId: string; status: TaskStatus; detail: TaskDetail }>,
-  ): Promise<void> {
-    if (entries.length === 0) return;
-    const groupsKey = this.keys.groups(batchId, runId);
-    const failed = entries.filter((e) => (TASK_GROUPS.Failed as readonly string[]).includes(e.status));
-    const counted = failed.map((e) => ({
-      e,
-      ...groupOf(e.status, e.detail.ExitCode, e.detail.Output, e.instanceId),
-    }));
-    const keys = [...new Set(counted.map((c) => c.key))];
-    const stored = keys.length ? await this.redis.hmget(groupsKey, ...keys) : [];
-    const groups = new Map<string, StoredGroup>();
-    keys.forEach((key, i) => {
-      const raw = stored[i];
-      if (raw) groups.set(key, JSON.parse(raw) as StoredGroup);
-    });
-    for (const c of counted) {
-      const group = groups.get(c.key) ?? {
-        TaskStatus: c.e.status,
-        ExitCode: c.e.detail.ExitCode,
-        Masked: c.masked,
-        Count: 0,
-      };
-      group.Count++;
-      groups.set(c.key, group);
-    }
-    const multi = this.redis
-      .multi()
-      .hset(
-        this.keys.details(batchId, runId),
-        ...entries.flatMap((e) => [e.instanceId, JSON.stringify(e.detail)]),
-      )
-      .srem(this.keys.detailsDue(batchId, runId), ...entries.map((e) => `${e.taskId}|${e.instanceId}`));
-    if (groups.size) multi.hset(groupsKey, ...[...groups].flatMap(([key, g]) => [key, JSON.stringify(g)]));
-    await multi.exec();
-  }
-
   /** Invokers that did not fire in time: their instances end NOT_FIRED. */
   async notFired(
     batchId: string,
@@ -334,16 +280,6 @@ export class RunStore {
       [Date.now(), batchId, runId],
     );
     return status ? (status as RunStatus) : undefined;
-  }
-
-  /** Asks the workers to follow the batch's runs now (a rerun was made). */
-  async wake(batchId: string): Promise<void> {
-    await this.redis.rpush(this.keys.inbox, batchId);
-  }
-
-  /** Batches waiting for a follower, taken out (at most `max`). */
-  async takeWoken(max = 100): Promise<string[]> {
-    return (await this.redis.lpop(this.keys.inbox, max)) ?? [];
   }
 
   /** The batch's runs not final yet (to follow). */

@@ -3,6 +3,7 @@ import { connectTestRedis } from "@tat-bulk/test-support";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maskOutput, showGroups } from "../src/failure-groups.js";
+import { RunDetails } from "../src/run-details.js";
 import { RunReads } from "../src/run-reads.js";
 import { RunStore } from "../src/run-store.js";
 
@@ -15,7 +16,12 @@ const ids = (n: number, offset = 0) =>
   Array.from({ length: n }, (_, i) => `ins-${(i + offset).toString(36).padStart(8, "0")}`);
 const fresh = () => {
   const ns = `runs-${randomBytes(4).toString("hex")}`;
-  return { store: new RunStore(redis, ns), reads: new RunReads(redis, ns), batchId: "bat-0123456789abcdef" };
+  return {
+    store: new RunStore(redis, ns),
+    details: new RunDetails(redis, ns),
+    reads: new RunReads(redis, ns),
+    batchId: "bat-0123456789abcdef",
+  };
 };
 const T = Date.parse("2027-01-01T00:00:00Z");
 
@@ -50,7 +56,7 @@ describe("a scheduled run", () => {
   });
 
   it("moves tasks and counters together, never back from a final status, and ends once nothing is left", async () => {
-    const { store, reads, batchId } = fresh();
+    const { store, details, reads, batchId } = fresh();
     const runId = (
       await store.createScheduled(batchId, T, [{ invokerId: "ivk-aaaaaaaa", instanceIds: ids(4) }])
     ).runId;
@@ -95,7 +101,7 @@ describe("a scheduled run", () => {
       },
     ]);
     expect(await store.finish(batchId, runId)).toBeUndefined();
-    await store.storeDetails(batchId, runId, [
+    await details.store(batchId, runId, [
       {
         taskId: "invt-00000001",
         instanceId: ids(4)[1] ?? "",

@@ -20,7 +20,7 @@ export interface BatchServices
   paused(): Promise<Paused | undefined>;
   /** The batches' runs, and where a rerun is written. */
   runs: RunReads;
-  runStore: Pick<RunStore, "createRerun" | "wake">;
+  runStore: Pick<RunStore, "createRerun">;
   /** Whether a batch is finished (an early purge needs it to be), and its removal. */
   retention: {
     check(batchId: string): Promise<Quietness>;

@@ -138,7 +138,6 @@ export function runsRouter(deps: BatchRoutesDeps): Router {
         instanceIds = asked;
       }
       const runId = await batches.runStore.createRerun(summary.BatchId, source.RunId, instanceIds);
-      await batches.runStore.wake(summary.BatchId);
       req.log.info({ batchId: summary.BatchId, runId, instances: instanceIds.length }, "rerun asked");
       res.status(202).json({
         BatchId: summary.BatchId,

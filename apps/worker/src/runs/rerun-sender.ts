@@ -1,5 +1,5 @@
 import type { BatchCallFields } from "@tat-bulk/batches";
-import type { RerunPart, RunStore } from "@tat-bulk/runs";
+import type { RerunPart, RunDetails, RunStore } from "@tat-bulk/runs";
 import { classifyError, type TaskStatus } from "@tat-bulk/tat-api";
 import type { Logger } from "pino";
 import { checkAgents } from "../agent-check.js";
@@ -37,6 +37,7 @@ function isOurs(invocation: DescribedInvocation, request: BatchCallFields, part:
 export class RerunSender {
   constructor(
     private readonly store: RunStore,
+    private readonly details: RunDetails,
     private readonly callWindowMs: number,
     private readonly logger: Logger,
   ) {}
@@ -179,7 +180,7 @@ export class RerunSender {
       runId,
       instanceIds.map((instanceId) => ({ instanceId, status, invocationId: "", taskId: "" })),
     );
-    await this.store.storeDetails(
+    await this.details.store(
       batchId,
       runId,
       instanceIds.map((instanceId) => ({

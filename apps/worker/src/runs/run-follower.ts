@@ -1,6 +1,6 @@
 import type { BatchCallFields, BatchReads, ChunkRecord } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
-import { FollowState, type RunMeta, RunStore, type TaskUpdate } from "@tat-bulk/runs";
+import { FollowState, RunDetails, type RunMeta, RunStore, type TaskUpdate } from "@tat-bulk/runs";
 import {
   FINAL_INVOCATION_STATUSES,
   firingTimes,
@@ -73,6 +73,7 @@ function invokersAt(chunks: ReadonlyMap<number, ChunkRecord>, atMs: number) {
 export class RunFollower {
   private readonly store: RunStore;
   private readonly followState: FollowState;
+  private readonly details: RunDetails;
   private readonly sender: RerunSender;
   /** Open runs per batch this worker followed lately (the tat_bulk_runs_followed gauge). */
   private readonly followed = new Map<string, { open: number; at: number }>();
@@ -80,7 +81,8 @@ export class RunFollower {
   constructor(private readonly deps: RunFollowerDeps) {
     this.store = new RunStore(deps.redis, deps.namespace);
     this.followState = new FollowState(deps.redis, deps.namespace);
-    this.sender = new RerunSender(this.store, deps.settings.callWindowMs, deps.logger);
+    this.details = new RunDetails(deps.redis, deps.namespace);
+    this.sender = new RerunSender(this.store, this.details, deps.settings.callWindowMs, deps.logger);
   }
 
   async round(batchId: string, watch?: JobWatch): Promise<RoundResult> {
@@ -248,7 +250,7 @@ export class RunFollower {
   private async fetchDetails(tat: RateLimitedTat, batchId: string, runId: string, region: string) {
     let changed = false;
     for (let calls = 0; calls < MAX_DETAIL_CALLS; calls++) {
-      const due = await this.store.detailsDue(batchId, runId, 100);
+      const due = await this.details.due(batchId, runId, 100);
       if (due.length === 0) break;
       const answer = await taskDetails(
         tat,
@@ -259,7 +261,7 @@ export class RunFollower {
       const got = new Set(answer.map((a) => a.taskId));
       // A task TAT does not return is stored without details rather than asked for forever.
       const missing = due.filter((d) => !got.has(d.taskId));
-      await this.store.storeDetails(batchId, runId, [
+      await this.details.store(batchId, runId, [
         ...answer,
         ...missing.map((d) => ({
           ...d,
