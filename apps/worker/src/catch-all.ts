@@ -31,8 +31,30 @@ export async function unforeseen(
   return { kind: "retry", delayMs: policy.retryMs };
 }
 
+/**
+ * `work` under the catch-all: a result clears the job's error count; an error is told to
+ * `onError` (its log line and metric) and becomes a retry or a park (see unforeseen).
+ */
+export function caughtAll<T>(
+  job: Job<CountsErrors>,
+  work: Promise<T>,
+  policy: CatchAllPolicy,
+  onError: (message: string) => void,
+): Promise<T | Unforeseen> {
+  return work.then(
+    async (result) => {
+      await clearErrors(job);
+      return result;
+    },
+    (error: unknown) => {
+      onError(error instanceof Error ? error.message : String(error));
+      return unforeseen(job, error, policy);
+    },
+  );
+}
+
 /** A job that got through a step without an unforeseen error starts counting again. */
-export async function clearErrors(job: Job<CountsErrors>): Promise<void> {
+async function clearErrors(job: Job<CountsErrors>): Promise<void> {
   if (!job.data.errors) return;
   const { errors: _errors, ...data } = job.data;
   await job.updateData(data).catch(() => undefined);

@@ -7,7 +7,7 @@ import {
 } from "@tat-bulk/batches";
 import { type ConnectionOptions, DelayedError, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
-import { type CatchAllPolicy, clearErrors, type Unforeseen, unforeseen } from "./catch-all.js";
+import { type CatchAllPolicy, caughtAll, type Unforeseen } from "./catch-all.js";
 import type { ChunkJob, ChunkOutcome } from "./chunk-job.js";
 import { type Consumer, consumer } from "./consumer.js";
 import type { WorkerConfig } from "./env.js";
@@ -66,21 +66,11 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
         config.WORKER_JOB_STALL_MS,
         async (watch) => {
           if (budget && slot) await scheduler.touch(budget, slot);
-          return chunkJob.process(job.data, watch).then(
-            async (done) => {
-              await clearErrors(job);
-              return done;
-            },
-            (error: unknown) => {
-              // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
-              logger.warn(
-                { jobId: job.id, err: error instanceof Error ? error.message : error },
-                "chunk job put back",
-              );
-              metrics.chunkRetries.inc({ reason: "WorkerError" });
-              return unforeseen(job, error, catchAll);
-            },
-          );
+          // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
+          return caughtAll(job, chunkJob.process(job.data, watch), catchAll, (err) => {
+            logger.warn({ jobId: job.id, err }, "chunk job put back");
+            metrics.chunkRetries.inc({ reason: "WorkerError" });
+          });
         },
         () => {
           stalled("chunks", job.id);
@@ -140,18 +130,8 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       const outcome = await watched<RoundResult | Unforeseen>(
         config.WORKER_JOB_STALL_MS,
         (watch) =>
-          follower.round(batchId, watch).then(
-            async (round) => {
-              await clearErrors(job);
-              return round;
-            },
-            (error: unknown) => {
-              logger.warn(
-                { batchId, err: error instanceof Error ? error.message : error },
-                "run round failed",
-              );
-              return unforeseen(job, error, catchAll);
-            },
+          caughtAll(job, follower.round(batchId, watch), catchAll, (err) =>
+            logger.warn({ batchId, err }, "run round failed"),
           ),
         () => {
           stalled("runs", job.id);
