@@ -8,7 +8,7 @@ import {
   readOutbox,
 } from "@tat-bulk/batches";
 import { bullPrefix, type RedisClient } from "@tat-bulk/redis";
-import type { RunReads, RunStore } from "@tat-bulk/runs";
+import { FollowState, type RunReads, type RunStore } from "@tat-bulk/runs";
 import { nextFiring, runIdOf } from "@tat-bulk/tat-api";
 import { Queue } from "bullmq";
 
@@ -44,12 +44,14 @@ export interface QuietDeps {
 export class BatchQuiet {
   private readonly runsQueue: Queue;
   private readonly webhooks: Queue;
+  private readonly followState: FollowState;
 
   constructor(private readonly deps: QuietDeps) {
     const names = queueNames(deps.namespace);
     const options = { prefix: bullPrefix(deps.namespace), connection: deps.redis };
     this.runsQueue = new Queue(names.runs, options);
     this.webhooks = new Queue(names.webhooks, options);
+    this.followState = new FollowState(deps.redis, deps.namespace);
   }
 
   /** Batches with a webhook event still in the outbox or a delivery still to make (read once per sweep). */
@@ -72,7 +74,7 @@ export class BatchQuiet {
     const action = summary.InvokerAction;
     if (action && !action.DoneAt && !action.Error) return { finished: false, reason: "invokers" };
     const firing = liveFiring(summary, now);
-    if (firing !== undefined && (firing > now || !(await runs.exists(batchId, runIdOf(firing)))))
+    if (firing !== undefined && (firing > now || !(await this.handled(batchId, firing))))
       return { finished: false, reason: "schedule" };
     if ((await runStore.openRuns(batchId)).length > 0 || (await this.followed(batchId)))
       return { finished: false, reason: "runs" };
@@ -85,6 +87,22 @@ export class BatchQuiet {
       ...lastRuns.map((run) => ms(run.FinishedAt)),
     );
     return { finished: true, sinceMs };
+  }
+
+  /** The firing has its run, or the follower handled its time (no invoker of the batch fired then). */
+  private async handled(batchId: string, firing: number): Promise<boolean> {
+    if (await this.deps.runs.exists(batchId, runIdOf(firing))) return true;
+    const { handledUntil } = await this.followState.get(batchId);
+    return handledUntil !== undefined && handledUntil >= firing;
+  }
+
+  /**
+   * A batch not finished for its schedule or its runs whose follower job is gone (not even delayed,
+   * completed or parked): nothing would follow it.
+   */
+  async followerLost(batchId: string, quiet: Quietness): Promise<boolean> {
+    if (quiet.finished || (quiet.reason !== "schedule" && quiet.reason !== "runs")) return false;
+    return !(await this.runsQueue.getJob(followJobId(batchId)));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { BatchReads, redisKeys } from "@tat-bulk/batches";
-import { RunReads, RunStore, runKeys } from "@tat-bulk/runs";
+import { FollowState, RunReads, RunStore, runKeys } from "@tat-bulk/runs";
 import { connectTestRedis } from "@tat-bulk/test-support";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -110,6 +110,22 @@ describe("when a batch is finished", () => {
       sinceMs: T0 + 9000,
     });
     for (const b of [reopened, acting, live, deleted]) await Promise.all([b.quiet.close(), b.purge.close()]);
+  });
+});
+
+describe("a ONCE batch whose time has just come", () => {
+  it("is finished once its run is made, or once its follower handled the time with no invoker to fire", async () => {
+    const now = T0 + 60_000;
+    const b = await finishedBatch();
+    expect(await b.quiet.check(b.batchId, new Set(), now)).toMatchObject({ finished: true });
+    await redis.del(b.runs.run(b.batchId, b.runId));
+    await redis.zrem(b.runs.index(b.batchId), b.runId);
+    expect(await b.quiet.check(b.batchId, new Set(), now)).toMatchObject({ reason: "schedule" });
+    await new FollowState(redis, b.ns).set(b.batchId, { handledUntil: T0 - 1000, quiet: 0 });
+    expect(await b.quiet.check(b.batchId, new Set(), now)).toMatchObject({ reason: "schedule" });
+    await new FollowState(redis, b.ns).set(b.batchId, { handledUntil: T0, quiet: 1 });
+    expect(await b.quiet.check(b.batchId, new Set(), now)).toEqual({ finished: true, sinceMs: T0 });
+    await Promise.all([b.quiet.close(), b.purge.close()]);
   });
 });
 

@@ -204,6 +204,34 @@ describe("a ONCE batch's run, followed to the end, and a rerun of what failed", 
     ).toEqual([...chosen].sort());
   }, 120_000);
 
+  it("follows the run of a ONCE invoker made before its time whose answer was lost until after it", async () => {
+    const api = intakeCaller(stack.intake.ready, KEY);
+    const admin = simAdmin(stack.sim.ready);
+    // The invoker is made at once; its answer never comes, and the worker finds it only after the
+    // call timeout (3 s): after the invoker fired, 2 s after the submit (a whole second, as TAT writes it).
+    await admin("PATCH", "/faults", { actions: ["CreateInvoker", "InvokeCommand"] });
+    await admin("POST", "/faults/script", { action: "CreateInvoker", fault: "hang-after", count: 1 });
+    await sleep(1000 - (Date.now() % 1000));
+    const invokeTime = new Date(Math.floor(Date.now() / 1000) * 1000 + 2000)
+      .toISOString()
+      .replace(/\.000Z$/, "Z");
+    const { BatchId } = await api.post<{ BatchId: string }>("/v1/invoker-batches", {
+      ...sampleBatch(cvmIds(50, 70_000)),
+      ScheduleSettings: { Policy: "ONCE", InvokeTime: invokeTime },
+    });
+    const batch = await api.waitForBatch(BatchId, 60_000);
+    expect(batch.FinishedAt && Date.parse(batch.FinishedAt)).toBeGreaterThan(Date.parse(invokeTime));
+    const runPath = `/v1/invoker-batches/${BatchId}/runs/${invokeTime.replace(/[-:]/g, "")}`;
+    const runDeadline = Date.now() + 20_000;
+    while (Date.now() < runDeadline && (await api.call("GET", runPath)).status === 404) await sleep(200);
+    const run = await waitForRun(api, runPath, 60_000);
+    expect(run.Instances.NotFired).toBe(0);
+    expect(run.Instances.Pending).toBe(0);
+    const inRun = Object.values(run.Instances).reduce((a, b) => a + b, 0);
+    expect(inRun).toBe(batch.Instances.Succeeded);
+    expect(inRun).toBeGreaterThan(40);
+  }, 120_000);
+
   it("answers bad input with a clear 4xx and sends nothing", async () => {
     const api = intakeCaller(stack.intake.ready, KEY);
     const { BatchId } = await api.post<{ BatchId: string }>(

@@ -1,4 +1,4 @@
-import type { BatchCallFields, BatchReads, ChunkRecord } from "@tat-bulk/batches";
+import type { BatchCallFields, BatchReads } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
 import { FollowState, RunDetails, type RunMeta, RunStore, type TaskUpdate } from "@tat-bulk/runs";
 import {
@@ -14,6 +14,7 @@ import type { JobWatch } from "../job-watch.js";
 import type { RateLimitedTat } from "../rate-limited-tat.js";
 import type { TatRouter } from "../tat-access.js";
 import type { WorkerMetrics } from "../worker-metrics.js";
+import { invokersAt } from "./fired-invokers.js";
 import { RerunSender } from "./rerun-sender.js";
 import { invocations, invokerRecords, isFailure, taskDetails } from "./run-calls.js";
 
@@ -53,14 +54,6 @@ const FOLLOWED_FOR_MS = 120_000;
 const chunksOf = <T>(items: readonly T[], size: number) =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
 const NOT_SUCCESS: ReadonlySet<string> = new Set([...TASK_GROUPS.Failed, ...TASK_GROUPS.Cancelled]);
-
-/** The batch's enabled invokers in chunks that had ended by `atMs` (an invoker made later did not fire then). */
-function invokersAt(chunks: ReadonlyMap<number, ChunkRecord>, atMs: number) {
-  return [...chunks.values()]
-    .filter((c) => c.doneAt !== undefined && c.doneAt <= atMs)
-    .flatMap((c) => c.invokers.filter((v) => v.state === "ENABLED"))
-    .map((v) => ({ invokerId: v.invokerId, instanceIds: v.instanceIds }));
-}
 
 /**
  * Follows a batch's runs, one round at a time (a job of the runs queue): makes the run of each
@@ -106,11 +99,16 @@ export class RunFollower {
     let handledUntil = state.handledUntil ?? batch.createdAtMs;
     const due = stopped ? [] : firingTimes(schedule, handledUntil, now);
     const latest = due.at(-1);
+    let waiting = false;
     if (latest !== undefined) {
       // Times missed while nobody followed are not run after the fact: the latest one is.
-      const invokers = invokersAt(await reads.allChunks(batchId), latest);
-      if (invokers.length) changed = (await this.store.createScheduled(batchId, latest, invokers)).created;
-      handledUntil = latest;
+      const invokers = invokersAt(await reads.allChunks(batchId), latest, schedule.Policy === "ONCE");
+      // Asked again shortly: the calls in flight end within a call timeout, or are looked up.
+      waiting = invokers === "wait";
+      if (invokers !== "wait") {
+        if (invokers.length) changed = (await this.store.createScheduled(batchId, latest, invokers)).created;
+        handledUntil = latest;
+      }
     }
     for (const runId of await this.store.openRuns(batchId)) {
       const meta = await this.store.meta(batchId, runId);
@@ -120,6 +118,7 @@ export class RunFollower {
     await this.followState.set(batchId, { handledUntil, quiet });
     const open = (await this.store.openRuns(batchId)).length;
     this.followed.set(batchId, { open, at: Date.now() });
+    if (waiting) return { nextAtMs: Date.now() + settings.pollMs };
     if (open) {
       return {
         nextAtMs: Date.now() + Math.min(settings.pollMaxMs, settings.pollMs * 2 ** Math.min(quiet, 10)),
