@@ -212,7 +212,11 @@ export function createWorkerApp(
         passDeadlineMs: config.RECONCILE_PASS_DEADLINE_MS,
         metrics,
         logger,
-        retention: { sweep: () => retention.sweep(), intervalMs: config.RETENTION_SWEEP_INTERVAL_MS },
+        retention: {
+          sweep: () => retention.sweep(),
+          intervalMs: config.RETENTION_SWEEP_INTERVAL_MS,
+          refollow: (batchId) => followFrom(runsQueue, batchId, Date.now()),
+        },
       });
       return url;
     },

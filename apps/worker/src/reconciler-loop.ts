@@ -15,7 +15,12 @@ export interface ReconcilerLoopDeps {
   /** The pass to run (a test gives one that hangs or throws); the namespace's reconciler by default. */
   pass?: () => Promise<PassResult>;
   /** Retention, swept by the same holder after a pass, at most once per `intervalMs`. */
-  retention?: { sweep(): Promise<SweepResult>; intervalMs: number };
+  retention?: {
+    sweep(): Promise<SweepResult>;
+    intervalMs: number;
+    /** Adds the follower job of a batch the sweep found without one. */
+    refollow(batchId: string): Promise<void>;
+  };
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -55,6 +60,11 @@ export function startReconcilerLoop(deps: ReconcilerLoopDeps): { close(): Promis
         return undefined;
       });
       if (!swept) return;
+      for (const batchId of swept.unfollowed) {
+        await deps.retention.refollow(batchId);
+        metrics.reconcilerRepairs.inc({ kind: "follower" });
+        logger.warn({ kind: "follower", batchId }, "reconciler repaired drift");
+      }
       const batches = swept.purged.purged ?? 0;
       metrics.retentionRemoved.inc({ kind: "batches" }, batches);
       metrics.retentionRemoved.inc({ kind: "runs" }, swept.runsPurged);

@@ -25,7 +25,9 @@ import type { RedisKeys } from "./keys.js";
  *   dead letter waits for an admin);
  * - finished-job: its job completed while the chunk did not: added again;
  * - counts: the batch's counters differed from the sum over its chunks: set to it;
- * - settle: every chunk was final but the batch was not: settled.
+ * - settle: every chunk was final but the batch was not: settled;
+ * - follower: a batch with a firing or a run to follow had no follower job (its add lost to a
+ *   failover or a kill): added again (found by the retention sweep, which reads each finished batch).
  */
 export interface Repair {
   kind: RepairKind;
@@ -39,6 +41,7 @@ export const REPAIR_KINDS = [
   "finished-job",
   "counts",
   "settle",
+  "follower",
 ] as const;
 export type RepairKind = (typeof REPAIR_KINDS)[number];
 

@@ -15,6 +15,8 @@ export interface SweepResult {
   runsPurged: number;
   /** Finished BullMQ jobs removed by age. */
   jobsRemoved: number;
+  /** Batches with a firing or a run to follow and no follower job: the caller adds one. */
+  unfollowed: string[];
 }
 
 /** Batches looked at, and expiries carried out, per sweep at most (the next sweep goes on). */
@@ -55,7 +57,7 @@ export class RetentionSweep {
   }
 
   async sweep(now = Date.now()): Promise<SweepResult> {
-    const result: SweepResult = { stamped: 0, purged: {}, runsPurged: 0, jobsRemoved: 0 };
+    const result: SweepResult = { stamped: 0, purged: {}, runsPurged: 0, jobsRemoved: 0, unfollowed: [] };
     const k = this.keys;
     // Batches the reconciler still watches are left for a later sweep (it forgets them once final).
     const candidates = (await this.redis.zdiff(3, k.batchIndex, k.unfinished, k.expiring)).slice(
@@ -67,8 +69,9 @@ export class RetentionSweep {
       const quiet = await this.quiet.check(batchId, deliveries, now);
       if (quiet.finished) {
         if (await stampFinished(this.redis, k, batchId, quiet.sinceMs)) result.stamped++;
-      } else if (quiet.reason === "schedule") {
-        result.runsPurged += await this.dropOldRuns(batchId, now);
+      } else {
+        if (quiet.reason === "schedule") result.runsPurged += await this.dropOldRuns(batchId, now);
+        if (await this.quiet.followerLost(batchId, quiet)) result.unfollowed.push(batchId);
       }
     }
     const cutoff = now - this.retentionMs;

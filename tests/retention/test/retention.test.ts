@@ -209,4 +209,36 @@ describe("retention of seconds, through real processes", () => {
     });
     expect(again.status).toBe(202);
   }, 180_000);
+
+  it("gives a batch whose follower job was lost (a failover, a kill) its follower back, and its run", async () => {
+    const api = intakeCaller(stack.intake.ready, KEY);
+    const { BatchId } = await api.post<{ BatchId: string }>("/v1/invoker-batches", {
+      ...sampleBatch(cvmIds(50, 9000)),
+      ScheduleSettings: { Policy: "ONCE", InvokeTime: inSeconds(5) },
+    });
+    await api.waitForBatch(BatchId);
+    // Gone from Redis as a write lost to a failover would be: its hash and its place in any state.
+    const runs = "bull:{retention-e2e}:retention-e2e-runs";
+    const job = `follow-${BatchId}`;
+    const removed = await redis
+      .multi()
+      .del(`${runs}:${job}`)
+      .zrem(`${runs}:delayed`, job)
+      .zrem(`${runs}:prioritized`, job)
+      .lrem(`${runs}:wait`, 0, job)
+      .lrem(`${runs}:active`, 0, job)
+      .exec();
+    expect(removed?.[0]?.[1]).toBe(1);
+    const ran = await until(
+      "the run of the batch that lost its follower to end",
+      async () => {
+        const s = await api.call<Status>("GET", `/v1/invoker-batches/${BatchId}?chunkLimit=0`);
+        return s.body.LastRun && !["PENDING", "RUNNING"].includes(s.body.LastRun.Status) ? s.body : undefined;
+      },
+      60_000,
+    );
+    expect(ran.LastRun?.Status).toBe("SUCCEEDED");
+    const metrics = await (await fetch(`${stack.worker?.ready}/metrics`)).text();
+    expect(metrics).toMatch(/tat_bulk_reconciler_repairs_total\{kind="follower"\} [1-9]/);
+  }, 90_000);
 });
