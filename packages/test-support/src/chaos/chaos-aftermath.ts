@@ -16,6 +16,61 @@ export async function countFailedJobs(stack: ChaosStack, name: string): Promise<
   }
 }
 
+type Client = Awaited<ReturnType<ChaosStack["primary"]>>;
+
+/** A left batch's runs, its follower's record and its follow job, raw: what the retention's quiet check reads. */
+async function runsOf(client: Client, root: string, name: string, id: string) {
+  const runIds = await client.zrange(`${root}:runs:${id}`, 0, -1, "WITHSCORES");
+  const runs: Record<string, unknown> = {};
+  for (let i = 0; i < runIds.length; i += 2) {
+    const runId = runIds[i] ?? "";
+    const run = `${root}:run:${id}:${runId}`;
+    runs[runId] = {
+      score: runIds[i + 1],
+      hash: await client.hgetall(run),
+      awaiting: await client.smembers(`${run}:awaiting`),
+      running: await client.smembers(`${run}:running`),
+    };
+  }
+  const job = `bull:{${name}}:${name}-runs:follow-${id}`;
+  const jobHash = await client.hgetall(job);
+  const sets = ["wait", "active", "delayed", "prioritized", "completed", "failed"];
+  const where: string[] = [];
+  for (const set of sets) {
+    const key = `bull:{${name}}:${name}-runs:${set}`;
+    const type = await client.type(key);
+    const inSet =
+      type === "list"
+        ? (await client.lpos(key, `follow-${id}`)) !== null
+        : type === "zset" && (await client.zscore(key, `follow-${id}`)) !== null;
+    if (inSet) where.push(set);
+  }
+  return {
+    runs,
+    awaiting: Object.values(runs).flatMap((run) => (run as { awaiting: string[] }).awaiting),
+    follow: await client.hgetall(`${root}:runs:${id}:follow`),
+    inbox: await client.lpos(`${root}:runs:inbox`, id),
+    job: { where, ...jobHash, data: undefined },
+  };
+}
+
+/** What the simulator knows of invokers a run still awaits: the invokers and their invocations. */
+async function atTat(simUrl: string, invokerIds: string[]) {
+  if (invokerIds.length === 0) return {};
+  const ids = new Set(invokerIds);
+  const get = async (path: string) => (await fetch(`${simUrl}/__admin${path}`)).json();
+  const { invokers } = (await get("/invokers")) as { invokers: Array<{ InvokerId: string }> };
+  const { invocations } = (await get("/invocations")) as {
+    invocations: Array<{ InvokerId: string | null; Tasks: unknown[] }>;
+  };
+  return {
+    invokers: invokers.filter((v) => ids.has(v.InvokerId)),
+    invocations: invocations
+      .filter((i) => i.InvokerId && ids.has(i.InvokerId))
+      .map((i) => ({ ...i, Tasks: i.Tasks.length })),
+  };
+}
+
 /** Restarts the workers with a short retention and waits until no batch is left; answers how many are. */
 export async function expireEverything(
   stack: ChaosStack,
@@ -43,6 +98,11 @@ export async function expireEverything(
           const expiring = await client.zscore(`${root}:expiring`, id);
           const unfinished = await client.zscore(`${root}:unfinished`, id);
           log(`left ${id}: ${JSON.stringify({ ...batch, expiring, unfinished }).slice(0, 2000)}`);
+          const runs = await runsOf(client, root, name, id);
+          log(`left ${id} runs: ${JSON.stringify(runs).slice(0, 3000)}`);
+          log(
+            `left ${id} at TAT: ${JSON.stringify(await atTat(stack.sim.ready, runs.awaiting)).slice(0, 3000)}`,
+          );
         }
         return left;
       }
