@@ -2,14 +2,21 @@
 // 0.2% no longer exist, through the built intake, one worker and the simulator (TAT's limits:
 // 20/s CreateInvoker, 60/s DescribeAutomationAgentStatus), with the agent check on (the simulator's
 // check leaving missing instances out, or failing the call for them) and off.
-import * as support from "@tat-bulk/test-support";
+import {
+  cvmIds,
+  intakeCaller,
+  sampleBatch,
+  simAdmin,
+  simulatorWorkerEnv,
+  startTestRedis,
+} from "@tat-bulk/test-support";
 import { printTable, startIntake, startSim, startWorker } from "./lib.mjs";
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 10_000);
 const KEY = "bench-key-0123456789abcdef";
 
 async function run(label, checkMode, preflight) {
-  const redis = await support.startTestRedis();
+  const redis = await startTestRedis();
   const sim = await startSim({
     TAT_SIM_OFFLINE_RATE: "0.01",
     TAT_SIM_MISSING_RATE: "0.002",
@@ -18,17 +25,17 @@ async function run(label, checkMode, preflight) {
   const queue = { REDIS_URL: redis.url, QUEUE_NAME: "bench-fleet" };
   const worker = await startWorker({
     ...queue,
-    ...support.simulatorWorkerEnv(sim.ready),
+    ...simulatorWorkerEnv(sim.ready),
     TAT_PREFLIGHT: preflight,
   });
   const intake = await startIntake({ ...queue, INTAKE_API_KEYS: KEY });
-  const api = support.intakeCaller(intake.ready, KEY);
-  const ids = support.cvmIds(INSTANCES);
+  const api = intakeCaller(intake.ready, KEY);
+  const ids = cvmIds(INSTANCES);
   const started = performance.now();
-  const { BatchId } = await api.post("/v1/invoker-batches", support.sampleBatch(ids));
+  const { BatchId } = await api.post("/v1/invoker-batches", sampleBatch(ids));
   const status = await api.waitForBatch(BatchId, 600_000);
   const seconds = (performance.now() - started) / 1000;
-  const admin = support.simAdmin(sim.ready);
+  const admin = simAdmin(sim.ready);
   const { statuses } = await admin("POST", "/agents/status", { InstanceIds: ids });
   const healthy = new Set(ids.filter((id) => statuses[id] === "Online"));
   const invokers = (await admin("GET", "/invokers")).invokers;

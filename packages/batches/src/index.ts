@@ -1,24 +1,62 @@
-export * from "./batch-expiry.js";
-export * from "./batch-reads.js";
-export * from "./batch-retry.js";
-export * from "./batch-stop.js";
-export * from "./batch-types.js";
-export * from "./batch-writer.js";
-export * from "./caller-quota.js";
-export * from "./chunk-codec.js";
-export * from "./chunk-queue.js";
-export * from "./chunk-record.js";
-export * from "./chunk-scheduler.js";
-export * from "./chunk-tally.js";
-export * from "./chunk-transitions.js";
-export * from "./chunk-view.js";
-export * from "./dead-letters.js";
-export * from "./idempotency-keys.js";
-export * from "./invoker-actions.js";
-export * from "./keys.js";
-export * from "./open-batches.js";
-export * from "./outbox.js";
-export * from "./published-rates.js";
-export * from "./queue-names.js";
-export * from "./reconcile.js";
-export * from "./stop-outcome.js";
+export { unstampExpiry } from "./batch-expiry.js";
+export { BatchReads } from "./batch-reads.js";
+export { type Stop, withPendingEnded } from "./batch-stop.js";
+export {
+  BATCH_STATUSES,
+  type BatchCallFields,
+  type BatchCounts,
+  type BatchStatus,
+  type BatchSummary,
+  CHUNK_STATUSES,
+  type ChunkError,
+  type ChunkJobData,
+  type ChunkStatus,
+  type ChunkView,
+  FINAL_CHUNK_STATUSES,
+  INSTANCE_STATUSES,
+  INVOKER_STATES,
+  type InstanceCounts,
+  type InstanceStatus,
+  type InstanceView,
+  type InvokerAction,
+  type InvokerState,
+} from "./batch-types.js";
+export type { CommitExtras } from "./batch-writer.js";
+export { instancesInFlight } from "./caller-quota.js";
+export { encodeChunk } from "./chunk-codec.js";
+export { CHUNK_JOB_OPTIONS, chunkJob, createChunkQueue, type JobSink, queueJobSink } from "./chunk-queue.js";
+export {
+  type ChunkPart,
+  type ChunkRecord,
+  type FailedInstance,
+  finalStatusOf,
+  newChunkRecord,
+  newPart,
+  type PendingFailure,
+} from "./chunk-record.js";
+export { ChunkScheduler, LANES, type Lane } from "./chunk-scheduler.js";
+export { ChunkTransitions } from "./chunk-transitions.js";
+export { chunkView, instanceViews } from "./chunk-view.js";
+export {
+  type CountsErrors,
+  DEAD_LETTER_PREFIX,
+  DEAD_LETTER_QUEUES,
+  type DeadLetterQueue,
+  DeadLetters,
+} from "./dead-letters.js";
+export {
+  addInvokerJob,
+  chunkNeedsInvokerAction,
+  INVOKER_TAT_ACTION,
+  type InvokerJobData,
+  invokerNeeds,
+  invokerQueueName,
+  recordInvokerActionError,
+} from "./invoker-actions.js";
+export { type RedisKeys, redisKeys } from "./keys.js";
+export { type Batches, openBatches } from "./open-batches.js";
+export { ackOutbox, readOutbox } from "./outbox.js";
+export { publishAccounts, publishCallRate, publishedAccounts, publishedCallRate } from "./published-rates.js";
+export { eventBatchId, followJobId, queueNames } from "./queue-names.js";
+export { type PassResult, REPAIR_KINDS, Reconciler } from "./reconcile.js";
+export type { StopOutcome } from "./stop-outcome.js";

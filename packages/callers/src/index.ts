@@ -1,6 +1,6 @@
-export * from "./allow-list.js";
-export * from "./audit-tally.js";
-export * from "./audit-trail.js";
-export * from "./caller.js";
-export * from "./caller-registry.js";
-export * from "./callers-file.js";
+export { globMatcher } from "./allow-list.js";
+export { AuditTally } from "./audit-tally.js";
+export { type AuditEntry, type AuditOutcome, AuditTrail, type NewAuditEntry } from "./audit-trail.js";
+export { type Caller, hasScope, isAdmin, keyCaller, type Scope, sha256Hex } from "./caller.js";
+export { CallerRegistry } from "./caller-registry.js";
+export { CallersFileError, readCallersFile } from "./callers-file.js";

@@ -1,2 +1,27 @@
-export { EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from "@tat-bulk/webhooks";
-export * from "./tat-bulk-client.js";
+export {
+  EVENT_ID_HEADER,
+  SIGNATURE_HEADER,
+  type VerifyOptions,
+  verifyWebhookSignature,
+} from "@tat-bulk/webhooks";
+export {
+  type BatchAccepted,
+  type BatchDetail,
+  type BatchStatus,
+  type BatchSummary,
+  type Cancelled,
+  type ClientOptions,
+  createTatBulkClient,
+  type DeadLetter,
+  type InstanceOutcome,
+  type InstanceStatus,
+  type Purged,
+  type RerunAccepted,
+  type RunDetail,
+  type RunInstance,
+  type RunSummary,
+  type SubmitRequest,
+  type TatBulkClient,
+  TatBulkError,
+  type WaitOptions,
+} from "./tat-bulk-client.js";

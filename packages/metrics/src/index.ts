@@ -1,4 +1,12 @@
-export * from "./health-routes.js";
-export * from "./metric-factory.js";
-export * from "./redis-up-gauge.js";
-export * from "./service-registry.js";
+export {
+  closeServer,
+  createHealthServer,
+  HEALTH_PATHS,
+  type HealthOptions,
+  listen,
+  type ServiceApp,
+  serveHealth,
+} from "./health-routes.js";
+export { metricFactory } from "./metric-factory.js";
+export { redisAnswers, redisMemoryGauges, redisUpGauge, within } from "./redis-up-gauge.js";
+export { createServiceRegistry } from "./service-registry.js";

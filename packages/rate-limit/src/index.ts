@@ -1,7 +1,7 @@
-export * from "./circuit-breakers.js";
+export { BreakerClosedError, type BucketRef, type BucketState, CircuitBreakers } from "./circuit-breakers.js";
 export { abortable } from "./serial-per-key.js";
-export * from "./shared-rate-limiter.js";
-export * from "./wait-until.js";
+export { LimiterClosedError, SharedRateLimiter } from "./shared-rate-limiter.js";
+export { waitUntil } from "./wait-until.js";
 
 /**
  * Rate-limit buckets are not per queue: TAT counts per action + region + account, so two queues

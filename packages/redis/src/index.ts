@@ -1,6 +1,13 @@
-export * from "./lua-script.js";
-export * from "./redis-connection.js";
-export * from "./redis-errors.js";
-export * from "./redis-lease.js";
-export * from "./redis-lost.js";
-export * from "./redis-memory.js";
+export {
+  asNumber,
+  asNumbers,
+  asStrings,
+  LuaScript,
+  type RedisClient,
+  unexpectedReply,
+} from "./lua-script.js";
+export { bullPrefix, createRedisClient, redisSettingsOf } from "./redis-connection.js";
+export { isRedisOutOfMemory, isRedisUnavailable, whenReady } from "./redis-errors.js";
+export { RedisLease } from "./redis-lease.js";
+export { watchForLoss } from "./redis-lost.js";
+export { checkEvictionPolicy, connectedReplicas, type RedisMemory, redisMemory } from "./redis-memory.js";

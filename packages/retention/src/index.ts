@@ -1,5 +1,4 @@
-export * from "./batch-export.js";
-export * from "./batch-purge.js";
-export * from "./batch-quiet.js";
-export * from "./expiry-stamp.js";
-export * from "./retention-sweep.js";
+export { exportBatch } from "./batch-export.js";
+export { BatchPurge, type PurgeOutcome } from "./batch-purge.js";
+export { BatchQuiet, type Quietness } from "./batch-quiet.js";
+export { RetentionSweep, type SweepResult } from "./retention-sweep.js";

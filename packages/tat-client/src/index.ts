@@ -1,3 +1,3 @@
 export type { RequestTiming } from "./request-timing.js";
-export * from "./send-hold-check.js";
-export * from "./tat-client.js";
+export { checkSendHold, type SendHoldCheck } from "./send-hold-check.js";
+export { parseEndpoint, type TatCallResult, TatClient } from "./tat-client.js";

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ScaledObject } from "@kubernetes-models/keda/keda.sh/v1alpha1";
 // The intake's metric declarations, from its build (the KEDA query must name a metric it exports).
-import { createIntakeMetrics } from "@tat-bulk/intake/dist/metrics.js";
-import { workerEnvSchema } from "@tat-bulk/worker/dist/env.js";
+import { createIntakeMetrics } from "@tat-bulk/intake/metrics";
+import { workerEnvSchema } from "@tat-bulk/worker/env";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { ConfigMap, Secret, Service } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
