@@ -1,4 +1,5 @@
 import {
+  BATCH_FIELD,
   type BatchCallFields,
   type ChunkScheduler,
   chunkJob,
@@ -111,7 +112,12 @@ export class Dispatcher {
   private async enrollInbox(): Promise<void> {
     const { redis, keys, scheduler, router } = this.deps;
     for (const batchId of await scheduler.inbox()) {
-      const [caller, weight, request] = await redis.hmget(keys.batch(batchId), "caller", "weight", "request");
+      const [caller, weight, request] = await redis.hmget(
+        keys.batch(batchId),
+        BATCH_FIELD.caller,
+        BATCH_FIELD.weight,
+        BATCH_FIELD.request,
+      );
       if (!request) {
         // Rolled back, or expired: nothing to schedule.
         await redis.lrem(keys.schedInbox, 1, batchId);

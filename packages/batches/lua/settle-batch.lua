@@ -1,14 +1,14 @@
--- Shared by the batch scripts. F names the batch hash fields they read (SETTLE_FIELDS_JSON in
--- chunk-tally.ts). Returns the batch's final status when this step finished it, else ''.
+-- Shared by the batch scripts. F names the batch hash's fields (BATCH_FIELDS_LUA in batch-hash.ts,
+-- put before each script). settle returns the batch's final status when this step finished it, else ''.
 local function num(batchKey, field) return tonumber(redis.call('HGET', batchKey, field) or '0') end
 
--- Invokers not yet in the state the batch's last invoker action asked for (0 when none was asked).
-local function invokersPending(batchKey, F)
-  local target = redis.call('HGET', batchKey, 'invokerTarget')
-  if target == 'DISABLED' then return num(batchKey, F.enabled) end
-  if target == 'DELETED' then return num(batchKey, F.enabled) + num(batchKey, F.disabled) end
-  if target == 'ENABLED' then return num(batchKey, F.disabled) end
-  return 0
+-- Invokers not yet in the state the batch's last invoker action asked for (0 when none was asked):
+-- the counters F.pending names for its target (PENDING_INVOKER_STATES in batch-hash.ts).
+local function invokersPending(batchKey)
+  local target = redis.call('HGET', batchKey, F.invokerTarget)
+  local pending = 0
+  for _, field in ipairs((target and F.pending[target]) or {}) do pending = pending + num(batchKey, field) end
+  return pending
 end
 
 -- Records an event for the webhook deliverer (the outbox): appended in the same step as the change.
@@ -21,30 +21,30 @@ end
 -- on MaxErrors: FAILED, else by instances) and stamps finishedAt, once. A cancelled batch whose
 -- invokers are still being disabled or deleted waits, CANCELLING, until they all are. A finished
 -- batch's invoker action completing is an event too.
-local function settle(batchKey, outboxKey, batchId, now, F)
+local function settle(batchKey, outboxKey, batchId, now)
   if num(batchKey, F.queued) + num(batchKey, F.running) > 0 then return '' end
-  local pending = invokersPending(batchKey, F)
-  local cancelled = redis.call('HGET', batchKey, 'cancelRequested') == '1'
-  if pending == 0 and redis.call('HGET', batchKey, 'invokerTarget') and not redis.call('HGET', batchKey, 'invokerDoneAt') then
-    redis.call('HSET', batchKey, 'invokerDoneAt', now)
-    if redis.call('HGET', batchKey, 'finishedAt') then
-      emit(outboxKey, batchId, 'invokers', redis.call('HGET', batchKey, 'invokerSeq') or '0', now)
+  local pending = invokersPending(batchKey)
+  local cancelled = redis.call('HGET', batchKey, F.cancelRequested) == '1'
+  if pending == 0 and redis.call('HGET', batchKey, F.invokerTarget) and not redis.call('HGET', batchKey, F.invokerDoneAt) then
+    redis.call('HSET', batchKey, F.invokerDoneAt, now)
+    if redis.call('HGET', batchKey, F.finishedAt) then
+      emit(outboxKey, batchId, 'invokers', redis.call('HGET', batchKey, F.invokerSeq) or '0', now)
       return ''
     end
   end
-  if redis.call('HGET', batchKey, 'finishedAt') then return '' end
+  if redis.call('HGET', batchKey, F.finishedAt) then return '' end
   if cancelled and pending > 0 then
-    redis.call('HSET', batchKey, 'status', 'CANCELLING')
+    redis.call('HSET', batchKey, F.status, 'CANCELLING')
     return ''
   end
   local status
-  local succeeded = num(batchKey, F.succeeded)
+  local succeeded = num(batchKey, F.instancesSucceeded)
   if cancelled then status = 'CANCELLED'
-  elseif redis.call('HGET', batchKey, 'stopCode') then status = 'FAILED'
-  elseif succeeded >= num(batchKey, F.instances) then status = 'SUCCEEDED'
+  elseif redis.call('HGET', batchKey, F.stopCode) then status = 'FAILED'
+  elseif succeeded >= num(batchKey, F.instanceCount) then status = 'SUCCEEDED'
   elseif succeeded == 0 then status = 'FAILED'
   else status = 'PARTIALLY_FAILED' end
-  redis.call('HSET', batchKey, 'status', status, 'finishedAt', now)
+  redis.call('HSET', batchKey, F.status, status, F.finishedAt, now)
   emit(outboxKey, batchId, 'finished', now, now)
   return status
 end
@@ -53,12 +53,12 @@ end
 -- the write in `rev`: a recount (set-counters.lua) made from chunks read before it is refused.
 local function applyDeltas(batchKey, deltas)
   for field, delta in pairs(cjson.decode(deltas)) do redis.call('HINCRBY', batchKey, field, delta) end
-  redis.call('HINCRBY', batchKey, 'rev', 1)
+  redis.call('HINCRBY', batchKey, F.rev, 1)
 end
 
 -- Whether workers must send nothing more for the batch: cancelled, or stopped.
 local function stopping(batchKey)
-  return redis.call('HGET', batchKey, 'cancelRequested') == '1' or redis.call('HGET', batchKey, 'stopCode') ~= false
+  return redis.call('HGET', batchKey, F.cancelRequested) == '1' or redis.call('HGET', batchKey, F.stopCode) ~= false
 end
 
 -- A stored chunk is '<version>|{"w":"<write ID>",...}' (the ID absent on a record written without

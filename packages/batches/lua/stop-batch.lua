@@ -4,14 +4,14 @@
 -- KEYS: batch hash. Returns 'stopped', 'already' (stopped before) or 'missing'.
 --@include settle-batch.lua
 local batchKey = KEYS[1]
-local status = redis.call('HGET', batchKey, 'status')
+local status = redis.call('HGET', batchKey, F.status)
 if not status or status == 'STAGING' then return 'missing' end
-if redis.call('HGET', batchKey, 'finishedAt') then return 'already' end
+if redis.call('HGET', batchKey, F.finishedAt) then return 'already' end
 if ARGV[1] == 'cancel' then
-  if redis.call('HGET', batchKey, 'cancelRequested') == '1' then return 'already' end
-  redis.call('HSET', batchKey, 'cancelRequested', '1')
+  if redis.call('HGET', batchKey, F.cancelRequested) == '1' then return 'already' end
+  redis.call('HSET', batchKey, F.cancelRequested, '1')
   return 'stopped'
 end
 if stopping(batchKey) then return 'already' end
-redis.call('HSET', batchKey, 'stopCode', ARGV[1], 'stopMessage', ARGV[2])
+redis.call('HSET', batchKey, F.stopCode, ARGV[1], F.stopMessage, ARGV[2])
 return 'stopped'

@@ -1,14 +1,14 @@
 -- Ends queued chunks of a stopping batch whose jobs the caller has already removed: each is written
 -- only when its stamp is still the one the caller read (a worker that touched it since keeps it).
 -- KEYS: batch hash, chunks hash, outbox.
--- ARGV: now, settle fields (JSON), batch ID, then per chunk: index, expected stamp, new stored
+-- ARGV: now, batch ID, then per chunk: index, expected stamp, new stored
 -- record, counter deltas (JSON).
 -- Returns how many were written.
 --@include settle-batch.lua
 local batchKey, chunksKey, outboxKey = KEYS[1], KEYS[2], KEYS[3]
 local now = ARGV[1]
 local n = 0
-for i = 4, #ARGV, 4 do
+for i = 3, #ARGV, 4 do
   local raw = redis.call('HGET', chunksKey, ARGV[i])
   if raw and stampOf(raw) == ARGV[i + 1] then
     redis.call('HSET', chunksKey, ARGV[i], ARGV[i + 2])
@@ -16,6 +16,6 @@ for i = 4, #ARGV, 4 do
     n = n + 1
   end
 end
-redis.call('HSET', batchKey, 'updatedAt', now)
-settle(batchKey, outboxKey, ARGV[3], now, cjson.decode(ARGV[2]))
+redis.call('HSET', batchKey, F.updatedAt, now)
+settle(batchKey, outboxKey, ARGV[2], now)
 return n

@@ -1,4 +1,13 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import {
+  DEFAULT_RETENTION_MS,
+  isInvokerState,
+  STOP_FIELDS,
+  type StopOutcome,
+  stopOutcome,
+  summaryFromHash,
+} from "./batch-codec.js";
+import { BATCH_FIELD as B } from "./batch-hash.js";
 import type {
   BatchCallFields,
   BatchStatus,
@@ -11,10 +20,8 @@ import type {
 } from "./batch-types.js";
 import { decodeChunk } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
-import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS, INVOKER_COUNTER_FIELDS } from "./chunk-tally.js";
 import { chunkView, instanceViews } from "./chunk-view.js";
 import type { RedisKeys } from "./keys.js";
-import { type StopOutcome, stopOutcome } from "./stop-outcome.js";
 
 export interface ChunkPageQuery {
   offset: number;
@@ -36,87 +43,6 @@ export interface WorkerBatchView {
   /** Set once the batch is cancelled or stopped: how its unsent instances end. */
   stop: StopOutcome | undefined;
   request: BatchCallFields;
-}
-
-/** BATCH_RETENTION's default: finished batches are kept 30 days. */
-export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
-
-const iso = (ms: string | undefined) => (ms ? new Date(Number(ms)).toISOString() : null);
-const int = (text: string | undefined) => Number(text ?? 0);
-
-function invokerAction(
-  h: Record<string, string>,
-  counts: BatchSummary["Invokers"],
-): BatchSummary["InvokerAction"] {
-  const target = h.invokerTarget;
-  if (target !== "ENABLED" && target !== "DISABLED" && target !== "DELETED") return null;
-  const pending =
-    target === "DISABLED"
-      ? counts.Enabled
-      : target === "DELETED"
-        ? counts.Enabled + counts.Disabled
-        : counts.Disabled;
-  return {
-    Target: target,
-    RequestedAt: iso(h.invokerRequestedAt) ?? "",
-    DoneAt: iso(h.invokerDoneAt),
-    Pending: pending,
-    Error: h.invokerError ?? null,
-  };
-}
-
-/** The batch's visible summary from its hash; undefined while it is STAGING (being written) or absent. */
-export function summaryFromHash(
-  batchId: string,
-  h: Record<string, string>,
-  retentionMs = DEFAULT_RETENTION_MS,
-): BatchSummary | undefined {
-  const status = h.status as BatchStatus | undefined;
-  if (!status || status === "STAGING" || !h.request) return undefined;
-  const count = (s: ChunkStatus) => int(h[CHUNK_COUNTER_FIELDS[s]]);
-  const instance = (s: keyof typeof INSTANCE_COUNTER_FIELDS) => int(h[INSTANCE_COUNTER_FIELDS[s]]);
-  const invoker = (s: keyof typeof INVOKER_COUNTER_FIELDS) => int(h[INVOKER_COUNTER_FIELDS[s]]);
-  const instances = {
-    Succeeded: instance("SUCCEEDED"),
-    Failed: instance("FAILED"),
-    Cancelled: instance("CANCELLED"),
-  };
-  const invokers = {
-    Enabled: invoker("ENABLED"),
-    Disabled: invoker("DISABLED"),
-    Deleted: invoker("DELETED"),
-  };
-  return {
-    BatchId: batchId,
-    Status: status,
-    InstanceCount: int(h.instanceCount),
-    ChunkCount: int(h.chunkCount),
-    DuplicatesRemoved: int(h.duplicatesRemoved),
-    Counts: {
-      Queued: count("QUEUED"),
-      Running: count("RUNNING"),
-      Succeeded: count("SUCCEEDED"),
-      PartiallyFailed: count("PARTIALLY_FAILED"),
-      Failed: count("FAILED"),
-      Cancelled: count("CANCELLED"),
-    },
-    Instances: {
-      ...instances,
-      Pending: int(h.instanceCount) - instances.Succeeded - instances.Failed - instances.Cancelled,
-    },
-    Invokers: invokers,
-    InvokerAction: invokerAction(h, invokers),
-    StopReason: h.stopCode ? { Code: h.stopCode, Message: h.stopMessage ?? "" } : null,
-    Caller: h.caller ?? null,
-    CreatedAt: iso(h.createdAt) ?? "",
-    UpdatedAt: iso(h.updatedAt) ?? "",
-    StartedAt: iso(h.startedAt),
-    FinishedAt: iso(h.finishedAt),
-    CancelRequested: h.cancelRequested === "1",
-    ExpiresAt: h.quietAt ? new Date(Number(h.quietAt) + retentionMs).toISOString() : null,
-    lastRunId: h.lastRunId ?? null,
-    request: JSON.parse(h.request) as BatchCallFields,
-  };
 }
 
 /** Batches and chunks as the API and the workers read them. */
@@ -199,11 +125,11 @@ export class BatchReads {
   ): Promise<{ target: InvokerState; seq: number; region: string; account?: string } | undefined> {
     const [target, seq, request] = await this.redis.hmget(
       this.keys.batch(batchId),
-      "invokerTarget",
-      "invokerSeq",
-      "request",
+      B.invokerTarget,
+      B.invokerSeq,
+      B.request,
     );
-    if (!request || (target !== "ENABLED" && target !== "DISABLED" && target !== "DELETED")) return undefined;
+    if (!request || !isInvokerState(target)) return undefined;
     const { Region, Account } = JSON.parse(request) as BatchCallFields;
     return { target, seq: Number(seq), region: Region, ...(Account ? { account: Account } : {}) };
   }
@@ -211,12 +137,10 @@ export class BatchReads {
   async forWorker(batchId: string): Promise<WorkerBatchView | undefined> {
     const [status, cancelRequested, stopCode, stopMessage, request, createdAt] = await this.redis.hmget(
       this.keys.batch(batchId),
-      "status",
-      "cancelRequested",
-      "stopCode",
-      "stopMessage",
-      "request",
-      "createdAt",
+      B.status,
+      ...STOP_FIELDS,
+      B.request,
+      B.createdAt,
     );
     if (!status || !request) return undefined;
     return {

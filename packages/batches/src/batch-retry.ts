@@ -1,12 +1,13 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { MAX_ERRORS_CODE } from "./batch-codec.js";
 import { unstampExpiry } from "./batch-expiry.js";
+import { BATCH_FIELD as B } from "./batch-hash.js";
 import type { BatchReads } from "./batch-reads.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { type ChunkPart, type ChunkRecord, newPart } from "./chunk-record.js";
 import type { ChunkScheduler } from "./chunk-scheduler.js";
 import type { ChunkTransitions } from "./chunk-transitions.js";
 import type { RedisKeys } from "./keys.js";
-import { MAX_ERRORS_CODE } from "./stop-outcome.js";
 
 export interface BatchRetryDeps {
   redis: RedisClient;
@@ -63,7 +64,7 @@ export async function retryFailed(deps: BatchRetryDeps, batchId: string): Promis
   // Reopened: the reconciler watches it again (it forgets it once final), and it expires no more.
   const createdAt = Date.parse(summary.CreatedAt);
   const reopen = unstampExpiry(deps.redis.multi(), deps.keys, batchId)
-    .hdel(deps.keys.batch(batchId), "stopCode", "stopMessage")
+    .hdel(deps.keys.batch(batchId), B.stopCode, B.stopMessage)
     .zadd(deps.keys.unfinished, createdAt, batchId);
   if (summary.Caller) reopen.zadd(deps.keys.callerOpen(summary.Caller), createdAt, batchId);
   await reopen.exec();

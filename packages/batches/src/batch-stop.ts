@@ -1,5 +1,6 @@
 import type { RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
+import { STOP_FIELDS, type StopOutcome, stopOutcome } from "./batch-codec.js";
 import type { BatchReads } from "./batch-reads.js";
 import type { ChunkJobData } from "./batch-types.js";
 import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
@@ -7,9 +8,8 @@ import { chunkJobId } from "./chunk-queue.js";
 import { type ChunkRecord, finalStatusOf } from "./chunk-record.js";
 import type { ChunkScheduler } from "./chunk-scheduler.js";
 import { STOP_BATCH, SWEEP_CHUNKS } from "./chunk-scripts.js";
-import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
+import { counterDeltas } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
-import { type StopOutcome, stopOutcome } from "./stop-outcome.js";
 
 /** The chunk with every instance not yet sent ended as the stop says, and nothing left to send. */
 export function withPendingEnded(chunk: ChunkRecord, outcome: StopOutcome): ChunkRecord {
@@ -56,12 +56,7 @@ export function markStopped(deps: Pick<BatchStopDeps, "redis" | "keys">, batchId
  */
 export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): Promise<number> {
   const { redis, keys, queue, reads } = deps;
-  const [cancelRequested, stopCode, stopMessage] = await redis.hmget(
-    keys.batch(batchId),
-    "cancelRequested",
-    "stopCode",
-    "stopMessage",
-  );
+  const [cancelRequested, stopCode, stopMessage] = await redis.hmget(keys.batch(batchId), ...STOP_FIELDS);
   const outcome = stopOutcome({ cancelRequested, stopCode, stopMessage });
   if (!outcome) return 0;
   const queued = [...(await reads.allChunks(batchId))].filter(
@@ -86,6 +81,6 @@ export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): P
   return SWEEP_CHUNKS.run(
     redis,
     [keys.batch(batchId), keys.chunks(batchId), keys.outbox],
-    [String(Date.now()), SETTLE_FIELDS_JSON, batchId, ...args],
+    [String(Date.now()), batchId, ...args],
   );
 }

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { RedisClient } from "@tat-bulk/redis";
 import { type InstanceChunk, maxErrorsThreshold } from "@tat-bulk/tat-api";
 import type { ChainableCommander } from "ioredis";
-import { summaryFromHash } from "./batch-reads.js";
+import { summaryFromHash } from "./batch-codec.js";
+import { BATCH_FIELD as B } from "./batch-hash.js";
 import type { BatchCallFields, BatchSummary } from "./batch-types.js";
 import { encodeChunk } from "./chunk-codec.js";
 import { newChunkRecord } from "./chunk-record.js";
@@ -131,7 +132,7 @@ export class BatchWriter {
     const record = this.batchRecord(batch);
     let alsoCommitted = false;
     try {
-      await this.writeStaged(batchId, batch, record);
+      await this.writeStaged(batchId, batch, record.hash);
       // A failover before this point loses only an invisible STAGING batch, which is rolled back.
       const staged = await this.replicated();
       if (staged !== undefined) {
@@ -141,7 +142,7 @@ export class BatchWriter {
       const { redis, keys } = this.deps;
       const commit = redis
         .multi()
-        .hset(keys.batch(batchId), "status", "QUEUED")
+        .hset(keys.batch(batchId), B.status, "QUEUED")
         .persist(keys.batch(batchId))
         .persist(keys.chunks(batchId))
         .persist(keys.schedPending(batchId))
@@ -169,7 +170,7 @@ export class BatchWriter {
       );
       throw error;
     }
-    const summary = summaryFromHash(batchId, record);
+    const summary = summaryFromHash(batchId, record.hash);
     if (!summary) throw new Error(`batch ${batchId}: unreadable record`);
     const replicas = await this.replicated();
     if (replicas !== undefined) return { kind: "committed-unreplicated", summary, replicas };
@@ -189,26 +190,34 @@ export class BatchWriter {
     return got >= asked.min ? undefined : got;
   }
 
-  private batchRecord(batch: NewBatch): Record<string, string> & { createdAt: string } {
+  /** The new batch's hash, and when it was made (epoch ms, its place in the indexes). */
+  private batchRecord(batch: NewBatch): { hash: Record<string, string>; createdAt: string } {
     const now = String(Date.now());
     const counts = Object.fromEntries(Object.values(CHUNK_COUNTER_FIELDS).map((field) => [field, "0"]));
+    const optional = (field: string, value: string | undefined) =>
+      value === undefined ? {} : { [field]: value };
+    const maxErrors = batch.request.MaxErrors;
     return {
-      status: "QUEUED",
-      request: JSON.stringify(batch.request),
-      instanceCount: String(batch.instanceCount),
-      chunkCount: String(batch.chunks.length),
-      duplicatesRemoved: String(batch.duplicatesRemoved),
-      ...(batch.caller === undefined ? {} : { caller: batch.caller }),
-      // Retention removes the key with the batch (only while the key still names it).
-      ...(batch.idempotency === undefined ? {} : { idempotencyKey: batch.idempotency.key }),
-      ...(batch.weight === undefined ? {} : { weight: String(batch.weight) }),
-      ...(batch.request.MaxErrors === undefined
-        ? {}
-        : { maxErrors: String(maxErrorsThreshold(batch.request.MaxErrors, batch.instanceCount)) }),
-      ...counts,
-      [CHUNK_COUNTER_FIELDS.QUEUED]: String(batch.chunks.length),
       createdAt: now,
-      updatedAt: now,
+      hash: {
+        [B.status]: "QUEUED",
+        [B.request]: JSON.stringify(batch.request),
+        [B.instanceCount]: String(batch.instanceCount),
+        [B.chunkCount]: String(batch.chunks.length),
+        [B.duplicatesRemoved]: String(batch.duplicatesRemoved),
+        ...optional(B.caller, batch.caller),
+        // Retention removes the key with the batch (only while the key still names it).
+        ...optional(B.idempotencyKey, batch.idempotency?.key),
+        ...optional(B.weight, batch.weight === undefined ? undefined : String(batch.weight)),
+        ...optional(
+          B.maxErrors,
+          maxErrors === undefined ? undefined : String(maxErrorsThreshold(maxErrors, batch.instanceCount)),
+        ),
+        ...counts,
+        [CHUNK_COUNTER_FIELDS.QUEUED]: String(batch.chunks.length),
+        [B.createdAt]: now,
+        [B.updatedAt]: now,
+      },
     };
   }
 
@@ -220,7 +229,7 @@ export class BatchWriter {
     const { redis, keys, chunks } = this.deps;
     const batchKey = keys.batch(batchId);
     const writes: Promise<unknown>[] = [
-      staged(redis, batchKey, (multi) => multi.hset(batchKey, { ...record, status: "STAGING" })),
+      staged(redis, batchKey, (multi) => multi.hset(batchKey, { ...record, [B.status]: "STAGING" })),
     ];
     for (let start = 0; start < batch.chunks.length; start += this.slice) {
       const refs = batch.chunks

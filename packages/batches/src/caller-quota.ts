@@ -1,4 +1,5 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { BATCH_FIELD as B } from "./batch-hash.js";
 import { INSTANCE_COUNTER_FIELDS } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
 
@@ -17,8 +18,8 @@ export async function instancesInFlight(
     ids.map((id) =>
       redis.hmget(
         keys.batch(id),
-        "finishedAt",
-        "instanceCount",
+        B.finishedAt,
+        B.instanceCount,
         INSTANCE_COUNTER_FIELDS.SUCCEEDED,
         INSTANCE_COUNTER_FIELDS.FAILED,
         INSTANCE_COUNTER_FIELDS.CANCELLED,

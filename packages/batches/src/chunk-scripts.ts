@@ -1,7 +1,11 @@
 import { asNumber, asStrings, LuaScript, unexpectedReply } from "@tat-bulk/redis";
+import { BATCH_FIELDS_LUA } from "./batch-hash.js";
 import { BATCH_STATUSES, type BatchStatus, INVOKER_STATES, type InvokerState } from "./batch-types.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
+/** A script on the batch hash: its field names handed in as F. */
+const batchScript = <Reply>(name: string, keys: number, parse: (reply: unknown) => Reply) =>
+  LuaScript.fromFile(lua(name), keys, parse, BATCH_FIELDS_LUA);
 
 export type ApplyChunkReply =
   | {
@@ -27,7 +31,7 @@ const isInvokerState = (value: string): value is InvokerState =>
   (INVOKER_STATES as readonly string[]).includes(value);
 
 /** lua/apply-chunk.lua: one chunk's compare-and-set write with its batch's counters, stop and status. */
-export const APPLY_CHUNK = LuaScript.fromFile(lua("apply-chunk.lua"), 3, (reply): ApplyChunkReply => {
+export const APPLY_CHUNK = batchScript("apply-chunk.lua", 3, (reply): ApplyChunkReply => {
   const [kind, settled = "", createdAt = "0", stoppedNow = "0", target = "", seq = "0"] = asStrings(
     "apply-chunk",
     reply,
@@ -44,17 +48,15 @@ export const APPLY_CHUNK = LuaScript.fromFile(lua("apply-chunk.lua"), 3, (reply)
 });
 
 /** lua/sweep-chunks.lua: answers how many chunks it ended. */
-export const SWEEP_CHUNKS = LuaScript.fromFile(lua("sweep-chunks.lua"), 3, (reply) =>
-  asNumber("sweep-chunks", reply),
-);
+export const SWEEP_CHUNKS = batchScript("sweep-chunks.lua", 3, (reply) => asNumber("sweep-chunks", reply));
 
 /** lua/stop-batch.lua. */
-export const STOP_BATCH = LuaScript.fromFile(lua("stop-batch.lua"), 1, (reply) => {
+export const STOP_BATCH = batchScript("stop-batch.lua", 1, (reply) => {
   if (reply === "stopped" || reply === "already" || reply === "missing") return reply;
   return unexpectedReply("stop-batch", reply);
 });
 
 /** lua/request-invoker-action.lua: answers the action's number (0: no such batch). */
-export const REQUEST_INVOKER_ACTION = LuaScript.fromFile(lua("request-invoker-action.lua"), 3, (reply) =>
+export const REQUEST_INVOKER_ACTION = batchScript("request-invoker-action.lua", 3, (reply) =>
   asNumber("request-invoker-action", reply),
 );

@@ -25,20 +25,6 @@ export const INVOKER_COUNTER_FIELDS: Readonly<Record<ChunkInvoker["state"], stri
   DELETED: "invokersDeleted",
 };
 
-/**
- * What the scripts' settle step reads: whether chunks are left, how many instances succeeded and
- * failed of all, and how many invokers are in each state (for invoker actions).
- */
-export const SETTLE_FIELDS_JSON = JSON.stringify({
-  queued: CHUNK_COUNTER_FIELDS.QUEUED,
-  running: CHUNK_COUNTER_FIELDS.RUNNING,
-  succeeded: INSTANCE_COUNTER_FIELDS.SUCCEEDED,
-  failed: INSTANCE_COUNTER_FIELDS.FAILED,
-  instances: "instanceCount",
-  enabled: INVOKER_COUNTER_FIELDS.ENABLED,
-  disabled: INVOKER_COUNTER_FIELDS.DISABLED,
-});
-
 /** The counters one chunk contributes. */
 export function tally(chunk: ChunkRecord): Map<string, number> {
   const counts = new Map<string, number>();

@@ -1,12 +1,13 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import { MAX_ERRORS_CODE } from "./batch-codec.js";
+import { BATCH_FIELD as B } from "./batch-hash.js";
 import { BatchReads } from "./batch-reads.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
-import { counterDeltas, SETTLE_FIELDS_JSON } from "./chunk-tally.js";
+import { counterDeltas } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
-import { MAX_ERRORS_CODE } from "./stop-outcome.js";
 
 export interface ChunkWriteOptions {
   /** Refuse (answering `stopped`) when the batch is cancelled or stopped: the step before a send. */
@@ -59,7 +60,6 @@ export class ChunkTransitions {
         counterDeltas(from, record),
         String(Date.now()),
         options.abortIfStopping ? "1" : "0",
-        SETTLE_FIELDS_JSON,
         reopens ? "1" : "0",
         batchId,
       ],
@@ -79,7 +79,7 @@ export class ChunkTransitions {
    */
   private async replayed(batchId: string, record: ChunkRecord): Promise<ChunkWriteResult> {
     const [stopCode, action] = await Promise.all([
-      this.redis.hget(this.keys.batch(batchId), "stopCode"),
+      this.redis.hget(this.keys.batch(batchId), B.stopCode),
       this.reads.invokerAction(batchId),
     ]);
     return {

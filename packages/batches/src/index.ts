@@ -1,4 +1,6 @@
+export type { StopOutcome } from "./batch-codec.js";
 export { unstampExpiry } from "./batch-expiry.js";
+export { BATCH_FIELD, BATCH_FIELDS_LUA } from "./batch-hash.js";
 export { BatchReads } from "./batch-reads.js";
 export { type Stop, withPendingEnded } from "./batch-stop.js";
 export {
@@ -47,6 +49,8 @@ export {
 export {
   addInvokerJob,
   chunkNeedsInvokerAction,
+  INVOKER_ACTION_ATTEMPTS,
+  INVOKER_ACTION_BACKOFF,
   INVOKER_TAT_ACTION,
   type InvokerJobData,
   invokerNeeds,
@@ -59,4 +63,3 @@ export { ackOutbox, readOutbox } from "./outbox.js";
 export { publishAccounts, publishCallRate, publishedAccounts, publishedCallRate } from "./published-rates.js";
 export { eventBatchId, followJobId, queueNames } from "./queue-names.js";
 export { type PassResult, REPAIR_KINDS, Reconciler } from "./reconcile.js";
-export type { StopOutcome } from "./stop-outcome.js";

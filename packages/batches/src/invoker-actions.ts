@@ -1,10 +1,10 @@
 import { bullPrefix, type RedisClient } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue } from "bullmq";
+import { BATCH_FIELD as B } from "./batch-hash.js";
 import type { BatchReads } from "./batch-reads.js";
 import type { InvokerState } from "./batch-types.js";
 import type { ChunkInvoker, ChunkRecord } from "./chunk-record.js";
 import { REQUEST_INVOKER_ACTION } from "./chunk-scripts.js";
-import { SETTLE_FIELDS_JSON } from "./chunk-tally.js";
 import type { RedisKeys } from "./keys.js";
 import { queueNames } from "./queue-names.js";
 
@@ -22,6 +22,14 @@ export interface InvokerJobData {
   seq: number;
 }
 
+/**
+ * Tries of one invoker action job, the first included (the worker's retry policy spaces them: capped
+ * doubling; its last failure is recorded as the action's error, so the action ends).
+ */
+export const INVOKER_ACTION_ATTEMPTS = 30;
+/** The jobs' backoff: the worker's retry policy (a BullMQ custom strategy). */
+export const INVOKER_ACTION_BACKOFF = "invoker-action";
+
 /** The invoker actions' queue: separate from the chunks', so they never wait behind a create backlog. */
 export const invokerQueueName = (queueName: string) => queueNames(queueName).invokers;
 
@@ -31,8 +39,8 @@ export function createInvokerQueue(queueName: string, connection: ConnectionOpti
     prefix: bullPrefix(queueName),
     defaultJobOptions: {
       // Retried by BullMQ with backoff: each call is idempotent (a state already reached is kept).
-      attempts: 30,
-      backoff: { type: "exponential", delay: 1000 },
+      attempts: INVOKER_ACTION_ATTEMPTS,
+      backoff: { type: INVOKER_ACTION_BACKOFF },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
     },
@@ -70,8 +78,8 @@ export async function recordInvokerActionError(
   seq: number,
   error: string,
 ): Promise<void> {
-  const current = Number(await redis.hget(keys.batch(batchId), "invokerSeq"));
-  if (current === seq) await redis.hset(keys.batch(batchId), "invokerError", error.slice(0, 1000));
+  const current = Number(await redis.hget(keys.batch(batchId), B.invokerSeq));
+  if (current === seq) await redis.hset(keys.batch(batchId), B.invokerError, error.slice(0, 1000));
 }
 
 export interface InvokerActionDeps {
@@ -96,7 +104,7 @@ export async function requestInvokerAction(
   const seq = await REQUEST_INVOKER_ACTION.run(
     redis,
     [keys.batch(batchId), keys.outbox, keys.expiring],
-    [target, String(Date.now()), SETTLE_FIELDS_JSON, batchId],
+    [target, String(Date.now()), batchId],
   );
   if (seq === 0) return undefined;
   let chunks = 0;

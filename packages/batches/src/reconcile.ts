@@ -1,5 +1,6 @@
 import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
+import { BATCH_FIELD as B, BATCH_FIELDS_LUA } from "./batch-hash.js";
 import { BatchReads } from "./batch-reads.js";
 import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { chunkStamp } from "./chunk-codec.js";
@@ -67,6 +68,7 @@ const SET_COUNTERS = LuaScript.fromFile(
   new URL("../lua/set-counters.lua", import.meta.url),
   1,
   (reply) => asNumber("set-counters", reply) === 1,
+  BATCH_FIELDS_LUA,
 );
 
 const COUNTER_FIELDS = [
@@ -102,7 +104,7 @@ export class Reconciler {
     const suspects = new Set<string>();
     for (const batchId of await redis.zrange(keys.unfinished, 0, -1)) {
       try {
-        const [status, finishedAt] = await redis.hmget(keys.batch(batchId), "status", "finishedAt");
+        const [status, finishedAt] = await redis.hmget(keys.batch(batchId), B.status, B.finishedAt);
         if (!status || finishedAt) {
           await redis.zrem(keys.unfinished, batchId);
           continue;
@@ -186,7 +188,7 @@ export class Reconciler {
   private async recount(batchId: string): Promise<boolean> {
     const { redis, keys } = this.deps;
     const batchKey = keys.batch(batchId);
-    const rev = (await redis.hget(batchKey, "rev")) ?? "";
+    const rev = (await redis.hget(batchKey, B.rev)) ?? "";
     const totals = new Map<string, number>();
     for (const chunk of (await this.reads.allChunks(batchId)).values()) {
       for (const [field, n] of tally(chunk)) totals.set(field, (totals.get(field) ?? 0) + n);

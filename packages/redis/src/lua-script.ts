@@ -66,12 +66,18 @@ export class LuaScript<Reply> {
 
   /**
    * The script in a `.lua` file (includes expanded), defined under a name made from the file's:
-   * `lua/apply-chunk.lua` is `tatBulkApplyChunk`.
+   * `lua/apply-chunk.lua` is `tatBulkApplyChunk`. A prelude goes before it: definitions the code
+   * owns and hands to the script (the batch hash's field names), in scope of every function.
    */
-  static fromFile<Reply>(file: URL, keys: number, parse: (reply: unknown) => Reply): LuaScript<Reply> {
+  static fromFile<Reply>(
+    file: URL,
+    keys: number,
+    parse: (reply: unknown) => Reply,
+    prelude = "",
+  ): LuaScript<Reply> {
     const base = file.pathname.replace(/^.*\//, "").replace(/\.lua$/, "");
     const name = `tatBulk${base.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`;
-    return new LuaScript({ name, lua: readLua(file), keys, parse });
+    return new LuaScript({ name, lua: prelude + readLua(file), keys, parse });
   }
 
   private command(redis: RedisClient): Call {

@@ -17,31 +17,31 @@ if redis.call('EXISTS', batchKey) == 0 then
   return 'missing'
 end
 local function unstamp(why)
-  redis.call('HDEL', batchKey, 'quietAt')
+  redis.call('HDEL', batchKey, F.quietAt)
   redis.call('ZREM', expiringKey, batchId)
   return why
 end
-local status = redis.call('HGET', batchKey, 'status')
+local status = redis.call('HGET', batchKey, F.status)
 local final = status == 'SUCCEEDED' or status == 'FAILED' or status == 'PARTIALLY_FAILED' or status == 'CANCELLED'
-if not final or not redis.call('HGET', batchKey, 'finishedAt') then return unstamp('unfinished') end
-if redis.call('HGET', batchKey, 'invokerTarget') and not redis.call('HGET', batchKey, 'invokerDoneAt')
-  and not redis.call('HGET', batchKey, 'invokerError') then
+if not final or not redis.call('HGET', batchKey, F.finishedAt) then return unstamp('unfinished') end
+if redis.call('HGET', batchKey, F.invokerTarget) and not redis.call('HGET', batchKey, F.invokerDoneAt)
+  and not redis.call('HGET', batchKey, F.invokerError) then
   return unstamp('invokers')
 end
 local runPrefix = ARGV[11]
-local lastRun = redis.call('HGET', batchKey, 'lastRunId')
+local lastRun = redis.call('HGET', batchKey, F.lastRunId)
 if lastRun and redis.call('EXISTS', runPrefix .. lastRun) == 1
   and not redis.call('HGET', runPrefix .. lastRun, 'finishedAt') then
   return unstamp('run')
 end
 if mode == 'expired' then
-  local quietAt = tonumber(redis.call('HGET', batchKey, 'quietAt') or '')
+  local quietAt = tonumber(redis.call('HGET', batchKey, F.quietAt) or '')
   if not quietAt then return unstamp('not-due') end
   if quietAt > cutoff then return 'not-due' end
 end
 
-local caller = redis.call('HGET', batchKey, 'caller')
-local idem = redis.call('HGET', batchKey, 'idempotencyKey')
+local caller = redis.call('HGET', batchKey, F.caller)
+local idem = redis.call('HGET', batchKey, F.idempotencyKey)
 if idem then
   local idemKey = ARGV[6] .. idem
   -- Only the key's claim for this batch: the key may have been claimed again since.

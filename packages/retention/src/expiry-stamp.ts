@@ -1,10 +1,11 @@
-import type { RedisKeys } from "@tat-bulk/batches";
+import { BATCH_FIELDS_LUA, type RedisKeys } from "@tat-bulk/batches";
 import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
 
 const STAMP = LuaScript.fromFile(
   new URL("../lua/stamp-expiry.lua", import.meta.url),
   2,
   (reply) => asNumber("stamp-expiry", reply) === 1,
+  BATCH_FIELDS_LUA,
 );
 
 /**

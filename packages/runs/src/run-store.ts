@@ -1,4 +1,4 @@
-import { redisKeys, unstampExpiry } from "@tat-bulk/batches";
+import { BATCH_FIELD, redisKeys, unstampExpiry } from "@tat-bulk/batches";
 import { asStrings, LuaScript, type RedisClient } from "@tat-bulk/redis";
 import {
   FINAL_TASK_STATUSES,
@@ -77,7 +77,7 @@ export class RunStore {
     }
     extra(multi);
     multi.zadd(k.index(batchId), Number(fields.scheduledAt), runId);
-    multi.hset(this.batchKeys.batch(batchId), "lastRunId", runId);
+    multi.hset(this.batchKeys.batch(batchId), BATCH_FIELD.lastRunId, runId);
     unstampExpiry(multi, this.batchKeys, batchId);
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
