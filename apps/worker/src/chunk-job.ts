@@ -14,7 +14,6 @@ import {
   parseInvokeTime,
 } from "@tat-bulk/tat-api";
 import { checkAgents } from "./agent-check.js";
-import { backoffMs } from "./backoff.js";
 import {
   afterLostCall,
   allFailed,
@@ -31,6 +30,7 @@ import { failureVerdicts } from "./failure-verdicts.js";
 import { findPartInvoker } from "./invoker-finder.js";
 import { JobStalledError, type JobWatch } from "./job-watch.js";
 import { PartSender } from "./part-sender.js";
+import { retryDelayMs } from "./retry-policy.js";
 
 export type { ChunkOutcome } from "./chunk-recorder.js";
 export type { ChunkJobDeps, ChunkWork } from "./chunk-work.js";
@@ -152,7 +152,7 @@ export class ChunkJob {
     }
     // Out of attempts (counted failures only): a part whose invoker may exist has had one more
     // look, which failed too.
-    const { maxAttempts } = this.deps;
+    const { maxAttempts } = this.deps.retry;
     if (part.attempts > maxAttempts || (part.attempts >= maxAttempts && !part.mayExist)) {
       // Some of them may yet be given back (a circuit has not opened yet, nor TAT answered): wait.
       if (part.pendingFailures?.length) {
@@ -246,7 +246,7 @@ export class ChunkJob {
     metrics.agentChecks.inc({ outcome: result.kind });
     let next = chunk;
     if (result.kind === "checked") next = checked(chunk, result.online, result.setAside, "checked");
-    else if (result.kind === "unavailable" || part.attempts + 1 >= this.deps.maxAttempts) {
+    else if (result.kind === "unavailable" || part.attempts + 1 >= this.deps.retry.maxAttempts) {
       // Without the check the part still goes: a per-instance failure is then isolated by splitting.
       next = withFirstPart(chunk, { ...part, checked: true });
     } else {
@@ -261,6 +261,6 @@ export class ChunkJob {
   }
 
   private backoff(attempt: number): number {
-    return backoffMs(attempt, this.deps.retryBaseMs, this.deps.retryMaxMs);
+    return retryDelayMs(this.deps.retry, attempt);
   }
 }

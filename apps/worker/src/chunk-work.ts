@@ -2,6 +2,7 @@ import type { BatchCallFields, BatchReads } from "@tat-bulk/batches";
 import type { Logger } from "pino";
 import type { ChunkRecorder, HeldChunk } from "./chunk-recorder.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { RetryPolicy } from "./retry-policy.js";
 import type { TatRouter } from "./tat-access.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -16,9 +17,8 @@ export interface ChunkJobDeps {
   /** The rate-limited client of a batch's account and region (undefined: not configured here). */
   router: Pick<TatRouter, "for">;
   metrics: WorkerMetrics;
-  maxAttempts: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** A part's calls: how often (counted failures; an agent check counts as one) and how far apart. */
+  retry: RetryPolicy;
   /** Pause after RequestLimitExceeded before the chunk goes again. */
   rateLimitedDelayMs: number;
   /** For a batch record without a Region (the intake always sets one). */

@@ -2,8 +2,10 @@ import {
   type ChunkJobData,
   type ChunkScheduler,
   type DeadLetterQueue,
+  INVOKER_ACTION_ATTEMPTS,
   type InvokerJobData,
   invokerQueueName,
+  recordInvokerActionError,
 } from "@tat-bulk/batches";
 import { type ConnectionOptions, DelayedError, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
@@ -11,8 +13,9 @@ import { type CatchAllPolicy, caughtAll, type Unforeseen } from "./catch-all.js"
 import type { ChunkJob, ChunkOutcome } from "./chunk-job.js";
 import { type Consumer, consumer } from "./consumer.js";
 import type { WorkerConfig } from "./env.js";
-import { type InvokerJobDeps, runInvokerJob } from "./invoker-job.js";
+import { type InvokerJobDeps, runInvokerJob, TryAgain } from "./invoker-job.js";
 import { watched } from "./job-watch.js";
+import { bullBackoff, mayRetry, type RetryPolicy } from "./retry-policy.js";
 import type { RoundResult, RunFollower } from "./runs/run-follower.js";
 import { type FollowJobData, runsQueueName } from "./runs/runs-queue.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
@@ -44,6 +47,14 @@ export interface JobConsumersDeps {
 export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invokers" | "runs", Consumer> {
   const { config, logger, metrics, connection, prefix, scheduler, nudge, chunkJob, follower, invokerDeps } =
     deps;
+  // Invoker actions are TAT calls as a chunk's are: spaced the same way, tried longer (each is idempotent).
+  const invokerRetry: RetryPolicy = {
+    baseMs: config.TAT_RETRY_BASE_MS,
+    maxMs: config.TAT_RETRY_MAX_MS,
+    jitter: "full",
+    maxAttempts: INVOKER_ACTION_ATTEMPTS,
+    giveUpAfterMs: Number.POSITIVE_INFINITY,
+  };
   const catchAll: CatchAllPolicy = {
     maxErrors: config.WORKER_JOB_MAX_ERRORS,
     retryMs: WORKER_ERROR_RETRY_MS,
@@ -108,7 +119,17 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
           stalled("invokers", job.id);
           return "paused" as const;
         },
-      );
+      ).catch(async (error: unknown) => {
+        if (!(error instanceof TryAgain) || mayRetry(invokerRetry, job.attemptsMade + 1, job.timestamp))
+          throw error;
+        // Out of tries: said in the batch's status, which ends the action (retention can let it go).
+        const { redis, keys } = invokerDeps;
+        const { batchId, seq } = job.data;
+        const message = `gave up after ${job.attemptsMade + 1} tries: ${error.message}`;
+        await recordInvokerActionError(redis, keys, batchId, seq, message);
+        logger.error({ batchId, seq, err: error.message }, "an invoker action gave up");
+        return undefined;
+      });
       if (outcome === "paused") {
         await job.moveToDelayed(Date.now() + OUTAGE_RECHECK_MS, token);
         throw new DelayedError();
@@ -120,6 +141,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       concurrency: config.INVOKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
       maxStalledCount: 1000,
+      settings: { backoffStrategy: bullBackoff(invokerRetry) },
     },
     logger,
   );

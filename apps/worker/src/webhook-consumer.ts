@@ -3,6 +3,7 @@ import { bullPrefix } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
 import { type Consumer, consumer } from "./consumer.js";
+import { bullBackoff, mayRetry, type RetryPolicy } from "./retry-policy.js";
 import { deliver, type WebhookJobData } from "./webhook-delivery.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -32,9 +33,8 @@ export interface WebhookSettings {
   callerSecrets: ReadonlyMap<string, string>;
   allowedHosts: readonly string[];
   timeoutMs: number;
-  retryBaseMs: number;
-  retryMaxMs: number;
-  giveUpMs: number;
+  /** Tried again until the event is WEBHOOK_GIVE_UP_MS old. */
+  retry: RetryPolicy;
 }
 
 /**
@@ -64,7 +64,7 @@ export function webhookConsumer(
           `${new URL(job.data.url).host} is not in WEBHOOK_ALLOWED_HOSTS, or reaches an address a webhook may not`,
         );
       }
-      if (Date.now() - job.timestamp > settings.giveUpMs) {
+      if (!mayRetry(settings.retry, job.attemptsMade + 1, job.timestamp)) {
         metrics.webhookDeliveries.inc({ outcome: "gave-up" });
         logger.error(
           { eventId: job.data.eventId, reason: result.failed },
@@ -80,8 +80,7 @@ export function webhookConsumer(
       prefix: bullPrefix(queueName),
       concurrency: 16,
       settings: {
-        backoffStrategy: (attemptsMade: number) =>
-          Math.min(settings.retryMaxMs, settings.retryBaseMs * 2 ** Math.max(0, attemptsMade - 1)),
+        backoffStrategy: bullBackoff(settings.retry),
       },
     },
     logger,
