@@ -2,14 +2,13 @@ import type { BatchDetail, TatBulkClient } from "@tat-bulk/client/http";
 import { age, coloured, confirmAction, h, present } from "./dom.js";
 import { done } from "./list-view.js";
 
-/** The failed instances of a batch by error code (every page of them). */
-async function failedByCode(client: TatBulkClient, batchId: string): Promise<Map<string, string[]>> {
-  const groups = new Map<string, string[]>();
+/** The IDs of a batch's instances that failed with `code`: read only when a download asks for them. */
+async function failedWith(client: TatBulkClient, batchId: string, code: string): Promise<string[]> {
+  const ids: string[] = [];
   for await (const instance of client.instances(batchId, { status: "FAILED", pageSize: 10_000 })) {
-    const code = instance.Error?.Code ?? "Unknown";
-    groups.set(code, [...(groups.get(code) ?? []), instance.InstanceId]);
+    if ((instance.Error?.Code ?? "Unknown") === code) ids.push(instance.InstanceId);
   }
-  return groups;
+  return ids;
 }
 
 function download(name: string, lines: string[]): void {
@@ -56,8 +55,8 @@ export async function batchView(
   rerender: () => void,
 ): Promise<{ refresh: boolean }> {
   const batch = await client.batch(batchId, { chunkLimit: 1000 });
-  const failed =
-    batch.Instances.Failed > 0 ? await failedByCode(client, batchId) : new Map<string, string[]>();
+  // Counted by the service as chunks are written: a refresh reads no failed instance.
+  const failed = Object.entries(batch.FailedByCode).sort(([, a], [, b]) => b - a);
   const message = h("p", { role: "status", "aria-live": "polite" });
   const offered = ACTIONS.filter(
     ([action]) =>
@@ -157,7 +156,7 @@ export async function batchView(
       batch.ChunkCount > batch.Chunks.length &&
         h("p", {}, `The first ${batch.Chunks.length} chunks are shown.`),
       h("h2", {}, "Failed instances"),
-      failed.size === 0
+      failed.length === 0
         ? h("p", {}, "None.")
         : h(
             "table",
@@ -176,10 +175,12 @@ export async function batchView(
             h(
               "tbody",
               {},
-              ...[...failed].map(([code, ids]) => {
-                const button = h("button", { type: "button" }, `Download ${ids.length} IDs`);
-                button.addEventListener("click", () => download(`${batchId}-${code}.txt`, ids));
-                return h("tr", {}, h("td", {}, code), h("td", {}, ids.length), h("td", {}, button));
+              ...failed.map(([code, count]) => {
+                const button = h("button", { type: "button" }, `Download ${count} IDs`);
+                button.addEventListener("click", async () => {
+                  download(`${batchId}-${code}.txt`, await failedWith(client, batchId, code));
+                });
+                return h("tr", {}, h("td", {}, code), h("td", {}, count), h("td", {}, button));
               }),
             ),
           ),

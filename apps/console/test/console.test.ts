@@ -79,6 +79,9 @@ describe("the console in headless Chromium, against a real intake, worker and si
     await page.getByRole("heading", { name: BatchId }).waitFor();
     expect(await page.locator(".grid .cell").count()).toBe(3);
     const final = await client().status(BatchId);
+    expect(final.FailedByCode).toEqual({
+      "ResourceUnavailable.AgentStatusNotOnline": final.Instances.Failed,
+    });
     const row = page.getByRole("row", { name: /ResourceUnavailable\.AgentStatusNotOnline/ });
     await row.waitFor();
     await shot("batch-page");

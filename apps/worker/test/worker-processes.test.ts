@@ -131,6 +131,8 @@ describe("worker process signals", () => {
     const stats = await s.admin("GET", "/stats");
     expect(stats.invokers).toBe(3);
     expect(stats.duplicates).toBe(0);
-    expect(await scrapeCounter(rescuer.ready, "tat_bulk_invokers_adopted_total")).toBe(1);
+    // The hung call's invoker at least; a chunk whose call the kill cut off after TAT made its
+    // invoker (the doomed worker sent it just before) is adopted too.
+    expect(await scrapeCounter(rescuer.ready, "tat_bulk_invokers_adopted_total")).toBeGreaterThanOrEqual(1);
   }, 45_000);
 });

@@ -4,7 +4,8 @@
 -- the last chunk left, its final status.
 -- KEYS: batch hash, chunks hash, outbox.
 -- ARGV: index, expected stamp (version and write ID), new stored record, counter deltas (JSON), now (epoch ms),
--- '1' to refuse when the batch is stopping, '1' when a final chunk goes back to the queue, batch ID.
+-- '1' to refuse when the batch is stopping, '1' when a final chunk goes back to the queue, batch ID,
+-- the chunk's outcome-counts field and its new counts (instance-index.ts).
 -- Returns {'ok', final batch status or '', createdAt, '1' when this step stopped the batch on
 -- MaxErrors, invoker target or '', invoker action number} | {'missing'} | {'conflict'} | {'stopped'}.
 --@include settle-batch.lua
@@ -14,7 +15,7 @@ if ARGV[6] == '1' and stopping(batchKey) then return {'stopped'} end
 local raw = redis.call('HGET', chunksKey, idx)
 if not raw then return {'missing'} end
 if stampOf(raw) ~= expected then return {'conflict'} end
-redis.call('HSET', chunksKey, idx, record)
+redis.call('HSET', chunksKey, idx, record, ARGV[9], ARGV[10])
 applyDeltas(batchKey, deltas)
 redis.call('HSET', batchKey, F.updatedAt, now)
 if ARGV[7] == '1' and redis.call('HGET', batchKey, F.finishedAt) then

@@ -7,7 +7,12 @@ import {
   INVOKER_STATES,
   type InvokerState,
 } from "./batch-types.js";
-import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS, INVOKER_COUNTER_FIELDS } from "./chunk-tally.js";
+import {
+  CHUNK_COUNTER_FIELDS,
+  FAILED_CODE_PREFIX,
+  INSTANCE_COUNTER_FIELDS,
+  INVOKER_COUNTER_FIELDS,
+} from "./chunk-tally.js";
 
 /**
  * The batch hash as the code reads it (beside chunk-codec.ts for chunks): its summary, and how a
@@ -81,6 +86,16 @@ function invokerAction(
   };
 }
 
+/** The failedCode:<Code> counters above zero, by code. */
+function failedByCode(h: Record<string, string>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [field, value] of Object.entries(h)) {
+    if (field.startsWith(FAILED_CODE_PREFIX) && Number(value) > 0)
+      counts[field.slice(FAILED_CODE_PREFIX.length)] = Number(value);
+  }
+  return counts;
+}
+
 /** The batch's visible summary from its hash; undefined while it is STAGING (being written) or absent. */
 export function summaryFromHash(
   batchId: string,
@@ -124,6 +139,7 @@ export function summaryFromHash(
       ...instances,
       Pending: instanceCount - instances.Succeeded - instances.Failed - instances.Cancelled,
     },
+    FailedByCode: failedByCode(h),
     Invokers: invokers,
     InvokerAction: invokerAction(h, invokers),
     StopReason: stopCode ? { Code: stopCode, Message: h[B.stopMessage] ?? "" } : null,

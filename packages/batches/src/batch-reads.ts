@@ -20,8 +20,21 @@ import type {
 } from "./batch-types.js";
 import { decodeChunk } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
+import { INSTANCE_COUNTER_FIELDS } from "./chunk-tally.js";
 import { chunkView, instanceViews } from "./chunk-view.js";
+import {
+  countsField,
+  countViews,
+  decodeCounts,
+  encodeCounts,
+  isRecordField,
+  type OutcomeCounts,
+  planPage,
+} from "./instance-index.js";
 import type { RedisKeys } from "./keys.js";
+
+/** The outcomes the batch hash counts (PENDING is what is left): the chunks' counts must add up to them. */
+const COUNTED = ["SUCCEEDED", "FAILED", "CANCELLED"] as const;
 
 export interface ChunkPageQuery {
   offset: number;
@@ -77,13 +90,17 @@ export class BatchReads {
   /** Every chunk of the batch, by index. */
   async allChunks(batchId: string): Promise<Map<number, ChunkRecord>> {
     const all = await this.redis.hgetall(this.keys.chunks(batchId));
-    return new Map(Object.entries(all).map(([index, raw]) => [Number(index), decodeChunk(raw)]));
+    return new Map(
+      Object.entries(all)
+        .filter(([field]) => isRecordField(field))
+        .map(([index, raw]) => [Number(index), decodeChunk(raw)]),
+    );
   }
 
   async chunkPage(batchId: string, query: ChunkPageQuery): Promise<{ total: number; items: ChunkView[] }> {
     const chunksKey = this.keys.chunks(batchId);
     if (query.status === undefined) {
-      const total = await this.redis.hlen(chunksKey);
+      const total = await this.chunkCount(batchId);
       const end = Math.min(total, query.offset + query.limit);
       if (end <= query.offset) return { total, items: [] };
       const indexes = Array.from({ length: end - query.offset }, (_, i) => String(query.offset + i));
@@ -99,8 +116,62 @@ export class BatchReads {
     return { total: matching.length, items: matching.slice(query.offset, query.offset + query.limit) };
   }
 
+  /** How many chunks the batch has (0 for an unknown batch). */
+  private async chunkCount(batchId: string): Promise<number> {
+    return Number(await this.redis.hget(this.keys.batch(batchId), B.chunkCount));
+  }
+
   /** The batch's instances with their outcomes, in chunk order, filtered and paged. */
   async instancePage(
+    batchId: string,
+    query: InstancePageQuery,
+  ): Promise<{ total: number; items: InstanceView[] }> {
+    return (await this.indexedPage(batchId, query)) ?? this.scannedPage(batchId, query);
+  }
+
+  /**
+   * The page found from the chunks' outcome counts, decoding only the chunks it shows; undefined
+   * when a count is missing, or the counts do not add up to the batch's counters read in the same
+   * step, or one does not match its record (a batch or a write from before the counts, a write
+   * between the reads): the caller scans every chunk instead.
+   */
+  private async indexedPage(batchId: string, query: InstancePageQuery) {
+    const chunkCount = await this.chunkCount(batchId);
+    if (!chunkCount) return undefined;
+    const chunksKey = this.keys.chunks(batchId);
+    const fields = Array.from({ length: chunkCount }, (_, i) => countsField(i));
+    const replies = await this.redis
+      .multi()
+      .hmget(this.keys.batch(batchId), ...COUNTED.map((status) => INSTANCE_COUNTER_FIELDS[status]))
+      .hmget(chunksKey, ...fields)
+      .exec();
+    const [batchCounters, stored] = (replies ?? []).map(([, reply]) => reply as (string | null)[]);
+    if (!batchCounters || !stored) return undefined;
+    const counts: OutcomeCounts[] = [];
+    for (const text of stored) {
+      const decoded = decodeCounts(text);
+      if (!decoded) return undefined;
+      counts.push(decoded);
+    }
+    const sums = COUNTED.map((status) => counts.reduce((n, c) => n + c[status], 0));
+    if (sums.some((sum, i) => sum !== Number(batchCounters[i] ?? 0))) return undefined;
+    const plan = planPage(counts, query);
+    if (plan.chunks.length === 0) return { total: plan.total, items: [] };
+    const records = await this.redis.hmget(chunksKey, ...plan.chunks.map(String));
+    const items: InstanceView[] = [];
+    for (const [i, raw] of records.entries()) {
+      const index = plan.chunks[i] ?? -1;
+      if (!raw) return undefined;
+      const views = instanceViews(decodeChunk(raw));
+      if (encodeCounts(countViews(views)) !== stored[index]) return undefined;
+      for (const view of views) {
+        if (query.status === undefined || view.Status === query.status) items.push(view);
+      }
+    }
+    return { total: plan.total, items: items.slice(plan.skip, plan.skip + query.limit) };
+  }
+
+  private async scannedPage(
     batchId: string,
     query: InstancePageQuery,
   ): Promise<{ total: number; items: InstanceView[] }> {

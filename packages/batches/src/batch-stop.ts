@@ -9,6 +9,7 @@ import { type ChunkRecord, finalStatusOf } from "./chunk-record.js";
 import type { ChunkScheduler } from "./chunk-scheduler.js";
 import { STOP_BATCH, SWEEP_CHUNKS } from "./chunk-scripts.js";
 import { counterDeltas } from "./chunk-tally.js";
+import { countsField, encodeCounts, outcomeCounts } from "./instance-index.js";
 import type { RedisKeys } from "./keys.js";
 
 /** The chunk with every instance not yet sent ended as the stop says, and nothing left to send. */
@@ -77,6 +78,7 @@ export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): P
     if (removed[i] !== 1) return;
     const ended = { ...withPendingEnded(chunk, outcome), version: chunk.version + 1, writeId: newWriteId() };
     args.push(String(index), chunkStamp(chunk), encodeChunk(ended), counterDeltas(chunk, ended));
+    args.push(countsField(index), encodeCounts(outcomeCounts(ended)));
   });
   return SWEEP_CHUNKS.run(
     redis,

@@ -82,6 +82,8 @@ export interface BatchSummary {
   DuplicatesRemoved: number;
   Counts: BatchCounts;
   Instances: InstanceCounts;
+  /** Failed instances by error code (counted with the chunk writes: no instance is read for it). */
+  FailedByCode: Record<string, number>;
   Invokers: { Enabled: number; Disabled: number; Deleted: number };
   InvokerAction: InvokerAction | null;
   /** Why the batch stopped before sending everything (not set for a plain cancel). */

@@ -25,6 +25,12 @@ export const INVOKER_COUNTER_FIELDS: Readonly<Record<ChunkInvoker["state"], stri
   DELETED: "invokersDeleted",
 };
 
+/**
+ * A counter per error code of failed instances (`failedCode:<Code>`): the batch's failures by code
+ * without reading a failed instance (the console, a status). Moved by the chunk writes as the others.
+ */
+export const FAILED_CODE_PREFIX = "failedCode:";
+
 /** The counters one chunk contributes. */
 export function tally(chunk: ChunkRecord): Map<string, number> {
   const counts = new Map<string, number>();
@@ -35,6 +41,7 @@ export function tally(chunk: ChunkRecord): Map<string, number> {
     add(INVOKER_COUNTER_FIELDS[invoker.state], 1);
   }
   add(INSTANCE_COUNTER_FIELDS.FAILED, chunk.failed.length);
+  for (const failed of chunk.failed) add(FAILED_CODE_PREFIX + failed.code, 1);
   add(INSTANCE_COUNTER_FIELDS.CANCELLED, chunk.cancelled?.instanceIds.length ?? 0);
   return counts;
 }

@@ -9,6 +9,7 @@ import type { ChunkRecord } from "./chunk-record.js";
 import { ChunkScheduler, encodeRef } from "./chunk-scheduler.js";
 import {
   CHUNK_COUNTER_FIELDS,
+  FAILED_CODE_PREFIX,
   INSTANCE_COUNTER_FIELDS,
   INVOKER_COUNTER_FIELDS,
   tally,
@@ -193,12 +194,17 @@ export class Reconciler {
     for (const chunk of (await this.reads.allChunks(batchId)).values()) {
       for (const [field, n] of tally(chunk)) totals.set(field, (totals.get(field) ?? 0) + n);
     }
-    const stored = await redis.hmget(batchKey, ...COUNTER_FIELDS);
+    const stored = await redis.hgetall(batchKey);
+    // The fixed counters, and every failure code counted on either side.
+    const fields = new Set([
+      ...COUNTER_FIELDS,
+      ...[...totals.keys(), ...Object.keys(stored)].filter((f) => f.startsWith(FAILED_CODE_PREFIX)),
+    ]);
     const fixes: Record<string, number> = {};
-    COUNTER_FIELDS.forEach((field, i) => {
+    for (const field of fields) {
       const want = totals.get(field) ?? 0;
-      if (Number(stored[i] ?? 0) !== want) fixes[field] = want;
-    });
+      if (Number(stored[field] ?? 0) !== want) fixes[field] = want;
+    }
     if (Object.keys(fixes).length === 0) return false;
     return SET_COUNTERS.run(redis, [batchKey], [rev, JSON.stringify(fixes)]);
   }

@@ -1,5 +1,8 @@
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
+import type { InstanceStatus } from "../src/batch-types.js";
+import { instanceViews } from "../src/chunk-view.js";
+import { countsField, planPage } from "../src/instance-index.js";
 import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
@@ -34,5 +37,63 @@ describe("BatchReads", () => {
     ]);
     expect(await reads.forWorker(batchId)).toMatchObject({ status: "RUNNING", stop: undefined });
     expect(await reads.summary("bat-ffffffffffffffff")).toBeUndefined();
+  });
+
+  it("pages instances from the chunks' outcome counts, as a scan of every chunk would, and scans when a count is stale", async () => {
+    const { writer, reads, transitions, keys } = db().pieces();
+    const created = await writer.create(newBatch(cvmIds(450, 20_000)));
+    const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    // Chunk 1 half succeeded, half failed; chunk 3 failed; the rest pending.
+    for (const [index, half] of [
+      [1, 50],
+      [3, 0],
+    ] as const) {
+      const chunk = await reads.chunk(batchId, index);
+      if (!chunk) throw new Error(`no chunk ${index}`);
+      const ids = chunk.instanceIds;
+      await transitions.write(batchId, index, chunk, {
+        ...chunk,
+        status: half ? "PARTIALLY_FAILED" : "FAILED",
+        parts: [],
+        invokers: half
+          ? [{ invokerId: "ivk-aaaaaaaa", instanceIds: ids.slice(0, half), state: "ENABLED" }]
+          : [],
+        failed: ids.slice(half).map((instanceId) => ({ instanceId, code: "X", message: "m" })),
+      });
+    }
+    const all = [...(await reads.allChunks(batchId))]
+      .sort(([a], [b]) => a - b)
+      .flatMap(([, chunk]) => instanceViews(chunk));
+    const expected = (status: InstanceStatus | undefined, offset: number, limit: number) => {
+      const matching = all.filter((v) => status === undefined || v.Status === status);
+      return { total: matching.length, items: matching.slice(offset, offset + limit) };
+    };
+    const queries: Array<[InstanceStatus | undefined, number, number]> = [
+      [undefined, 0, 100],
+      [undefined, 140, 30],
+      [undefined, 430, 100],
+      ["FAILED", 0, 10],
+      ["FAILED", 45, 20],
+      ["FAILED", 149, 5],
+      ["SUCCEEDED", 10, 100],
+      ["PENDING", 90, 20],
+      ["CANCELLED", 0, 10],
+    ];
+    for (const [status, offset, limit] of queries) {
+      const query = { offset, limit, ...(status ? { status } : {}) };
+      expect(await reads.instancePage(batchId, query)).toEqual(expected(status, offset, limit));
+    }
+    // A count that does not match its record (a write from before the counts): the page still holds.
+    await db().redis.hset(keys.chunks(batchId), countsField(3), "100,0,0,0");
+    expect(await reads.instancePage(batchId, { offset: 0, limit: 200, status: "FAILED" })).toEqual(
+      expected("FAILED", 0, 200),
+    );
+    expect(
+      planPage([{ SUCCEEDED: 0, FAILED: 2, CANCELLED: 0, PENDING: 3 }], { offset: 1, limit: 1 }),
+    ).toEqual({
+      total: 5,
+      chunks: [0],
+      skip: 1,
+    });
   });
 });

@@ -92,6 +92,7 @@ describe("chunk outcomes", () => {
       running: 1,
       instancesSucceeded: 2,
       instancesFailed: 1,
+      "failedCode:ResourceUnavailable.AgentStatusNotOnline": 1,
       invokersEnabled: 1,
     });
   });

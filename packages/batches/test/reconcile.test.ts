@@ -99,9 +99,12 @@ describe("Reconciler", () => {
 
   it("sets the batch's counters to the sum over its chunks, in one pass", async () => {
     const { pieces, batchId, reconciler } = await batchOf(4);
-    await redis.redis.hset(pieces.keys.batch(batchId), "queued", "1", "succeeded", "7");
+    await redis.redis.hset(pieces.keys.batch(batchId), "queued", "1", "succeeded", "7", "failedCode:X", "3");
     expect(await repairs(reconciler)).toEqual([{ kind: "counts", batchId }]);
-    expect(await pieces.reads.summary(batchId)).toMatchObject({ Counts: { Queued: 4, Succeeded: 0 } });
+    expect(await pieces.reads.summary(batchId)).toMatchObject({
+      Counts: { Queued: 4, Succeeded: 0 },
+      FailedByCode: {},
+    });
     expect(await twoPasses(reconciler)).toEqual([]);
   });
 
@@ -117,16 +120,16 @@ describe("Reconciler", () => {
       const racing = new Proxy(connection(), {
         get(target, property) {
           const value = Reflect.get(target, property, target);
-          if (property === "hmget") {
-            return async (...args: Parameters<Redis["hmget"]>) => {
-              // The counters read (many fields), not a job look-up (three).
-              if (!overtaken && args.length > 5) {
+          if (property === "hgetall") {
+            return async (...args: Parameters<Redis["hgetall"]>) => {
+              // The counters read (the batch's hash), not the chunks' read.
+              if (!overtaken && args[0] === batchKey) {
                 overtaken = true;
                 const chunk = await pieces.reads.chunk(batchId, 0);
                 if (!chunk) throw new Error("no chunk");
                 await pieces.transitions.write(batchId, 0, chunk, { ...chunk, status: "RUNNING" });
               }
-              return target.hmget(...args);
+              return target.hgetall(...args);
             };
           }
           return typeof value === "function" ? value.bind(target) : value;

@@ -41,6 +41,8 @@ export const responseSchemas = {
         DuplicatesRemoved: int,
         Counts: counts(["Queued", "Running", "Succeeded", "PartiallyFailed", "Failed", "Cancelled"]),
         Instances: counts(["Succeeded", "Failed", "Pending", "Cancelled"]),
+        // Failed instances by error code, counted as the chunks are written (no instance read).
+        FailedByCode: { type: "object", additionalProperties: int },
         Invokers: counts(["Enabled", "Disabled", "Deleted"]),
         InvokerAction: nullable(
           obj({

@@ -478,6 +478,9 @@ export interface components {
                 Pending: number;
                 Cancelled: number;
             };
+            FailedByCode: {
+                [key: string]: number;
+            };
             Invokers: {
                 Enabled: number;
                 Disabled: number;

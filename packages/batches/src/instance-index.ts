@@ -1,0 +1,67 @@
+import type { InstanceStatus, InstanceView } from "./batch-types.js";
+import type { ChunkRecord } from "./chunk-record.js";
+import { instanceViews } from "./chunk-view.js";
+
+/**
+ * Each chunk's instances counted by outcome, beside its record in the chunks hash (field
+ * `n:<index>`, "succeeded,failed,cancelled,pending"), written in the same step as the record: an
+ * instances page finds the chunks it shows from these small fields and decodes only those.
+ */
+const COUNTS_PREFIX = "n:";
+const ORDER: readonly InstanceStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "PENDING"];
+
+export const countsField = (index: number) => `${COUNTS_PREFIX}${index}`;
+/** A field of the chunks hash that holds a chunk's record (not its counts). */
+export const isRecordField = (field: string) => !field.startsWith(COUNTS_PREFIX);
+
+export type OutcomeCounts = Readonly<Record<InstanceStatus, number>>;
+
+/** A chunk's instances by outcome, from its views (instanceViews). */
+export function countViews(views: readonly InstanceView[]): OutcomeCounts {
+  const counts: Record<InstanceStatus, number> = { SUCCEEDED: 0, FAILED: 0, CANCELLED: 0, PENDING: 0 };
+  for (const view of views) counts[view.Status]++;
+  return counts;
+}
+
+export const outcomeCounts = (chunk: ChunkRecord): OutcomeCounts => countViews(instanceViews(chunk));
+
+export const encodeCounts = (counts: OutcomeCounts) => ORDER.map((status) => counts[status]).join(",");
+
+export function decodeCounts(text: string | null | undefined): OutcomeCounts | undefined {
+  const parts = text?.split(",").map(Number);
+  if (!parts || parts.length !== ORDER.length || parts.some((n) => !Number.isInteger(n) || n < 0))
+    return undefined;
+  return {
+    SUCCEEDED: parts[0] ?? 0,
+    FAILED: parts[1] ?? 0,
+    CANCELLED: parts[2] ?? 0,
+    PENDING: parts[3] ?? 0,
+  };
+}
+
+const sizeOf = (counts: OutcomeCounts, status?: InstanceStatus) =>
+  status ? counts[status] : ORDER.reduce((sum, s) => sum + counts[s], 0);
+
+/**
+ * The chunks an instances page shows (in order), where the page starts in the first of them, and
+ * how many instances match in all.
+ */
+export function planPage(
+  counts: readonly OutcomeCounts[],
+  query: { offset: number; limit: number; status?: InstanceStatus },
+): { total: number; chunks: number[]; skip: number } {
+  const total = counts.reduce((sum, c) => sum + sizeOf(c, query.status), 0);
+  const chunks: number[] = [];
+  let seen = 0;
+  let skip = 0;
+  const end = query.offset + query.limit;
+  counts.forEach((c, index) => {
+    const n = sizeOf(c, query.status);
+    if (n > 0 && seen + n > query.offset && seen < end) {
+      if (chunks.length === 0) skip = query.offset - seen;
+      chunks.push(index);
+    }
+    seen += n;
+  });
+  return { total, chunks, skip };
+}
