@@ -10,7 +10,7 @@ import { newChunkRecord } from "./chunk-record.js";
 import { encodeRef } from "./chunk-scheduler.js";
 import { CHUNK_COUNTER_FIELDS } from "./chunk-tally.js";
 import type { Idempotency, IdempotencyKeys } from "./idempotency-keys.js";
-import { countsField, encodeCounts, outcomeCounts } from "./instance-index.js";
+import { allPending, countsField, encodeCounts } from "./instance-index.js";
 import type { RedisKeys } from "./keys.js";
 
 /** A batch being written expires by itself if its writer dies before committing it. */
@@ -240,9 +240,8 @@ export class BatchWriter {
     }
     const fields: string[] = [];
     for (const chunk of batch.chunks) {
-      const record = newChunkRecord(chunk.instanceType, chunk.instanceIds);
-      fields.push(String(chunk.index), encodeChunk(record));
-      fields.push(countsField(chunk.index), encodeCounts(outcomeCounts(record)));
+      fields.push(String(chunk.index), encodeChunk(newChunkRecord(chunk.instanceType, chunk.instanceIds)));
+      fields.push(countsField(chunk.index), encodeCounts(allPending(chunk.instanceIds.length)));
     }
     writes.push(staged(redis, keys.chunks(batchId), (multi) => multi.hset(keys.chunks(batchId), ...fields)));
     // Every write settles before a rollback runs, so a rollback sees all that was written.

@@ -25,6 +25,14 @@ export function countViews(views: readonly InstanceView[]): OutcomeCounts {
 
 export const outcomeCounts = (chunk: ChunkRecord): OutcomeCounts => countViews(instanceViews(chunk));
 
+/** A new chunk's counts: every instance pending (without building its views: the intake's hot path). */
+export const allPending = (instances: number): OutcomeCounts => ({
+  SUCCEEDED: 0,
+  FAILED: 0,
+  CANCELLED: 0,
+  PENDING: instances,
+});
+
 export const encodeCounts = (counts: OutcomeCounts) => ORDER.map((status) => counts[status]).join(",");
 
 export function decodeCounts(text: string | null | undefined): OutcomeCounts | undefined {

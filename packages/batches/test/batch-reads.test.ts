@@ -2,7 +2,7 @@ import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
 import type { InstanceStatus } from "../src/batch-types.js";
 import { instanceViews } from "../src/chunk-view.js";
-import { countsField, planPage } from "../src/instance-index.js";
+import { countsField, encodeCounts, outcomeCounts, planPage } from "../src/instance-index.js";
 import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
@@ -60,6 +60,11 @@ describe("BatchReads", () => {
           : [],
         failed: ids.slice(half).map((instanceId) => ({ instanceId, code: "X", message: "m" })),
       });
+    }
+    // The counts beside each record are the record's own, from the intake's write and the workers'.
+    for (const [index, chunk] of await reads.allChunks(batchId)) {
+      const stored = await db().redis.hget(keys.chunks(batchId), countsField(index));
+      expect([index, stored]).toEqual([index, encodeCounts(outcomeCounts(chunk))]);
     }
     const all = [...(await reads.allChunks(batchId))]
       .sort(([a], [b]) => a - b)
