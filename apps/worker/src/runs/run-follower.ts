@@ -103,7 +103,7 @@ export class RunFollower {
     if (latest !== undefined) {
       // Times missed while nobody followed are not run after the fact: the latest one is.
       const invokers = invokersAt(await reads.allChunks(batchId), latest, schedule.Policy === "ONCE");
-      // Asked again shortly: the calls in flight end within a call timeout, or are looked up.
+      // Asked again soon: the calls in flight end within a call timeout, or are looked up.
       waiting = invokers === "wait";
       if (invokers !== "wait") {
         if (invokers.length) changed = (await this.store.createScheduled(batchId, latest, invokers)).created;
@@ -118,8 +118,8 @@ export class RunFollower {
     await this.followState.set(batchId, { handledUntil, quiet });
     const open = (await this.store.openRuns(batchId)).length;
     this.followed.set(batchId, { open, at: Date.now() });
-    if (waiting) return { nextAtMs: Date.now() + settings.pollMs };
-    if (open) {
+    // Waiting for calls in flight polls as a quiet run does: backing off to RUN_POLL_MAX_MS.
+    if (open || waiting) {
       return {
         nextAtMs: Date.now() + Math.min(settings.pollMaxMs, settings.pollMs * 2 ** Math.min(quiet, 10)),
       };
