@@ -1,6 +1,7 @@
 import { asNumber, asStrings, LuaScript, unexpectedReply } from "@tat-bulk/redis";
+import { isInvokerState } from "./batch-codec.js";
 import { BATCH_FIELDS_LUA } from "./batch-hash.js";
-import { BATCH_STATUSES, type BatchStatus, INVOKER_STATES, type InvokerState } from "./batch-types.js";
+import { BATCH_STATUSES, type BatchStatus, type InvokerState } from "./batch-types.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
 /** A script on the batch hash: its field names handed in as F. */
@@ -27,8 +28,6 @@ export type ApplyChunkReply =
 
 const isBatchStatus = (value: string): value is BatchStatus =>
   (BATCH_STATUSES as readonly string[]).includes(value);
-const isInvokerState = (value: string): value is InvokerState =>
-  (INVOKER_STATES as readonly string[]).includes(value);
 
 /** lua/apply-chunk.lua: one chunk's compare-and-set write with its batch's counters, stop and status. */
 export const APPLY_CHUNK = batchScript("apply-chunk.lua", 3, (reply): ApplyChunkReply => {
