@@ -10,7 +10,7 @@ import type { Paused } from "./route-params.js";
 /** What the routes need of the batch store, wired in app.ts. */
 export interface BatchServices
   extends Pick<Batches, "reads" | "writer" | "cancel" | "retry" | "invokerAction"> {
-  /** Chunk jobs not yet finished, across every batch (the queue is FIFO). */
+  /** Chunks not yet finished, across every batch and budget (queued, or waiting in the scheduler). */
   backlog(): Promise<number>;
   /** CreateInvoker calls per second the workers run at. */
   callRate(): Promise<number>;

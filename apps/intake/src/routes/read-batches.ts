@@ -65,9 +65,9 @@ export function readBatchesRouter(deps: BatchRoutesDeps): Router {
 }
 
 /**
- * When the batch should be done: every chunk still in the queue (this batch's and those ahead of
- * it, since the queue is FIFO) drains at the rate the workers run at. An upper bound when later
- * batches exist.
+ * When the batch should be done, as an upper bound: every unfinished chunk of every batch (the
+ * scheduler may send this batch's first: lanes, callers' weights and budgets are not modelled)
+ * drains at the rate the workers run at.
  */
 async function estimateCompletion(batches: BatchServices, summary: BatchSummary): Promise<string | null> {
   if (summary.FinishedAt) return summary.FinishedAt;
