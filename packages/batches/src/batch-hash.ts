@@ -1,3 +1,4 @@
+import { LuaScript } from "@tat-bulk/redis";
 import type { InvokerState } from "./batch-types.js";
 import { CHUNK_COUNTER_FIELDS, INSTANCE_COUNTER_FIELDS, INVOKER_COUNTER_FIELDS } from "./chunk-tally.js";
 
@@ -81,3 +82,7 @@ const SCRIPT_FIELDS = {
 
 /** The scripts' prelude: `local F = …` (in a Lua long string of level 1: JSON never holds `]=]`). */
 export const BATCH_FIELDS_LUA = `local F = cjson.decode([=[${JSON.stringify(SCRIPT_FIELDS)}]=])\n`;
+
+/** A script that reads or writes the batch hash: its `.lua` file with the field names handed in as F. */
+export const batchScript = <Reply>(file: URL, keys: number, parse: (reply: unknown) => Reply) =>
+  LuaScript.fromFile(file, keys, parse, BATCH_FIELDS_LUA);

@@ -1,12 +1,11 @@
-import { asNumber, asStrings, LuaScript, unexpectedReply } from "@tat-bulk/redis";
+import { asNumber, asStrings, unexpectedReply } from "@tat-bulk/redis";
 import { isInvokerState } from "./batch-codec.js";
-import { BATCH_FIELDS_LUA } from "./batch-hash.js";
+import { batchScript as fromFile } from "./batch-hash.js";
 import { BATCH_STATUSES, type BatchStatus, type InvokerState } from "./batch-types.js";
 
 const lua = (name: string) => new URL(`../lua/${name}`, import.meta.url);
-/** A script on the batch hash: its field names handed in as F. */
 const batchScript = <Reply>(name: string, keys: number, parse: (reply: unknown) => Reply) =>
-  LuaScript.fromFile(lua(name), keys, parse, BATCH_FIELDS_LUA);
+  fromFile(lua(name), keys, parse);
 
 export type ApplyChunkReply =
   | {

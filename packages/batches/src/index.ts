@@ -1,6 +1,6 @@
 export type { StopOutcome } from "./batch-codec.js";
 export { unstampExpiry } from "./batch-expiry.js";
-export { BATCH_FIELD, BATCH_FIELDS_LUA } from "./batch-hash.js";
+export { BATCH_FIELD, batchScript } from "./batch-hash.js";
 export { BatchReads } from "./batch-reads.js";
 export { type Stop, withPendingEnded } from "./batch-stop.js";
 export {

@@ -1,6 +1,6 @@
-import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
+import { asNumber, type RedisClient } from "@tat-bulk/redis";
 import type { Queue } from "bullmq";
-import { BATCH_FIELD as B, BATCH_FIELDS_LUA } from "./batch-hash.js";
+import { BATCH_FIELD as B, batchScript } from "./batch-hash.js";
 import { BatchReads } from "./batch-reads.js";
 import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { chunkStamp } from "./chunk-codec.js";
@@ -65,11 +65,10 @@ type JobLook = "alive" | "missing" | "orphan" | "failed" | "completed";
 /** Job states a worker takes a job from, sooner or later. */
 const LIVE_STATES = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children", "paused"]);
 
-const SET_COUNTERS = LuaScript.fromFile(
+const SET_COUNTERS = batchScript(
   new URL("../lua/set-counters.lua", import.meta.url),
   1,
   (reply) => asNumber("set-counters", reply) === 1,
-  BATCH_FIELDS_LUA,
 );
 
 const COUNTER_FIELDS = [

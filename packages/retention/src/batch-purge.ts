@@ -1,5 +1,5 @@
-import { BATCH_FIELDS_LUA, followJobId, queueNames, type RedisKeys, redisKeys } from "@tat-bulk/batches";
-import { bullPrefix, LuaScript, type RedisClient, unexpectedReply } from "@tat-bulk/redis";
+import { batchScript, followJobId, queueNames, type RedisKeys, redisKeys } from "@tat-bulk/batches";
+import { bullPrefix, type RedisClient, unexpectedReply } from "@tat-bulk/redis";
 import { type RunKeys, runKeys } from "@tat-bulk/runs";
 import { TASK_STATUSES } from "@tat-bulk/tat-api";
 import { Queue } from "bullmq";
@@ -7,14 +7,10 @@ import { Queue } from "bullmq";
 export const PURGE_OUTCOMES = ["purged", "missing", "not-due", "unfinished", "invokers", "run"] as const;
 export type PurgeOutcome = (typeof PURGE_OUTCOMES)[number];
 
-const PURGE = LuaScript.fromFile(
-  new URL("../lua/purge-batch.lua", import.meta.url),
-  4,
-  (reply) =>
-    typeof reply === "string" && (PURGE_OUTCOMES as readonly string[]).includes(reply)
-      ? (reply as PurgeOutcome)
-      : unexpectedReply("purge-batch", reply),
-  BATCH_FIELDS_LUA,
+const PURGE = batchScript(new URL("../lua/purge-batch.lua", import.meta.url), 4, (reply) =>
+  typeof reply === "string" && (PURGE_OUTCOMES as readonly string[]).includes(reply)
+    ? (reply as PurgeOutcome)
+    : unexpectedReply("purge-batch", reply),
 );
 
 /** Every key of one run, after its key prefix (`<root>:run:<batch>:<run>`): built from runKeys so the two cannot drift. */

@@ -1,11 +1,10 @@
-import { BATCH_FIELDS_LUA, type RedisKeys } from "@tat-bulk/batches";
-import { asNumber, LuaScript, type RedisClient } from "@tat-bulk/redis";
+import { batchScript, type RedisKeys } from "@tat-bulk/batches";
+import { asNumber, type RedisClient } from "@tat-bulk/redis";
 
-const STAMP = LuaScript.fromFile(
+const STAMP = batchScript(
   new URL("../lua/stamp-expiry.lua", import.meta.url),
   2,
   (reply) => asNumber("stamp-expiry", reply) === 1,
-  BATCH_FIELDS_LUA,
 );
 
 /**
