@@ -28,6 +28,7 @@ import type { WorkerConfig } from "./env.js";
 import { jobConsumers } from "./job-consumers.js";
 import { startOutboxMover } from "./outbox-mover.js";
 import { startReconcilerLoop } from "./reconciler-loop.js";
+import { tatCallRetry } from "./retry-policy.js";
 import { FIRST_LOOK_MS, RunFollower } from "./runs/run-follower.js";
 import { createRunsQueue, followFrom } from "./runs/runs-queue.js";
 import { TatRouter } from "./tat-access.js";
@@ -91,13 +92,7 @@ export function createWorkerApp(
     router,
     metrics,
     preflight: config.TAT_PREFLIGHT === "agent-status",
-    retry: {
-      baseMs: config.TAT_RETRY_BASE_MS,
-      maxMs: config.TAT_RETRY_MAX_MS,
-      jitter: "full",
-      maxAttempts: config.TAT_MAX_ATTEMPTS,
-      giveUpAfterMs: Number.POSITIVE_INFINITY,
-    },
+    retry: tatCallRetry(config, config.TAT_MAX_ATTEMPTS),
     rateLimitedDelayMs: config.TAT_RATE_PENALTY_MS,
     defaultRegion: config.TAT_REGION,
     callWindowMs: config.TAT_TIMEOUT_MS + 2000,

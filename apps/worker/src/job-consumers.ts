@@ -15,7 +15,7 @@ import { type Consumer, consumer } from "./consumer.js";
 import type { WorkerConfig } from "./env.js";
 import { type InvokerJobDeps, runInvokerJob, TryAgain } from "./invoker-job.js";
 import { watched } from "./job-watch.js";
-import { bullBackoff, mayRetry, type RetryPolicy } from "./retry-policy.js";
+import { bullBackoff, mayRetry, tatCallRetry } from "./retry-policy.js";
 import type { RoundResult, RunFollower } from "./runs/run-follower.js";
 import { type FollowJobData, runsQueueName } from "./runs/runs-queue.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
@@ -48,13 +48,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
   const { config, logger, metrics, connection, prefix, scheduler, nudge, chunkJob, follower, invokerDeps } =
     deps;
   // Invoker actions are TAT calls as a chunk's are: spaced the same way, tried longer (each is idempotent).
-  const invokerRetry: RetryPolicy = {
-    baseMs: config.TAT_RETRY_BASE_MS,
-    maxMs: config.TAT_RETRY_MAX_MS,
-    jitter: "full",
-    maxAttempts: INVOKER_ACTION_ATTEMPTS,
-    giveUpAfterMs: Number.POSITIVE_INFINITY,
-  };
+  const invokerRetry = tatCallRetry(config, INVOKER_ACTION_ATTEMPTS);
   const catchAll: CatchAllPolicy = {
     maxErrors: config.WORKER_JOB_MAX_ERRORS,
     retryMs: WORKER_ERROR_RETRY_MS,

@@ -14,6 +14,23 @@ export interface RetryPolicy {
   giveUpAfterMs: number;
 }
 
+/**
+ * A TAT call's policy (a chunk's part, an invoker action): TAT_RETRY_BASE_MS doubling up to
+ * TAT_RETRY_MAX_MS with full jitter, for `maxAttempts` tries.
+ */
+export function tatCallRetry(
+  settings: { TAT_RETRY_BASE_MS: number; TAT_RETRY_MAX_MS: number },
+  maxAttempts: number,
+): RetryPolicy {
+  return {
+    baseMs: settings.TAT_RETRY_BASE_MS,
+    maxMs: settings.TAT_RETRY_MAX_MS,
+    jitter: "full",
+    maxAttempts,
+    giveUpAfterMs: Number.POSITIVE_INFINITY,
+  };
+}
+
 /** The wait before try `attempt + 1`, after `attempt` failed tries (1 for the first retry). */
 export function retryDelayMs(
   policy: RetryPolicy,
