@@ -50,7 +50,6 @@ export {
   addInvokerJob,
   chunkNeedsInvokerAction,
   INVOKER_ACTION_ATTEMPTS,
-  INVOKER_ACTION_BACKOFF,
   INVOKER_TAT_ACTION,
   type InvokerJobData,
   invokerNeeds,

@@ -58,7 +58,6 @@ export function planPage(
   counts: readonly OutcomeCounts[],
   query: { offset: number; limit: number; status?: InstanceStatus },
 ): { total: number; chunks: number[]; skip: number } {
-  const total = counts.reduce((sum, c) => sum + sizeOf(c, query.status), 0);
   const chunks: number[] = [];
   let seen = 0;
   let skip = 0;
@@ -71,5 +70,5 @@ export function planPage(
     }
     seen += n;
   });
-  return { total, chunks, skip };
+  return { total: seen, chunks, skip };
 }
