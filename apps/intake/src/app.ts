@@ -16,6 +16,7 @@ import {
 import { BatchPurge, BatchQuiet } from "@tat-bulk/retention";
 import { RunReads, RunStore } from "@tat-bulk/runs";
 import { TAT_CALLS_PER_SECOND } from "@tat-bulk/tat-api";
+import { TRACING_OFF, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
 import { SourceGuard } from "./callers/source-guard.js";
 import type { IntakeConfig } from "./env.js";
@@ -36,6 +37,8 @@ export interface IntakeOptions {
   now?: () => Date;
   /** The Redis client gave up for good (see watchForLoss): main.ts exits, to be restarted. */
   onRedisLost?: () => void;
+  /** Started by main.ts from the OTEL_* settings; off by default. */
+  tracing?: Tracing;
 }
 
 export function createIntakeApp(
@@ -153,6 +156,8 @@ export function createIntakeApp(
     webhookHosts: config.WEBHOOK_ALLOWED_HOSTS,
     bodyLimit: config.INTAKE_BODY_LIMIT,
     consoleDir: config.INTAKE_CONSOLE_DIR,
+    consoleTraceUrl: config.CONSOLE_TRACE_URL,
+    tracing: options.tracing ?? TRACING_OFF,
     now: options.now ?? (() => new Date()),
   });
   for (const caller of config.callers) {

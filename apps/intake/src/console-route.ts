@@ -20,14 +20,26 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** GET /console: the operator console's static files (public: every call it makes needs a key). */
-export function consoleRouter(dir: string): Router {
+/** What the console reads of this intake's settings (public: no secret in it). */
+export interface ConsoleSettings {
+  /** A batch's trace link, `{traceId}` replaced; null: no link. */
+  traceUrl: string | null;
+}
+
+/**
+ * GET /console: the operator console's static files, and its settings at /console/settings.json
+ * (public: every call it makes needs a key).
+ */
+export function consoleRouter(dir: string, settings: ConsoleSettings): Router {
   const router = express.Router();
   router.use((_req, res, next) => {
     res.setHeader("content-security-policy", CONTENT_SECURITY_POLICY);
     res.setHeader("x-content-type-options", "nosniff");
     res.setHeader("referrer-policy", "no-referrer");
     next();
+  });
+  router.get("/settings.json", (_req, res) => {
+    res.json(settings);
   });
   if (existsSync(dir)) router.use(express.static(dir, { index: "index.html", redirect: true }));
   else

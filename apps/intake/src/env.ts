@@ -1,10 +1,11 @@
 import { type Caller, CallerRegistry, CallersFileError, keyCaller, readCallersFile } from "@tat-bulk/callers";
-import { ConfigError, envField, parseEnv, serviceEnv, z } from "@tat-bulk/config";
+import { ConfigError, envField, parseEnv, serviceEnv, tracingEnv, z } from "@tat-bulk/config";
 import { DEFAULT_CONSOLE_DIR } from "./console-route.js";
 
 /** Every variable the intake reads; docs/configuration.md's table is generated from it (npm run docs:config). */
 export const intakeEnvSchema = z.object({
   ...serviceEnv(8080),
+  ...tracingEnv("tat-bulk-intake"),
   /**
    * Comma-separated bearer keys for /v1, each its own caller with every scope but admin and
    * priority:high, and INTAKE_DEFAULT_MAX_INSTANCES_IN_FLIGHT. With INTAKE_CALLERS_FILE, either may
@@ -49,6 +50,14 @@ export const intakeEnvSchema = z.object({
   INTAKE_REPLICA_TIMEOUT_MS: envField.positiveInt(1000),
   /** The operator console's built files (served at /console). */
   INTAKE_CONSOLE_DIR: z.string().min(1).default(DEFAULT_CONSOLE_DIR),
+  /**
+   * The console links a batch to its trace with this URL, `{traceId}` replaced (Jaeger:
+   * `http://localhost:16686/trace/{traceId}`); unset: no link.
+   */
+  CONSOLE_TRACE_URL: z
+    .string()
+    .regex(/^https?:\/\/\S*\{traceId\}\S*$/, "must be an http(s) URL containing {traceId}")
+    .optional(),
   /** Largest request body accepted; 100,000 instance IDs take about 1.7 MB. */
   INTAKE_BODY_LIMIT: z
     .string()

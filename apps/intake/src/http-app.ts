@@ -2,6 +2,7 @@ import type { DeadLetters } from "@tat-bulk/batches";
 import type { AuditTally, AuditTrail, CallerRegistry } from "@tat-bulk/callers";
 import { HEALTH_PATHS, type HealthOptions, serveHealth } from "@tat-bulk/metrics";
 import type { SharedRateLimiter } from "@tat-bulk/rate-limit";
+import type { Tracing } from "@tat-bulk/tracing";
 import express from "express";
 import type { Logger } from "pino";
 import { auditRequests } from "./audit/audit-requests.js";
@@ -14,6 +15,7 @@ import { errorMiddleware, notFound } from "./error-middleware.js";
 import type { IntakeMetrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi/document.js";
 import { requestContext } from "./request-context.js";
+import { requestSpan } from "./request-span.js";
 import { auditRouter } from "./routes/audit-routes.js";
 import { deadLetterRouter } from "./routes/dead-letter-routes.js";
 import { type BatchServices, invokerBatchesRouter } from "./routes/index.js";
@@ -41,6 +43,9 @@ export interface HttpAppDeps {
   bodyLimit: string;
   /** Where the console's built files are. */
   consoleDir: string;
+  /** The console's link from a batch to its trace (`{traceId}` replaced). */
+  consoleTraceUrl: string | undefined;
+  tracing: Tracing;
   now: () => Date;
 }
 
@@ -60,9 +65,10 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     res.json(openApi);
   });
 
-  app.use("/console", consoleRouter(deps.consoleDir));
+  app.use("/console", consoleRouter(deps.consoleDir, { traceUrl: deps.consoleTraceUrl ?? null }));
 
   const v1 = express.Router();
+  v1.use(requestSpan(deps.tracing));
   v1.use(auditRequests(deps));
   v1.use(authenticate(deps));
   const { limiter, namespace, perSecond } = deps.callerLimit;
@@ -79,6 +85,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
       defaultRegion: deps.defaultRegion,
       webhookHosts: deps.webhookHosts,
       now: deps.now,
+      tracing: deps.tracing,
     }),
     auditRouter(deps.audit, deps.metrics),
     deadLetterRouter(deps.deadLetters, deps.audit, deps.metrics),

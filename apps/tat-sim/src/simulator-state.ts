@@ -1,6 +1,6 @@
-import { createServiceRegistry, metricFactory } from "@tat-bulk/metrics";
+import { createServiceRegistry, metricFactory, type ServiceRegistry } from "@tat-bulk/metrics";
 import type { Logger } from "pino";
-import type { Counter, Registry } from "prom-client";
+import type { Counter } from "prom-client";
 import { Agents } from "./agents.js";
 import type { SimConfig } from "./env.js";
 import { FaultPlan } from "./faults.js";
@@ -26,7 +26,7 @@ export interface SimulatorState {
   rate: RateLimiter;
   faults: FaultPlan;
   stats: SimStats;
-  registry: Registry;
+  registry: ServiceRegistry;
   requests: Counter<"action" | "code">;
 }
 

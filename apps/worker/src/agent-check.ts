@@ -20,11 +20,22 @@ interface AgentStatusAnswer {
  * documented: it may leave it out (then it is set aside as not reported) or fail the whole call
  * naming none (then the call is split in halves until the culprits stand alone).
  */
-export async function checkAgents(
+export function checkAgents(
   tat: RateLimitedTat,
   region: string,
   instanceIds: string[],
 ): Promise<CheckResult> {
+  return tat.tracing.span("agent-check", { "tat_bulk.instances": instanceIds.length }, async (span) => {
+    const result = await askAgents(tat, region, instanceIds);
+    span.setAttributes({
+      "tat_bulk.agent_check": result.kind,
+      ...(result.kind === "checked" ? { "tat_bulk.set_aside": result.setAside.length } : {}),
+    });
+    return result;
+  });
+}
+
+async function askAgents(tat: RateLimitedTat, region: string, instanceIds: string[]): Promise<CheckResult> {
   const answer = await tat.call<AgentStatusAnswer>(AGENT_CHECK_ACTION, region, {
     InstanceIds: instanceIds,
     Limit: 100,

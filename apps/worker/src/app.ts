@@ -20,7 +20,9 @@ import {
 import { RetentionSweep } from "@tat-bulk/retention";
 import { FollowState, RunReads } from "@tat-bulk/runs";
 import { nextFiring } from "@tat-bulk/tat-api";
+import { TRACING_OFF, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
+import { BatchTraces } from "./batch-traces.js";
 import { ChunkJob } from "./chunk-job.js";
 import { ChunkRecorder } from "./chunk-recorder.js";
 import { Dispatcher } from "./dispatcher.js";
@@ -44,6 +46,8 @@ export type WorkerApp = ServiceApp<WorkerMetrics>;
 export interface WorkerOptions {
   /** The Redis client gave up for good (see watchForLoss): main.ts exits, to be restarted. */
   onRedisLost?: () => void;
+  /** Started by main.ts from the OTEL_* settings; off by default. */
+  tracing?: Tracing;
 }
 
 /**
@@ -58,6 +62,7 @@ export function createWorkerApp(
   // BullMQ's advice for workers: commands wait out a Redis restart (reconnecting with backoff)
   // instead of failing, so a restart pauses work.
   const redis = createRedisClient(redisSettingsOf(config), { maxRetriesPerRequest: null });
+  const tracing = options.tracing ?? TRACING_OFF;
   redis.on("error", (error) => logger.warn({ err: error.message }, "redis error"));
   const loss = watchForLoss(redis, () => {
     logger.error("redis client closed for good; the worker cannot go on");
@@ -70,10 +75,11 @@ export function createWorkerApp(
     marginMs: () => router.marginMs(),
     runsFollowed: () => follower.followedNow(),
     memory: () => redisMemory(redis),
+    exemplars: tracing.enabled,
   });
   const store = openBatches(redis, config.QUEUE_NAME, { log: logger, retentionMs: config.BATCH_RETENTION });
   const webhooks = createWebhookQueue(config.QUEUE_NAME, redis);
-  const router = new TatRouter(config, redis, metrics, logger);
+  const router = new TatRouter(config, redis, metrics, logger, tracing);
   const recorder = new ChunkRecorder(
     store.transitions,
     {
@@ -84,6 +90,7 @@ export function createWorkerApp(
     },
     metrics,
     logger,
+    tracing,
   );
   const chunkJob = new ChunkJob({
     reads: store.reads,
@@ -96,6 +103,7 @@ export function createWorkerApp(
     rateLimitedDelayMs: config.TAT_RATE_PENALTY_MS,
     defaultRegion: config.TAT_REGION,
     callWindowMs: config.TAT_TIMEOUT_MS + 2000,
+    tracing,
   });
   // BullMQ's workers share this client's settings (single or Cluster); each duplicates it for its
   // blocking reads. Their keys carry the namespace's hash tag.
@@ -137,6 +145,7 @@ export function createWorkerApp(
     highShare: config.SCHED_HIGH_SHARE,
     tickMs: config.SCHED_TICK_MS,
     logger,
+    tracing,
   });
   const { chunks, invokers, runs } = jobConsumers({
     config,
@@ -157,6 +166,8 @@ export function createWorkerApp(
       metrics,
       logger,
     },
+    tracing,
+    traces: new BatchTraces(redis, store.keys),
   });
   const deliveries = config.WEBHOOK_SIGNING_SECRET
     ? webhookConsumer(

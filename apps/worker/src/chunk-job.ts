@@ -3,6 +3,7 @@ import {
   type ChunkJobData,
   FINAL_CHUNK_STATUSES,
   type StopOutcome,
+  type WorkerBatchView,
   withPendingEnded,
 } from "@tat-bulk/batches";
 import { BreakerClosedError, LimiterClosedError } from "@tat-bulk/rate-limit";
@@ -13,6 +14,7 @@ import {
   isInvokeTimeExpired,
   parseInvokeTime,
 } from "@tat-bulk/tat-api";
+import { traceIdOf } from "@tat-bulk/tracing";
 import { checkAgents } from "./agent-check.js";
 import {
   afterLostCall,
@@ -82,7 +84,7 @@ export class ChunkJob {
   }
 
   private async run(job: ChunkJobData, watch: JobWatch | undefined): Promise<ChunkOutcome> {
-    const { reads, recorder } = this.deps;
+    const { reads } = this.deps;
     const batch = await reads.forWorker(job.batchId);
     // Rolled back or expired before commit: the job is an orphan.
     if (!batch) return DONE;
@@ -92,8 +94,36 @@ export class ChunkJob {
     }
     const record = await reads.chunk(job.batchId, job.index);
     if (!record || FINAL_CHUNK_STATUSES.has(record.status)) return DONE;
+    const { tracing } = this.deps;
+    // In the batch's trace: under BullMQ's consumer span when the job carries the pick's context,
+    // else (a job from before tracing, or repaired) under the batch's root.
+    const inTrace = tracing.ids()?.trace_id === traceIdOf(batch.trace);
+    return tracing.span(
+      "chunk",
+      {
+        "tat_bulk.batch_id": job.batchId,
+        "tat_bulk.chunk.index": job.index,
+        "tat_bulk.chunk.status": record.status,
+      },
+      async (span) => {
+        const held = { job, record };
+        const outcome = await this.work(batch, held, watch);
+        // The recorder keeps the held record current: the status this job left the chunk in.
+        span.setAttributes({ "tat_bulk.outcome": outcome.kind, "tat_bulk.chunk.status": held.record.status });
+        return outcome;
+      },
+      inTrace || !batch.trace ? {} : { parent: batch.trace },
+    );
+  }
+
+  private async work(
+    batch: WorkerBatchView,
+    held: HeldChunk,
+    watch: JobWatch | undefined,
+  ): Promise<ChunkOutcome> {
+    const { recorder } = this.deps;
+    const { record } = held;
     const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
-    const held = { job, record };
     const budget = this.deps.router.for(request.Account, request.Region);
     if (!budget) return this.unknownAccount(held, request.Account);
     const work: ChunkWork = { held, request, tat: watch ? budget.watched(watch) : budget };

@@ -9,6 +9,7 @@ import {
   finalStatusOf,
   type Stop,
 } from "@tat-bulk/batches";
+import { TRACING_OFF, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -63,6 +64,7 @@ export class ChunkRecorder {
     private readonly effects: BatchEffects,
     private readonly metrics: WorkerMetrics,
     private readonly logger: Logger,
+    private readonly tracing: Tracing = TRACING_OFF,
   ) {}
 
   /**
@@ -70,10 +72,22 @@ export class ChunkRecorder {
    * ends the batch's queued chunks, and an invoker created while the batch's invokers are being
    * disabled or deleted gets a job of that action.
    */
-  async save(
+  save(
     held: HeldChunk,
     next: ChunkRecord,
     options: { abortIfStopping?: boolean; invokerJobs?: boolean } = {},
+  ): Promise<SaveResult> {
+    return this.tracing.span("chunk.record", { "tat_bulk.chunk.status": next.status }, async (span) => {
+      const result = await this.write(held, next, options);
+      span.setAttributes({ "tat_bulk.record": result });
+      return result;
+    });
+  }
+
+  private async write(
+    held: HeldChunk,
+    next: ChunkRecord,
+    options: { abortIfStopping?: boolean; invokerJobs?: boolean },
   ): Promise<SaveResult> {
     const before = held.record;
     const { batchId, index } = held.job;

@@ -1,4 +1,5 @@
 import type { BatchCallFields, BatchReads } from "@tat-bulk/batches";
+import type { Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
 import type { ChunkRecorder, HeldChunk } from "./chunk-recorder.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
@@ -31,6 +32,8 @@ export interface ChunkJobDeps {
    * Redis restart), so it is left alone until then.
    */
   callWindowMs: number;
+  /** Each job is a span of its batch's trace. */
+  tracing: Tracing;
 }
 
 /** The job's chunk and what every call of its batch repeats. */

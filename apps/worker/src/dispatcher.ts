@@ -10,7 +10,9 @@ import {
 } from "@tat-bulk/batches";
 import type { RedisClient } from "@tat-bulk/redis";
 import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
+import { jobTelemetry, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
+import { BatchTraces } from "./batch-traces.js";
 import { beforeDeadline } from "./job-watch.js";
 import type { TatRouter } from "./tat-access.js";
 
@@ -33,6 +35,8 @@ export interface DispatcherDeps {
   /** How often it looks without being nudged. */
   tickMs: number;
   logger: Logger;
+  /** Each pick is a span of its batch's trace, and its job's consumer span continues it. */
+  tracing: Tracing;
 }
 
 /** An in-flight entry this old stops counting: its job is lost, or in a long backoff. */
@@ -58,9 +62,11 @@ export class Dispatcher {
   private closed = false;
   /** The accounts' CreateInvoker rates: what each budget's depth is made from. */
   private readonly rates: ReadonlyMap<string, number>;
+  private readonly traces: BatchTraces;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.rates = deps.router.accountRates();
+    this.traces = new BatchTraces(deps.redis, deps.keys);
   }
 
   start(): void {
@@ -105,8 +111,32 @@ export class Dispatcher {
         highShare,
       });
       if (picks.length === 0) continue;
-      await jobs.add(picks.map((p) => chunkJob(p.batchId, p.index, p.round, { budget, slot: p.slot })));
+      const traces = await this.pickTraces(budget, picks);
+      await jobs.add(
+        picks.map((p, i) => chunkJob(p.batchId, p.index, p.round, { budget, slot: p.slot }, traces[i])),
+      );
     }
+  }
+
+  /** With tracing on: each pick marked in its batch's trace, and the context its job carries. */
+  private async pickTraces(
+    budget: string,
+    picks: ReadonlyArray<{ batchId: string; index: number; round: number }>,
+  ): Promise<Array<{ metadata: string } | undefined>> {
+    const { tracing } = this.deps;
+    if (!tracing.enabled) return [];
+    const traces = await this.traces.of(picks.map((p) => p.batchId));
+    return picks.map((p) => {
+      const parent = traces.get(p.batchId);
+      if (!parent) return undefined;
+      const attributes = {
+        "tat_bulk.batch_id": p.batchId,
+        "tat_bulk.chunk.index": p.index,
+        "tat_bulk.chunk.round": p.round,
+        "tat_bulk.budget": budget,
+      };
+      return jobTelemetry(tracing.mark("schedule.pick", attributes, parent));
+    });
   }
 
   private async enrollInbox(): Promise<void> {

@@ -7,8 +7,10 @@ import {
   invokerQueueName,
   recordInvokerActionError,
 } from "@tat-bulk/batches";
+import type { Tracing } from "@tat-bulk/tracing";
 import { type ConnectionOptions, DelayedError, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
+import type { BatchTraces } from "./batch-traces.js";
 import { type CatchAllPolicy, caughtAll, type Unforeseen } from "./catch-all.js";
 import type { ChunkJob, ChunkOutcome } from "./chunk-job.js";
 import { type Consumer, consumer } from "./consumer.js";
@@ -37,6 +39,9 @@ export interface JobConsumersDeps {
   chunkJob: ChunkJob;
   follower: RunFollower;
   invokerDeps: InvokerJobDeps;
+  /** BullMQ's consumer spans; the follower's and invoker actions' rounds join their batch's trace. */
+  tracing: Tracing;
+  traces: BatchTraces;
 }
 
 /**
@@ -45,8 +50,19 @@ export interface JobConsumersDeps {
  * unforeseen errors is parked in the dead letters.
  */
 export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invokers" | "runs", Consumer> {
-  const { config, logger, metrics, connection, prefix, scheduler, nudge, chunkJob, follower, invokerDeps } =
+  const { config, logger, metrics, prefix, scheduler, nudge, chunkJob, follower, invokerDeps, tracing } =
     deps;
+  // Every consumer's BullMQ options start with these: the connection, and BullMQ's own spans.
+  const connection = {
+    connection: deps.connection,
+    ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
+  };
+  /** `fn` in a span of the batch's trace (a round of a run follower, an invoker action). */
+  const inBatchTrace = async <T>(name: string, batchId: string, fn: () => Promise<T>): Promise<T> => {
+    if (!tracing.enabled) return fn();
+    const parent = (await deps.traces.of([batchId])).get(batchId) ?? undefined;
+    return tracing.span(name, { "tat_bulk.batch_id": batchId }, fn, parent ? { parent } : {});
+  };
   // Invoker actions are TAT calls as a chunk's are: spaced the same way, tried longer (each is idempotent).
   const invokerRetry = tatCallRetry(config, INVOKER_ACTION_ATTEMPTS);
   const catchAll: CatchAllPolicy = {
@@ -92,7 +108,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       if (outcome.kind === "park") throw parked("chunks", job.id, outcome.reason);
     },
     {
-      connection,
+      ...connection,
       prefix,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
@@ -108,7 +124,8 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
     async (job, token) => {
       const outcome = await watched(
         config.WORKER_JOB_STALL_MS,
-        (watch) => runInvokerJob(invokerDeps, job.data, watch),
+        (watch) =>
+          inBatchTrace("invoker-action", job.data.batchId, () => runInvokerJob(invokerDeps, job.data, watch)),
         () => {
           stalled("invokers", job.id);
           return "paused" as const;
@@ -130,7 +147,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       }
     },
     {
-      connection,
+      ...connection,
       prefix,
       concurrency: config.INVOKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
@@ -146,8 +163,11 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       const outcome = await watched<RoundResult | Unforeseen>(
         config.WORKER_JOB_STALL_MS,
         (watch) =>
-          caughtAll(job, follower.round(batchId, watch), catchAll, (err) =>
-            logger.warn({ batchId, err }, "run round failed"),
+          caughtAll(
+            job,
+            inBatchTrace("runs.round", batchId, () => follower.round(batchId, watch)),
+            catchAll,
+            (err) => logger.warn({ batchId, err }, "run round failed"),
           ),
         () => {
           stalled("runs", job.id);
@@ -164,7 +184,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       throw new DelayedError();
     },
     {
-      connection,
+      ...connection,
       prefix,
       concurrency: config.RUN_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,

@@ -59,6 +59,7 @@ export class PartSender {
         marked.as = await recorder.save(held, sending, { abortIfStopping: true });
         return marked.as === "ok";
       },
+      { attempt: part.attempts + 1 },
     );
     if (!result) return marked.as === "stopped" ? "stopped" : DONE;
     const sent = held.record;

@@ -7,6 +7,7 @@ import {
 } from "@tat-bulk/rate-limit";
 import { classifyError } from "@tat-bulk/tat-api";
 import type { TatCallResult, TatClient } from "@tat-bulk/tat-client";
+import { TRACING_OFF, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
 import type { AdaptiveMargin } from "./adaptive-margin.js";
 import type { JobWatch } from "./job-watch.js";
@@ -33,6 +34,17 @@ export interface RateLimitedTatDeps {
   margin?: Pick<AdaptiveMargin, "onRefusal">;
   /** false: the start-up check found the send-time hold broken; calls are handed over at their slot. */
   holdSends?: () => boolean;
+  /** The wait for a slot and each call are spans of the job's trace. */
+  tracing?: Tracing;
+  /** Said on the call spans. */
+  account?: string;
+  endpoint?: string;
+}
+
+/** What a call's span says of it beyond the action. */
+export interface CallContext {
+  /** The part's attempt this call is (counted as the chunk counts them). */
+  attempt?: number;
 }
 
 /**
@@ -59,6 +71,11 @@ export class RateLimitedTat {
     return new RateLimitedTat(this.deps, watch);
   }
 
+  /** The tracing its calls' spans go to (the agent check puts its own around its call). */
+  get tracing(): Tracing {
+    return this.deps.tracing ?? TRACING_OFF;
+  }
+
   bucket(action: string): BucketRef {
     return { action, group: this.deps.group };
   }
@@ -72,13 +89,19 @@ export class RateLimitedTat {
     region: string,
     params: Record<string, unknown>,
     beforeSend?: () => Promise<boolean>,
+    context: CallContext = {},
   ): Promise<TatAnswer<T> | undefined> {
-    const { breakers, limiter, metrics, client, logger } = this.deps;
+    const { breakers, limiter, metrics, logger } = this.deps;
+    const tracing = this.deps.tracing ?? TRACING_OFF;
     const bucket = this.bucket(action);
     const token = randomUUID();
     const limiterBucket = `${action}|${this.deps.group}`;
     const signal = this.watch?.signal;
-    let slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action), signal);
+    let slot = await tracing.span("rate-limit.wait", { "tat.action": action }, async (span) => {
+      const granted = await limiter.acquire(limiterBucket, this.deps.limitOf(action), signal);
+      span.setAttributes({ "tat_bulk.waited_ms": Math.round(granted.waitedMs) });
+      return granted;
+    });
     metrics.rateLimitWait.observe({ action }, slot.waitedMs / 1000);
     // After the slot, right before sending: a bucket that opened while this call waited holds it.
     const admitted = await breakers.admit(bucket, token, signal);
@@ -107,10 +130,10 @@ export class RateLimitedTat {
     };
     const holdUntil = waitUntil(taken.dueAt);
     if (this.deps.holdSends?.() === false) await holdUntil;
-    const result = await client.call<T>(action, region, params, { holdUntil, onSent });
+    const result = await this.send<T>(action, region, params, { holdUntil, onSent }, context, () =>
+      metrics.observeCall(action, (performance.now() - (sentAt ?? taken.dueAt)) / 1000, tracing.ids()),
+    );
     this.watch?.touch();
-    const answeredAt = performance.now();
-    metrics.apiDuration.observe({ action }, (answeredAt - (sentAt ?? taken.dueAt)) / 1000);
     const code = result.ok ? "Success" : result.code;
     metrics.apiRequests.inc({ action, code });
     const failed = !result.ok && classifyError(result.code).disposition === "retryable";
@@ -120,6 +143,44 @@ export class RateLimitedTat {
     // A failure while any circuit of this endpoint + account is open is the outage's, even in a
     // bucket that has not seen enough calls to open its own (a look-up during the outage).
     return { ...result, outage: failed && (breaker.open || breaker.groupOpen), at: breaker.at };
+  }
+
+  /** The call itself, in its span: what it asked, of whom, and what TAT answered (with its RequestId). */
+  private send<T>(
+    action: string,
+    region: string,
+    params: Record<string, unknown>,
+    timing: { holdUntil: Promise<void>; onSent: (at: number) => void },
+    context: CallContext,
+    /** Times the call (from when it left: the hold before it is the limiter's), in its span. */
+    answered: () => void,
+  ): Promise<TatCallResult<T>> {
+    const tracing = this.deps.tracing ?? TRACING_OFF;
+    const attributes = {
+      "rpc.system": "tencentcloud",
+      "rpc.service": "tat",
+      "rpc.method": action,
+      "tat.action": action,
+      "tat.region": region,
+      "tat.account": this.deps.account,
+      "server.address": this.deps.endpoint,
+      "tat.attempt": context.attempt,
+    };
+    return tracing.span(
+      `TAT ${action}`,
+      attributes,
+      async (span) => {
+        const result = await this.deps.client.call<T>(action, region, params, timing);
+        answered();
+        span.setAttributes({
+          "tat.request_id": result.requestId,
+          "tat.code": result.ok ? "Success" : result.code,
+        });
+        if (!result.ok) span.fail(result.code, result.message);
+        return result;
+      },
+      { kind: "client" },
+    );
   }
 
   penalize(action: string): Promise<void> {

@@ -2,6 +2,7 @@ import { CircuitBreakers, RATE_LIMIT_KEY_PREFIX, SharedRateLimiter } from "@tat-
 import type { RedisClient } from "@tat-bulk/redis";
 import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import { checkSendHold, parseEndpoint, type SendHoldCheck, TatClient } from "@tat-bulk/tat-client";
+import { TRACING_OFF, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
 import { AdaptiveMargin } from "./adaptive-margin.js";
 import type { WorkerConfig } from "./env.js";
@@ -35,6 +36,7 @@ export class TatRouter {
     redis: RedisClient,
     private readonly metrics: WorkerMetrics,
     private readonly logger: Logger,
+    private readonly tracing: Tracing = TRACING_OFF,
   ) {
     this.accounts = new Map(config.accounts.map((a) => [a.name, a]));
     this.margin = new AdaptiveMargin({
@@ -102,6 +104,9 @@ export class TatRouter {
       group: route.budget,
       limitOf: (action) => this.limitOf(account, action),
       holdSends: () => this.holdSends,
+      tracing: this.tracing,
+      account: account.name,
+      endpoint: route.endpoint,
     });
     this.routes.set(key, { route, tat, client });
     return tat;

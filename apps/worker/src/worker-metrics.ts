@@ -2,6 +2,7 @@ import { DEAD_LETTER_QUEUES, INVOKER_TAT_ACTION, REPAIR_KINDS } from "@tat-bulk/
 import { createServiceRegistry, metricFactory, redisMemoryGauges, redisUpGauge } from "@tat-bulk/metrics";
 import type { BucketState } from "@tat-bulk/rate-limit";
 import { FINAL_TASK_STATUSES, NOT_FIRED } from "@tat-bulk/tat-api";
+import type { TraceIds } from "@tat-bulk/tracing";
 
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
@@ -28,10 +29,22 @@ export function createWorkerMetrics(
     runsFollowed?: () => number;
     /** Redis's memory, read at each scrape. */
     memory?: () => Promise<{ usedBytes: number; maxBytes: number }>;
+    /** Tracing is on: the call-duration buckets carry a trace ID each (OpenMetrics exemplars). */
+    exemplars?: boolean;
   } = {},
 ) {
-  const registry = createServiceRegistry();
+  // Exemplars are an OpenMetrics feature: with them, the registry answers in that format.
+  const exemplars = options.exemplars === true;
+  const registry = createServiceRegistry({ openMetrics: exemplars });
   const metric = metricFactory(registry);
+  // prom-client types an exemplar's labels as the metric's: trace_id is named here for that alone.
+  const apiDuration = metric.histogram<"action" | "trace_id">(
+    "tat_api_request_duration_seconds",
+    "TAT API call duration, from send to answer.",
+    ["action"],
+    CALL_SECONDS,
+    { exemplars },
+  );
   if (options.ping) redisUpGauge(registry, options.ping);
   if (options.memory) redisMemoryGauges(registry, options.memory);
   const rateLimit = metric.gauge(
@@ -121,12 +134,17 @@ export function createWorkerMetrics(
       "TAT API calls by action and answer: Success, the TAT error code, or a transport class.",
       ["action", "code"],
     ),
-    apiDuration: metric.histogram(
-      "tat_api_request_duration_seconds",
-      "TAT API call duration, from send to answer.",
-      ["action"],
-      CALL_SECONDS,
-    ),
+    apiDuration,
+    /** A call's duration; with tracing on, its trace is the bucket's exemplar. */
+    observeCall(action: string, seconds: number, trace: TraceIds | undefined): void {
+      if (exemplars && trace) {
+        apiDuration.observe({
+          labels: { action },
+          value: seconds,
+          exemplarLabels: { trace_id: trace.trace_id },
+        });
+      } else apiDuration.observe({ action }, seconds);
+    },
     rateLimitWait: metric.histogram(
       "tat_bulk_rate_limit_wait_seconds",
       "Time a call waited for a shared rate-limit slot.",

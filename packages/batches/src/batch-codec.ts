@@ -1,3 +1,4 @@
+import { traceIdOf } from "@tat-bulk/tracing";
 import { BATCH_FIELD as B, invokersPending } from "./batch-hash.js";
 import {
   type BatchCallFields,
@@ -151,6 +152,7 @@ export function summaryFromHash(
     CancelRequested: h[B.cancelRequested] === "1",
     ExpiresAt: quietAt ? new Date(Number(quietAt) + retentionMs).toISOString() : null,
     lastRunId: h[B.lastRunId] ?? null,
+    TraceId: traceIdOf(h[B.trace]) ?? null,
     request: JSON.parse(request) as BatchCallFields,
   };
 }

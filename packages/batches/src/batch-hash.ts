@@ -44,6 +44,8 @@ export const BATCH_FIELD = {
   quietAt: "quietAt",
   /** Its newest run (a purge checks that it is over). */
   lastRunId: "lastRunId",
+  /** The W3C traceparent of the request that made it, when tracing was on: its work joins that trace. */
+  trace: "trace",
 } as const;
 
 /**

@@ -56,6 +56,8 @@ export interface WorkerBatchView {
   /** Set once the batch is cancelled or stopped: how its unsent instances end. */
   stop: StopOutcome | undefined;
   request: BatchCallFields;
+  /** The batch's traceparent (when it was submitted with tracing on): its chunks' spans join it. */
+  trace: string | undefined;
 }
 
 /** Batches and chunks as the API and the workers read them. */
@@ -206,19 +208,22 @@ export class BatchReads {
   }
 
   async forWorker(batchId: string): Promise<WorkerBatchView | undefined> {
-    const [status, cancelRequested, stopCode, stopMessage, request, createdAt] = await this.redis.hmget(
-      this.keys.batch(batchId),
-      B.status,
-      ...STOP_FIELDS,
-      B.request,
-      B.createdAt,
-    );
+    const [status, cancelRequested, stopCode, stopMessage, request, createdAt, trace] =
+      await this.redis.hmget(
+        this.keys.batch(batchId),
+        B.status,
+        ...STOP_FIELDS,
+        B.request,
+        B.createdAt,
+        B.trace,
+      );
     if (!status || !request) return undefined;
     return {
       status: status as BatchStatus,
       createdAtMs: Number(createdAt ?? 0),
       stop: stopOutcome({ cancelRequested, stopCode, stopMessage }),
       request: JSON.parse(request) as BatchCallFields,
+      trace: trace ?? undefined,
     };
   }
 }

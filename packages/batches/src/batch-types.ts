@@ -99,6 +99,8 @@ export interface BatchSummary {
   ExpiresAt: string | null;
   /** Its latest run (packages/runs), if it has one. */
   lastRunId: string | null;
+  /** Its OpenTelemetry trace (the submit's request span is its root); null when tracing was off. */
+  TraceId: string | null;
   request: BatchCallFields;
 }
 

@@ -47,6 +47,8 @@ export interface NewBatch {
   instanceCount: number;
   duplicatesRemoved: number;
   idempotency?: Idempotency;
+  /** The submit's traceparent (tracing on): stored, so the batch's work joins its trace. */
+  trace?: string;
 }
 
 /**
@@ -210,6 +212,7 @@ export class BatchWriter {
         // Retention removes the key with the batch (only while the key still names it).
         ...optional(B.idempotencyKey, batch.idempotency?.key),
         ...optional(B.weight, batch.weight === undefined ? undefined : String(batch.weight)),
+        ...optional(B.trace, batch.trace),
         ...optional(
           B.maxErrors,
           maxErrors === undefined ? undefined : String(maxErrorsThreshold(maxErrors, batch.instanceCount)),

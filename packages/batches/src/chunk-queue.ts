@@ -52,17 +52,25 @@ export const CHUNK_JOB_OPTIONS = {
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 } as const;
 
-/** `inflight`: the scheduler's entry the job clears when it ends. */
+/**
+ * `inflight`: the scheduler's entry the job clears when it ends. `telemetry`: the trace context its
+ * consumer span continues (BullMQ's telemetry option, see @tat-bulk/tracing's jobTelemetry).
+ */
 export function chunkJob(
   batchId: string,
   index: number,
   round = 0,
   inflight?: { budget: string; slot: string },
+  telemetry?: { metadata: string },
 ): ChunkJob {
   return {
     name: "chunk",
     data: { batchId, index, ...inflight },
-    opts: { ...CHUNK_JOB_OPTIONS, jobId: chunkJobId(batchId, index, round) },
+    opts: {
+      ...CHUNK_JOB_OPTIONS,
+      jobId: chunkJobId(batchId, index, round),
+      ...(telemetry ? { telemetry } : {}),
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 export type { StopOutcome } from "./batch-codec.js";
 export { unstampExpiry } from "./batch-expiry.js";
 export { BATCH_FIELD, batchScript } from "./batch-hash.js";
-export { BatchReads } from "./batch-reads.js";
+export { BatchReads, type WorkerBatchView } from "./batch-reads.js";
 export { type Stop, withPendingEnded } from "./batch-stop.js";
 export {
   BATCH_STATUSES,

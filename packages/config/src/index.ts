@@ -6,3 +6,4 @@ export { ConfigError, parseEnv } from "./parse-env.js";
 export { closeOnSignals, once, startOrExit } from "./process-lifecycle.js";
 export { warnIfRuntimeEndOfLife } from "./runtime-support.js";
 export { SIMULATOR_CREDENTIALS } from "./simulator-credentials.js";
+export { tracingEnv } from "./tracing-env.js";

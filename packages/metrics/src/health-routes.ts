@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
+import type { ServiceRegistry } from "./service-registry.js";
 
 export interface HealthOptions {
-  registry: Registry;
+  registry: ServiceRegistry;
   /** What /readyz checks (Redis answering, for the intake and the workers). */
   ready: () => Promise<boolean>;
   /** The reason /readyz gives when not ready. */

@@ -9,4 +9,4 @@ export {
 } from "./health-routes.js";
 export { metricFactory } from "./metric-factory.js";
 export { redisAnswers, redisMemoryGauges, redisUpGauge, within } from "./redis-up-gauge.js";
-export { createServiceRegistry } from "./service-registry.js";
+export { createServiceRegistry, type ServiceRegistry } from "./service-registry.js";

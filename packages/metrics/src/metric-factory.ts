@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
+import type { ServiceRegistry } from "./service-registry.js";
 
 /** Collects a gauge's value at scrape time. */
 type Collect = (this: Gauge) => void | Promise<void>;
@@ -7,7 +8,7 @@ type Collect = (this: Gauge) => void | Promise<void>;
  * Declares metrics on one registry, one line each: name, help, label names (a bounded set: never an
  * ID), and buckets or a collect function where they apply.
  */
-export function metricFactory(registry: Registry) {
+export function metricFactory(registry: ServiceRegistry) {
   const registers = [registry];
   return {
     counter: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
@@ -47,6 +48,15 @@ export function metricFactory(registry: Registry) {
       help: string,
       labelNames: readonly L[],
       buckets: number[],
-    ) => new Histogram<L>({ name, help, labelNames, buckets, registers }),
+      options: { exemplars?: boolean } = {},
+    ) =>
+      new Histogram<L>({
+        name,
+        help,
+        labelNames,
+        buckets,
+        registers,
+        ...(options.exemplars ? { enableExemplars: true } : {}),
+      }),
   };
 }

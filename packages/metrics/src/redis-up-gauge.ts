@@ -1,4 +1,5 @@
-import { Gauge, type Registry } from "prom-client";
+import { Gauge } from "prom-client";
+import type { ServiceRegistry } from "./service-registry.js";
 
 const PING_TIMEOUT_MS = 1000;
 
@@ -22,7 +23,7 @@ export const redisAnswers = (ping: () => Promise<unknown>): Promise<boolean> =>
   );
 
 /** `tat_bulk_redis_up`: 1 when Redis answers a PING at scrape time (what /readyz checks), else 0. */
-export function redisUpGauge(registry: Registry, ping: () => Promise<unknown>): Gauge {
+export function redisUpGauge(registry: ServiceRegistry, ping: () => Promise<unknown>): Gauge {
   return new Gauge({
     name: "tat_bulk_redis_up",
     help: "1 when Redis answered a PING at scrape time, 0 when not (readiness).",
@@ -38,7 +39,7 @@ export function redisUpGauge(registry: Registry, ping: () => Promise<unknown>): 
  * at scrape time; no sample while Redis does not answer (tat_bulk_redis_up says why).
  */
 export function redisMemoryGauges(
-  registry: Registry,
+  registry: ServiceRegistry,
   read: () => Promise<{ usedBytes: number; maxBytes: number }>,
 ): void {
   let last: Promise<{ usedBytes: number; maxBytes: number } | undefined> | undefined;

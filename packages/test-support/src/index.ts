@@ -5,6 +5,7 @@ export { cvmIds, SAMPLE_REQUEST, sampleBatch, simulatorWorkerEnv } from "./fixtu
 export { freePort } from "./free-port.js";
 export { intakeCaller } from "./intake-caller.js";
 export { namespaceKeys } from "./namespace-keys.js";
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.js";
 export {
   type ClusterProcessStack,
   type ProcessStack,

@@ -60,6 +60,8 @@ export const responseSchemas = {
         FinishedAt: nullable(str),
         // When retention removes the batch: BATCH_RETENTION after it finished (null before).
         ExpiresAt: nullable(str),
+        // The batch's OpenTelemetry trace (the submit's span is its root); null when tracing is off.
+        TraceId: nullable(str),
       }),
       // Read routes say whether an unfinished batch waits for TAT (a circuit breaker is open).
       obj({ Paused: nullable(obj({ Reason: str, Since: str })) }, []),

@@ -2,6 +2,7 @@ import type { Batches } from "@tat-bulk/batches";
 import type { AuditTrail } from "@tat-bulk/callers";
 import type { PurgeOutcome, Quietness } from "@tat-bulk/retention";
 import type { RunReads, RunStore } from "@tat-bulk/runs";
+import type { Tracing } from "@tat-bulk/tracing";
 import type { RequestHandler } from "express";
 import type { QuotaDeps } from "../callers/caller-quota.js";
 import type { IntakeMetrics } from "../metrics.js";
@@ -41,4 +42,6 @@ export interface BatchRoutesDeps {
   /** Hosts a CallbackUrl may name (empty: webhooks are off). */
   webhookHosts: readonly string[];
   now: () => Date;
+  /** The submit's spans; the batch keeps its request span's context (its trace's root). */
+  tracing: Tracing;
 }

@@ -66,7 +66,11 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       if (!req.body || Number(req.get("content-length") ?? "1") === 0) {
         throw apiError("InvalidParameter", "The body must be a JSON object");
       }
-      const validation = validateInvokerRequest(invokerBatchSchema, req.body, now(), MAX_INSTANCES_PER_BATCH);
+      const validation = await deps.tracing.span("batch.validate", {}, async (span) => {
+        const result = validateInvokerRequest(invokerBatchSchema, req.body, now(), MAX_INSTANCES_PER_BATCH);
+        if (!result.ok) span.fail(result.error.code, result.error.message);
+        return result;
+      });
       if (!validation.ok) {
         rejected();
         throw apiError(validation.error.code, validation.error.message);
@@ -104,18 +108,38 @@ export function submitBatchRouter(deps: BatchRoutesDeps): Router {
       // Nothing has changed yet; from here on it does, and only once the intent is in the trail.
       await intentWritten(res);
       const accepted = 202;
-      const result = await withinQuota(deps.quota, caller, chunked.uniqueCount, callerKey, () =>
-        batches.writer.create(
-          {
-            caller: caller.Name,
-            weight: caller.Weight,
-            request,
-            chunks: chunked.chunks,
-            instanceCount: chunked.uniqueCount,
-            duplicatesRemoved: chunked.duplicatesRemoved,
-            ...(idempotency ? { idempotency } : {}),
+      // The request's span is the root of the batch's trace: its workers' spans join it from this.
+      const trace = deps.tracing.traceparent();
+      const write = (create: () => ReturnType<typeof batches.writer.create>) =>
+        deps.tracing.span(
+          "batch.write",
+          { "tat_bulk.instances": chunked.uniqueCount, "tat_bulk.chunks": chunked.chunks.length },
+          async (span) => {
+            const written = await create();
+            if (written.kind === "created" || written.kind === "replayed")
+              span.setAttributes({
+                "tat_bulk.batch_id": written.summary.BatchId,
+                "tat_bulk.write": written.kind,
+              });
+            else span.fail(written.kind);
+            return written;
           },
-          outcomeInCommit(deps.audit, req, res, accepted),
+        );
+      const result = await withinQuota(deps.quota, caller, chunked.uniqueCount, callerKey, () =>
+        write(() =>
+          batches.writer.create(
+            {
+              caller: caller.Name,
+              weight: caller.Weight,
+              request,
+              chunks: chunked.chunks,
+              instanceCount: chunked.uniqueCount,
+              duplicatesRemoved: chunked.duplicatesRemoved,
+              ...(idempotency ? { idempotency } : {}),
+              ...(trace ? { trace } : {}),
+            },
+            outcomeInCommit(deps.audit, req, res, accepted),
+          ),
         ),
       );
       if (result.kind === "created" && result.alsoCommitted) outcomeCommitted(res, accepted);

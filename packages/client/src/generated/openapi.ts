@@ -503,6 +503,7 @@ export interface components {
             UpdatedAt: string;
             FinishedAt: string | null;
             ExpiresAt: string | null;
+            TraceId: string | null;
         } & {
             Paused?: {
                 Reason: string;

@@ -1,0 +1,129 @@
+import {
+  context,
+  type Context as OtelContext,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from "@opentelemetry/api";
+import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace";
+import { BullMQOtel } from "bullmq-otel";
+import type { SpanAttributes, TraceSpan, Tracing } from "./tracing.js";
+import type { TracingEnv } from "./tracing-env.js";
+
+const KINDS = {
+  server: SpanKind.SERVER,
+  client: SpanKind.CLIENT,
+  producer: SpanKind.PRODUCER,
+  consumer: SpanKind.CONSUMER,
+} as const;
+
+function sampler(env: TracingEnv): Sampler {
+  const ratio = new TraceIdRatioBasedSampler(env.OTEL_TRACES_SAMPLER_ARG);
+  switch (env.OTEL_TRACES_SAMPLER) {
+    case "always_on":
+      return new AlwaysOnSampler();
+    case "always_off":
+      return new AlwaysOffSampler();
+    case "traceidratio":
+      return ratio;
+    case "parentbased_always_off":
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case "parentbased_traceidratio":
+      return new ParentBasedSampler({ root: ratio });
+    case "parentbased_always_on":
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
+
+const defined = (attributes: SpanAttributes) =>
+  Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string | number | boolean
+  >;
+
+function handle(span: Span): TraceSpan {
+  return {
+    setAttributes: (attributes) => span.setAttributes(defined(attributes)),
+    fail: (code, message) => {
+      span.setAttribute("error.type", code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: message ?? code });
+    },
+    rename: (name) => span.updateName(name),
+  };
+}
+
+/** Tracing on: the Node SDK with an OTLP/HTTP exporter (protobuf or JSON), traces only. */
+export function startOtelTracing(env: TracingEnv, url: string): Tracing {
+  const options = { url, headers: Object.fromEntries(env.OTEL_EXPORTER_OTLP_HEADERS) };
+  const exporter =
+    env.OTEL_EXPORTER_OTLP_PROTOCOL === "http/json"
+      ? new JsonExporter(options)
+      : new ProtobufExporter(options);
+  const sdk = new NodeSDK({
+    serviceName: env.OTEL_SERVICE_NAME,
+    sampler: sampler(env),
+    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY })],
+    // Metrics stay Prometheus's, logs pino's: the SDK exports traces only.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [],
+  });
+  sdk.start();
+  const tracer = trace.getTracer("tat-bulk");
+  const parentContext = (parent: string | undefined): OtelContext =>
+    parent ? propagation.extract(context.active(), { traceparent: parent }) : context.active();
+  const traceparentOf = (ctx: OtelContext): string | undefined => {
+    const carrier: Record<string, string> = {};
+    propagation.inject(ctx, carrier);
+    return carrier.traceparent;
+  };
+  let shutdown: Promise<void> | undefined;
+  return {
+    enabled: true,
+    async span(name, attributes, fn, options = {}) {
+      const span = tracer.startSpan(
+        name,
+        { attributes: defined(attributes), kind: options.kind ? KINDS[options.kind] : SpanKind.INTERNAL },
+        parentContext(options.parent),
+      );
+      const ctx = trace.setSpan(parentContext(options.parent), span);
+      try {
+        return await context.with(ctx, () => fn(handle(span)));
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+    mark(name, attributes, parent) {
+      const ctx = parentContext(parent);
+      const span = tracer.startSpan(name, { attributes: defined(attributes) }, ctx);
+      span.end();
+      return traceparentOf(trace.setSpan(ctx, span));
+    },
+    traceparent: () => traceparentOf(context.active()),
+    ids() {
+      const spanContext = trace.getActiveSpan()?.spanContext();
+      return spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : undefined;
+    },
+    bullmq: new BullMQOtel("tat-bulk"),
+    shutdown() {
+      shutdown ??= sdk.shutdown().catch(() => {});
+      return shutdown;
+    },
+  };
+}
