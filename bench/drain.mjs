@@ -20,6 +20,7 @@ import {
   startIntake,
   startSim,
   startWorker,
+  TRACING,
 } from "./lib.mjs";
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 20_000);
@@ -219,7 +220,7 @@ if (BASELINE) rows.push(await runPlainBullmq(2));
 console.log(
   `\nDraining ${INSTANCES.toLocaleString("en")} instances (${Math.ceil(INSTANCES / 100)} chunks) into the simulator ` +
     `(sliding window, 20/s, ${JITTER_MS} ms arrival jitter, 5% InternalError after the invoker was created, ` +
-    `${busy.length} busy process(es) loading the CPU, ${simPriority}):\n`,
+    `${busy.length} busy process(es) loading the CPU, ${simPriority}, tracing ${TRACING ? "on" : "off"}):\n`,
 );
 printTable(
   [

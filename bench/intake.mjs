@@ -5,7 +5,7 @@ import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
 import { startRedisServer, startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
-import { benchRequest, cvmIds, percentile, printTable, startBenchIntake } from "./lib.mjs";
+import { benchRequest, cvmIds, percentile, printTable, startBenchIntake, TRACING } from "./lib.mjs";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
@@ -100,7 +100,9 @@ for (let i = 0; i < RUNS; i++) {
   await client.flushall();
 }
 
-console.log(`\nAccepting one 100,000-instance batch (1,000 chunks), ${RUNS} runs each:\n`);
+console.log(
+  `\nAccepting one 100,000-instance batch (1,000 chunks), ${RUNS} runs each, tracing ${TRACING ? "on" : "off"}:\n`,
+);
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 printTable(
   ["what", "p50", "p99"],

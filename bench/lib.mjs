@@ -1,6 +1,7 @@
 // Shared by the benchmarks: processes from the built apps, percentiles, a table printer.
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +9,24 @@ import { startApp } from "@tat-bulk/test-support";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-export const startIntake = (env) => startApp("intake", env);
+/**
+ * BENCH_TRACING=1: the intake and the workers trace every batch (OTLP http/protobuf, sampled at
+ * 100%) to a local collector that reads and drops what it is sent, as a collector would take it.
+ */
+export const TRACING = process.env.BENCH_TRACING === "1";
+const tracingEnv = TRACING ? { OTEL_EXPORTER_OTLP_ENDPOINT: await startSpanSink() } : {};
+
+async function startSpanSink() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/x-protobuf" }).end());
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+export const startIntake = (env) => startApp("intake", { ...tracingEnv, ...env });
 
 /**
  * An intake whose one caller, "bench", holds `key` (benchCallersFile), with the per-caller request
@@ -53,7 +71,7 @@ export function benchCallersFile(key) {
   return file;
 }
 export const startSim = (env) => startApp("tat-sim", env);
-export const startWorker = (env) => startApp("worker", env);
+export const startWorker = (env) => startApp("worker", { ...tracingEnv, ...env });
 
 /**
  * The simulator stands for Tencent's servers, which this machine's load does not slow: where the

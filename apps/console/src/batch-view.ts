@@ -1,4 +1,5 @@
 import type { BatchDetail, TatBulkClient } from "@tat-bulk/client/http";
+import { type ConsoleSettings, traceLink } from "./console-settings.js";
 import { age, coloured, confirmAction, h, present } from "./dom.js";
 import { done } from "./list-view.js";
 
@@ -48,11 +49,18 @@ async function act(client: TatBulkClient, batchId: string, action: (typeof ACTIO
 }
 
 /** One batch: progress and ETA, its chunks, failures by code, invokers, stop reason, actions. */
+/** The batch's trace ID, linked to the trace UI when the intake names one. */
+function traceCell(settings: ConsoleSettings, traceId: string): HTMLElement | string {
+  const href = traceLink(settings, traceId);
+  return href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, traceId) : traceId;
+}
+
 export async function batchView(
   client: TatBulkClient,
   root: HTMLElement,
   batchId: string,
   rerender: () => void,
+  settings: ConsoleSettings,
 ): Promise<{ refresh: boolean }> {
   const batch = await client.batch(batchId, { chunkLimit: 1000 });
   // Counted by the service as chunks are written: a refresh reads no failed instance.
@@ -119,6 +127,8 @@ export async function batchView(
         ),
         h("dt", {}, "Caller"),
         h("dd", {}, batch.Caller ?? "—"),
+        batch.TraceId && h("dt", {}, "Trace"),
+        batch.TraceId && h("dd", { id: "trace" }, traceCell(settings, batch.TraceId)),
         h("dt", {}, "Stop reason"),
         h(
           "dd",

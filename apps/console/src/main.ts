@@ -1,11 +1,13 @@
 import { createTatBulkClient, TatBulkError } from "@tat-bulk/client/http";
 import { batchView } from "./batch-view.js";
+import { loadSettings } from "./console-settings.js";
 import { h } from "./dom.js";
 import { listView } from "./list-view.js";
 import { runsView, runView } from "./run-views.js";
 import { currentKey, signIn, signOut, takeKeyFromAddress } from "./session.js";
 
 const REFRESH_MS = 2000;
+const settings = loadSettings();
 
 takeKeyFromAddress();
 const app = document.getElementById("app") as HTMLElement;
@@ -48,7 +50,7 @@ async function route(): Promise<void> {
       ? await runView(client, app, { batchId: batch, runId: run }, () => void route())
       : runs
         ? await runsView(client, app, batch)
-        : await batchView(client, app, batch, () => void route());
+        : await batchView(client, app, batch, () => void route(), await settings);
     if (refresh) {
       timer = window.setTimeout(() => {
         if (!document.querySelector("dialog[open]")) void route();

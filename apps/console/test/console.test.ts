@@ -1,7 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createTatBulkClient } from "@tat-bulk/client";
-import { cvmIds, type ProcessStack, sampleBatch, startProcessStack } from "@tat-bulk/test-support";
+import {
+  cvmIds,
+  type OtlpReceiver,
+  type ProcessStack,
+  sampleBatch,
+  startOtlpReceiver,
+  startProcessStack,
+} from "@tat-bulk/test-support";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -11,7 +18,10 @@ const ARTIFACTS = new URL("../test-artifacts/", import.meta.url);
 const CHROMIUM =
   process.env.CHROMIUM_PATH ?? execFileSync("sh", ["-c", "command -v chromium"]).toString().trim();
 
+const TRACE_URL = "http://traces.example:16686/trace/{traceId}";
+
 let stack: ProcessStack;
+let receiver: OtlpReceiver;
 let browser: Browser;
 let page: Page;
 const shot = (name: string) =>
@@ -19,9 +29,15 @@ const shot = (name: string) =>
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // Tracing on, and a trace UI named: batch pages link their trace.
+  receiver = await startOtlpReceiver();
   stack = await startProcessStack({
     name: "console",
-    intakeEnv: { INTAKE_API_KEYS: KEY },
+    intakeEnv: {
+      INTAKE_API_KEYS: KEY,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      CONSOLE_TRACE_URL: TRACE_URL,
+    },
     // 5% of agents offline: failed instances to group and download. A slow budget keeps the
     // second batch running long enough to cancel it from the page.
     simEnv: {
@@ -38,6 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await stack?.close();
+  await receiver?.close();
 });
 
 const client = () => createTatBulkClient({ baseUrl: stack.intake.ready, apiKey: KEY });
@@ -79,6 +96,11 @@ describe("the console in headless Chromium, against a real intake, worker and si
     await page.getByRole("heading", { name: BatchId }).waitFor();
     expect(await page.locator(".grid .cell").count()).toBe(3);
     const final = await client().status(BatchId);
+    // Its trace, linked to the trace UI the intake names.
+    expect(final.TraceId).toMatch(/^[0-9a-f]{32}$/);
+    const trace = page.locator("#trace a");
+    expect(await trace.getAttribute("href")).toBe(TRACE_URL.replace("{traceId}", final.TraceId ?? ""));
+    expect(await trace.textContent()).toBe(final.TraceId);
     expect(final.FailedByCode).toEqual({
       "ResourceUnavailable.AgentStatusNotOnline": final.Instances.Failed,
     });

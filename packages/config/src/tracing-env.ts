@@ -2,6 +2,7 @@ import { TRACES_SAMPLERS } from "@tat-bulk/tracing";
 import { z } from "zod";
 import { envField } from "./env-fields.js";
 
+/** An http(s) URL (empty is unset, as parseEnv reads every variable). */
 const httpUrl = () =>
   z
     .string()

@@ -281,4 +281,32 @@ describe("the Grafana dashboard", () => {
     };
     expect(providers.providers[0]?.type).toBe("file");
   });
+
+  it("links a batch to its trace, and the latency panel's exemplars to Jaeger", async () => {
+    const dashboard = JSON.parse(
+      await readFile(join(DEPLOY, "grafana/dashboards/tat-bulk.json"), "utf8"),
+    ) as Dashboard & {
+      links?: Array<{ url: string }>;
+      templating?: { list: Array<{ name: string }> };
+    };
+    expect(dashboard.templating?.list.map((v) => v.name)).toContain("batch");
+    const link = dashboard.links?.find((l) => l.url.includes("${batch}"));
+    expect(decodeURIComponent(link?.url ?? "")).toContain('{"tat_bulk.batch_id":"${batch}"}');
+    const latency = dashboard.panels.find((p) => p.title.startsWith("TAT API latency"));
+    expect(latency?.targets?.every((t) => (t as { exemplar?: boolean }).exemplar === true)).toBe(true);
+    const { datasources } = parse(
+      await readFile(join(DEPLOY, "grafana/provisioning/datasources/prometheus.yml"), "utf8"),
+    ) as {
+      datasources: Array<{
+        uid: string;
+        type: string;
+        jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> };
+      }>;
+    };
+    const destination = datasources.find((d) => d.type === "prometheus")?.jsonData
+      ?.exemplarTraceIdDestinations?.[0];
+    // trace_id: the exemplar label the workers write (worker-metrics.ts).
+    expect(destination?.name).toBe("trace_id");
+    expect(datasources.find((d) => d.uid === destination?.datasourceUid)?.type).toBe("jaeger");
+  });
 });

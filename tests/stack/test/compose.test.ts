@@ -158,6 +158,20 @@ describe("docker-compose.yml", () => {
     expect(prometheus?.volumes).toContain("./deploy/prometheus:/etc/prometheus:ro");
   });
 
+  it("traces to the Jaeger it runs (OTLP/HTTP), whose UI the console links to, and keeps exemplars", async () => {
+    const { compose } = await loadCompose();
+    const jaeger = compose.services.jaeger;
+    expect(jaeger?.image).toMatch(/^jaegertracing\/all-in-one:/);
+    expect(jaeger?.ports).toEqual(expect.arrayContaining(["16686:16686", "4318:4318"]));
+    for (const app of ["intake", "worker"]) {
+      expect(compose.services[app]?.environment?.OTEL_EXPORTER_OTLP_ENDPOINT, app).toBe("http://jaeger:4318");
+    }
+    expect(compose.services.intake?.environment?.CONSOLE_TRACE_URL).toBe(
+      "http://localhost:16686/trace/{traceId}",
+    );
+    expect(compose.services.prometheus?.command).toContain("--enable-feature=exemplar-storage");
+  });
+
   it("ships an env example with every variable the services need", async () => {
     const example = await readFile(join(ROOT, ".env.example"), "utf8");
     for (const name of [

@@ -84,6 +84,23 @@ describe("one trace per batch, through real processes (OTLP http/json)", () => {
     expect(done).toMatchObject({ Status: "SUCCEEDED" });
     const status = await api.get<{ TraceId: string | null }>(`/v1/invoker-batches/${BatchId}?chunkLimit=0`);
     expect(status.TraceId).toMatch(/^[0-9a-f]{32}$/);
+    // The TAT latency buckets name a call of this trace as their exemplar (OpenMetrics).
+    const metrics = await (await fetch(`${second.ready}/metrics`)).text();
+    expect(metrics).toMatch(/^# EOF$/m);
+    const exemplars = [
+      ...metrics.matchAll(/^tat_api_request_duration_seconds_bucket\{[^}]*\} \S+ # \{trace_id="(\w+)"\}/gm),
+    ].map((m) => m[1]);
+    expect(exemplars.length).toBeGreaterThan(0);
+    expect(new Set(exemplars)).toEqual(new Set([status.TraceId]));
+    // The logs written in the batch's spans carry its trace: the intake's acceptance, the batch's end.
+    const logged = (service: ServiceProcess, message: string) =>
+      service
+        .output()
+        .split("\n")
+        .filter((line) => line.includes(`"msg":"${message}"`))
+        .map((line) => (JSON.parse(line) as { trace_id?: string; span_id?: string }).trace_id);
+    expect(logged(stack.intake, "batch accepted")).toEqual([status.TraceId]);
+    expect(logged(second, "batch finished")).toEqual([status.TraceId]);
     // Stopped as operators stop them: what they hold is exported on the way out.
     await second.stop("SIGTERM");
     await stack.intake.stop("SIGTERM");
