@@ -290,8 +290,10 @@ describe("the Grafana dashboard", () => {
       templating?: { list: Array<{ name: string }> };
     };
     expect(dashboard.templating?.list.map((v) => v.name)).toContain("batch");
-    const link = dashboard.links?.find((l) => l.url.includes("${batch}"));
-    expect(decodeURIComponent(link?.url ?? "")).toContain('{"tat_bulk.batch_id":"${batch}"}');
+    // Grafana's variable, as the link spells it (not a template string of this file).
+    const variable = "$" + "{batch}";
+    const link = dashboard.links?.find((l) => l.url.includes(variable));
+    expect(decodeURIComponent(link?.url ?? "")).toContain(`{"tat_bulk.batch_id":"${variable}"}`);
     const latency = dashboard.panels.find((p) => p.title.startsWith("TAT API latency"));
     expect(latency?.targets?.every((t) => (t as { exemplar?: boolean }).exemplar === true)).toBe(true);
     const { datasources } = parse(
