@@ -40,4 +40,11 @@ export const tracingEnv = (serviceName: string) => ({
     .transform((value) => value === "true"),
   /** Milliseconds between span exports. */
   OTEL_BSP_SCHEDULE_DELAY: envField.positiveInt(5000),
+  /**
+   * Spans per export; 64 rather than OpenTelemetry's 512: a smaller export is encoded in a shorter
+   * pause of the process, which a worker keeping the send times of its TAT calls cannot spare.
+   */
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: envField.positiveInt(64),
+  /** Spans waiting for export; beyond, new spans are dropped (counted by no one: size it generously). */
+  OTEL_BSP_MAX_QUEUE_SIZE: envField.positiveInt(2048),
 });

@@ -16,6 +16,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
 } from "@opentelemetry/sdk-trace";
 import { BullMQOtel } from "bullmq-otel";
@@ -28,6 +29,25 @@ const KINDS = {
   producer: SpanKind.PRODUCER,
   consumer: SpanKind.CONSUMER,
 } as const;
+
+/**
+ * BullMQ's spans of a worker's own upkeep (a fetch that found no job, the stalled-jobs check), which
+ * would open a trace of one span every few seconds per queue and process: dropped when they have
+ * no parent. A fetch that brings a job has the job's context as its parent and is kept.
+ */
+const HOUSEKEEPING = /^(getNextJob|moveStalledJobsToWait|startStalledCheckTimer|delay|rateLimit) /;
+
+function withoutHousekeeping(inner: Sampler): Sampler {
+  return {
+    shouldSample(ctx, traceId, name, kind, attributes, links) {
+      if (!trace.getSpanContext(ctx) && HOUSEKEEPING.test(name)) {
+        return { decision: SamplingDecision.NOT_RECORD };
+      }
+      return inner.shouldSample(ctx, traceId, name, kind, attributes, links);
+    },
+    toString: () => `WithoutHousekeeping{${inner.toString()}}`,
+  };
+}
 
 function sampler(env: TracingEnv): Sampler {
   const ratio = new TraceIdRatioBasedSampler(env.OTEL_TRACES_SAMPLER_ARG);
@@ -73,8 +93,15 @@ export function startOtelTracing(env: TracingEnv, url: string): Tracing {
       : new ProtobufExporter(options);
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME,
-    sampler: sampler(env),
-    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY })],
+    sampler: withoutHousekeeping(sampler(env)),
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter,
+        scheduledDelayMillis: env.OTEL_BSP_SCHEDULE_DELAY,
+        maxExportBatchSize: Math.min(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, env.OTEL_BSP_MAX_QUEUE_SIZE),
+        maxQueueSize: env.OTEL_BSP_MAX_QUEUE_SIZE,
+      }),
+    ],
     // Metrics stay Prometheus's, logs pino's: the SDK exports traces only.
     metricReaders: [],
     logRecordProcessors: [],

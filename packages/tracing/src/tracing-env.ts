@@ -13,6 +13,8 @@ export interface TracingEnv {
   OTEL_TRACES_SAMPLER: TracesSampler;
   OTEL_TRACES_SAMPLER_ARG: number;
   OTEL_BSP_SCHEDULE_DELAY: number;
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: number;
+  OTEL_BSP_MAX_QUEUE_SIZE: number;
 }
 
 export const TRACES_SAMPLERS = [

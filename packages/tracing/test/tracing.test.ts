@@ -15,6 +15,8 @@ const env = (endpoint?: string): TracingEnv => ({
   OTEL_TRACES_SAMPLER: "parentbased_always_on",
   OTEL_TRACES_SAMPLER_ARG: 1,
   OTEL_BSP_SCHEDULE_DELAY: 50,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 512,
+  OTEL_BSP_MAX_QUEUE_SIZE: 2048,
 });
 
 describe("tracing", () => {
@@ -60,6 +62,9 @@ describe("tracing", () => {
       );
       expect(traceIdOf(inner)).toBe(traceIdOf(PARENT));
       await expect(tracing.span("failing", {}, () => Promise.reject(new Error("no")))).rejects.toThrow("no");
+      // BullMQ's upkeep makes no trace of its own; under a job's context it is kept.
+      await tracing.span("getNextJob chunks", {}, async () => {});
+      await tracing.span("getNextJob chunks", {}, async () => {}, { parent: PARENT });
     } finally {
       await tracing.shutdown();
       await tracing.shutdown();
@@ -77,6 +82,7 @@ describe("tracing", () => {
     );
     const outer = spans.find((s) => s.name === "outer");
     expect(outer).toMatchObject({ traceId: traceIdOf(PARENT), parentSpanId: "b7ad6b7169203331" });
-    expect(spans.map((s) => s.name).sort()).toEqual(["failing", "outer"]);
+    expect(spans.map((s) => s.name).sort()).toEqual(["failing", "getNextJob chunks", "outer"]);
+    expect(spans.find((s) => s.name === "getNextJob chunks")?.traceId).toBe(traceIdOf(PARENT));
   });
 });
