@@ -1,29 +1,37 @@
 // Shared by the benchmarks: processes from the built apps, percentiles, a table printer.
 import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startApp } from "@tat-bulk/test-support";
+import { spawnService, startApp } from "@tat-bulk/test-support";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
  * BENCH_TRACING=1: the intake and the workers trace every batch (OTLP http/protobuf, sampled at
- * 100%) to a local collector that reads and drops what it is sent, as a collector would take it.
+ * 100%) to a collector that reads and drops what it is sent. It is a process of its own: in the
+ * benchmark's process its work would slow the client that measures.
  */
 export const TRACING = process.env.BENCH_TRACING === "1";
-const tracingEnv = TRACING ? { OTEL_EXPORTER_OTLP_ENDPOINT: await startSpanSink() } : {};
+const tracingEnv = TRACING ? { OTEL_EXPORTER_OTLP_ENDPOINT: (await startSpanSink()).ready } : {};
 
-async function startSpanSink() {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on("end", () => res.writeHead(200, { "content-type": "application/x-protobuf" }).end());
+function startSpanSink() {
+  const sink = `
+    const server = require("node:http").createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/x-protobuf" }).end());
+    });
+    server.listen(0, "127.0.0.1", () => console.log("sink http://127.0.0.1:" + server.address().port));
+  `;
+  return spawnService(["-e", sink], {}, /sink (\S+)/).then((service) => {
+    // Gone with the benchmark, however it ends; it keeps no benchmark alive.
+    service.child.unref();
+    service.child.stdout?.unref?.();
+    service.child.stderr?.unref?.();
+    process.once("exit", () => service.child.kill());
+    return service;
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  server.unref();
-  return `http://127.0.0.1:${server.address().port}`;
 }
 
 export const startIntake = (env) => startApp("intake", { ...tracingEnv, ...env });

@@ -24,6 +24,7 @@ async function showStatus(client: IntakeClient, batchId: string, io: Io, json: b
   io.out(describeBatch(status));
   if (status.EstimatedCompletionAt && !status.FinishedAt)
     io.out(`  estimated completion ${status.EstimatedCompletionAt}`);
+  if (status.TraceId) io.out(`  trace ${status.TraceId}`);
   for (const chunk of status.Chunks ?? [])
     io.out(`  chunk ${chunk.Index} FAILED: ${chunk.Error?.Code}: ${chunk.Error?.Message}`);
   return EXIT.OK;

@@ -4,7 +4,9 @@ import type { RequestHandler } from "express";
 /**
  * Each API request in a server span, active while its handlers run (so a batch written by it
  * stores it as its trace's root) and ended when the answer is sent, named after the matched route.
- * The request ID and the answer's status go on it.
+ * The request ID, the answer's status and a refusal's code (a validation's, say) go on it. The
+ * validation and the batch's write have no spans of their own: each would add a span's cost (tens
+ * of microseconds) to every small submit.
  */
 export function requestSpan(tracing: Tracing): RequestHandler {
   if (!tracing.enabled) return (_req, _res, next) => next();
@@ -18,7 +20,10 @@ export function requestSpan(tracing: Tracing): RequestHandler {
             const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl;
             span.rename(`${req.method} ${route}`);
             span.setAttributes({ "http.route": route, "http.response.status_code": res.statusCode });
-            if (res.statusCode >= 500) span.fail(String(res.statusCode));
+            // A refusal (validation included) says its TAT-style code; a 5xx fails the span.
+            const code: unknown = res.locals.errorCode;
+            if (typeof code === "string") span.setAttributes({ "tat_bulk.error_code": code });
+            if (res.statusCode >= 500) span.fail(typeof code === "string" ? code : String(res.statusCode));
             resolve();
           });
           next();

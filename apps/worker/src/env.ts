@@ -15,7 +15,7 @@ import { loadAccounts, type TatAccount } from "./tat-accounts.js";
 export const workerEnvSchema = z.object({
   /** Health and metrics on 9464. */
   ...serviceEnv(9464),
-  ...tracingEnv("tat-bulk-worker"),
+  ...tracingEnv("tat-bulk-worker", 64),
   /**
    * Signs the webhook deliveries of callers without a secret of their own (HMAC-SHA256); required
    * once WEBHOOK_ALLOWED_HOSTS names a host.

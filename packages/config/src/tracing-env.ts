@@ -13,7 +13,7 @@ const httpUrl = () =>
  * OpenTelemetry's standard variables, as far as tat-bulk reads them (traces over OTLP/HTTP only):
  * tracing is off, and no OpenTelemetry module is loaded, unless an OTLP endpoint is set.
  */
-export const tracingEnv = (serviceName: string) => ({
+export const tracingEnv = (serviceName: string, exportBatch = 512) => ({
   /** The service name on this process's spans. */
   OTEL_SERVICE_NAME: z.string().min(1).default(serviceName),
   /**
@@ -41,10 +41,10 @@ export const tracingEnv = (serviceName: string) => ({
   /** Milliseconds between span exports. */
   OTEL_BSP_SCHEDULE_DELAY: envField.positiveInt(5000),
   /**
-   * Spans per export; 64 rather than OpenTelemetry's 512: a smaller export is encoded in a shorter
-   * pause of the process, which a worker keeping the send times of its TAT calls cannot spare.
+   * Spans per export: OpenTelemetry's 512 on the intake; 64 on a worker, whose exports are then
+   * encoded in shorter pauses (it keeps the send times of its TAT calls).
    */
-  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: envField.positiveInt(64),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: envField.positiveInt(exportBatch),
   /** Spans waiting for export; beyond, new spans are dropped (counted by no one: size it generously). */
   OTEL_BSP_MAX_QUEUE_SIZE: envField.positiveInt(2048),
 });

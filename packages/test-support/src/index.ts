@@ -23,5 +23,5 @@ export {
   type TestRedis,
 } from "./redis-server.js";
 export { simAdmin } from "./sim-admin.js";
-export { type ServiceProcess, spawnService } from "./spawn-service.js";
+export { type ServiceProcess, spawnProcess, spawnService } from "./spawn-service.js";
 export { startApp } from "./start-app.js";

@@ -14,14 +14,25 @@ export interface ServiceProcess {
  * its "ready" log line. Only PATH is inherited, so a test never picks up the developer's own
  * configuration by accident.
  */
-export async function spawnService(
+export function spawnService(
   nodeArgs: readonly string[],
   env: Record<string, string>,
   readyPattern: RegExp,
   timeoutMs = 15_000,
 ): Promise<ServiceProcess> {
-  const entry = nodeArgs.at(-1) ?? "node";
-  const child = spawn(process.execPath, nodeArgs, {
+  return spawnProcess(process.execPath, nodeArgs, env, readyPattern, timeoutMs);
+}
+
+/** Any program (Prometheus, say) as spawnService runs Node: only PATH inherited, ready when it says so. */
+export async function spawnProcess(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  readyPattern: RegExp,
+  timeoutMs = 15_000,
+): Promise<ServiceProcess> {
+  const entry = args.at(-1) ?? command;
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -67,11 +67,15 @@ function sampler(env: TracingEnv): Sampler {
   }
 }
 
-const defined = (attributes: SpanAttributes) =>
-  Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== undefined)) as Record<
-    string,
-    string | number | boolean
-  >;
+/** The attributes that have a value (a loop, not entries/filter: it runs for every span). */
+function defined(attributes: SpanAttributes): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
 
 function handle(span: Span): TraceSpan {
   return {
@@ -120,12 +124,13 @@ export function startOtelTracing(env: TracingEnv, url: string): Tracing {
   return {
     enabled: true,
     async span(name, attributes, fn, options = {}) {
+      const parent = parentContext(options.parent);
       const span = tracer.startSpan(
         name,
         { attributes: defined(attributes), kind: options.kind ? KINDS[options.kind] : SpanKind.INTERNAL },
-        parentContext(options.parent),
+        parent,
       );
-      const ctx = trace.setSpan(parentContext(options.parent), span);
+      const ctx = trace.setSpan(parent, span);
       try {
         return await context.with(ctx, () => fn(handle(span)));
       } catch (error) {
@@ -135,6 +140,9 @@ export function startOtelTracing(env: TracingEnv, url: string): Tracing {
       } finally {
         span.end();
       }
+    },
+    annotate(attributes) {
+      trace.getActiveSpan()?.setAttributes(defined(attributes));
     },
     mark(name, attributes, parent) {
       const ctx = parentContext(parent);

@@ -30,6 +30,8 @@ export interface Tracing {
     fn: (span: TraceSpan) => Promise<T>,
     options?: { parent?: string; kind?: "server" | "client" | "producer" | "consumer" },
   ): Promise<T>;
+  /** Attributes on the active span (what a step found, where a span of its own would cost more). */
+  annotate(attributes: SpanAttributes): void;
   /** A span of no duration (a decision such as the scheduler's pick); answers its traceparent. */
   mark(name: string, attributes: SpanAttributes, parent?: string): string | undefined;
   /** The active span's traceparent, to be stored with what it made. */
@@ -47,6 +49,7 @@ const NO_SPAN: TraceSpan = { setAttributes() {}, fail() {}, rename() {} };
 export const TRACING_OFF: Tracing = {
   enabled: false,
   span: (_name, _attributes, fn) => fn(NO_SPAN),
+  annotate: () => {},
   mark: () => undefined,
   traceparent: () => undefined,
   ids: () => undefined,
