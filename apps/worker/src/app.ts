@@ -78,6 +78,8 @@ export function createWorkerApp(
     exemplars: tracing.enabled,
   });
   const store = openBatches(redis, config.QUEUE_NAME, { log: logger, retentionMs: config.BATCH_RETENTION });
+  // Each batch's traceparent, read once: the dispatcher's picks and the follower's rounds join it.
+  const traces = new BatchTraces(redis, store.keys);
   const webhooks = createWebhookQueue(config.QUEUE_NAME, redis);
   const router = new TatRouter(config, redis, metrics, logger, tracing);
   const recorder = new ChunkRecorder(
@@ -146,6 +148,7 @@ export function createWorkerApp(
     tickMs: config.SCHED_TICK_MS,
     logger,
     tracing,
+    traces,
   });
   const { chunks, invokers, runs } = jobConsumers({
     config,
@@ -167,7 +170,7 @@ export function createWorkerApp(
       logger,
     },
     tracing,
-    traces: new BatchTraces(redis, store.keys),
+    traces,
   });
   const deliveries = config.WEBHOOK_SIGNING_SECRET
     ? webhookConsumer(

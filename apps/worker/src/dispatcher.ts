@@ -12,7 +12,7 @@ import type { RedisClient } from "@tat-bulk/redis";
 import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import { jobTelemetry, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
-import { BatchTraces } from "./batch-traces.js";
+import type { BatchTraces } from "./batch-traces.js";
 import { beforeDeadline } from "./job-watch.js";
 import type { TatRouter } from "./tat-access.js";
 
@@ -37,6 +37,7 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Each pick is a span of its batch's trace, and its job's consumer span continues it. */
   tracing: Tracing;
+  traces: BatchTraces;
 }
 
 /** An in-flight entry this old stops counting: its job is lost, or in a long backoff. */
@@ -62,11 +63,9 @@ export class Dispatcher {
   private closed = false;
   /** The accounts' CreateInvoker rates: what each budget's depth is made from. */
   private readonly rates: ReadonlyMap<string, number>;
-  private readonly traces: BatchTraces;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.rates = deps.router.accountRates();
-    this.traces = new BatchTraces(deps.redis, deps.keys);
   }
 
   start(): void {
@@ -125,7 +124,7 @@ export class Dispatcher {
   ): Promise<Array<{ metadata: string } | undefined>> {
     const { tracing } = this.deps;
     if (!tracing.enabled) return [];
-    const traces = await this.traces.of(picks.map((p) => p.batchId));
+    const traces = await this.deps.traces.of(picks.map((p) => p.batchId));
     return picks.map((p) => {
       const parent = traces.get(p.batchId);
       if (!parent) return undefined;

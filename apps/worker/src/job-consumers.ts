@@ -53,7 +53,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
   const { config, logger, metrics, prefix, scheduler, nudge, chunkJob, follower, invokerDeps, tracing } =
     deps;
   // Every consumer's BullMQ options start with these: the connection, and BullMQ's own spans.
-  const connection = {
+  const shared = {
     connection: deps.connection,
     ...(tracing.bullmq ? { telemetry: tracing.bullmq } : {}),
   };
@@ -108,7 +108,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       if (outcome.kind === "park") throw parked("chunks", job.id, outcome.reason);
     },
     {
-      ...connection,
+      ...shared,
       prefix,
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
@@ -147,7 +147,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       }
     },
     {
-      ...connection,
+      ...shared,
       prefix,
       concurrency: config.INVOKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
@@ -184,7 +184,7 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
       throw new DelayedError();
     },
     {
-      ...connection,
+      ...shared,
       prefix,
       concurrency: config.RUN_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,

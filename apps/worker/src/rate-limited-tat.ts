@@ -92,7 +92,7 @@ export class RateLimitedTat {
     context: CallContext = {},
   ): Promise<TatAnswer<T> | undefined> {
     const { breakers, limiter, metrics, logger } = this.deps;
-    const tracing = this.deps.tracing ?? TRACING_OFF;
+    const { tracing } = this;
     const bucket = this.bucket(action);
     const token = randomUUID();
     const limiterBucket = `${action}|${this.deps.group}`;
@@ -155,7 +155,6 @@ export class RateLimitedTat {
     /** Times the call (from when it left: the hold before it is the limiter's), in its span. */
     answered: () => void,
   ): Promise<TatCallResult<T>> {
-    const tracing = this.deps.tracing ?? TRACING_OFF;
     const attributes = {
       "rpc.system": "tencentcloud",
       "rpc.service": "tat",
@@ -166,7 +165,7 @@ export class RateLimitedTat {
       "server.address": this.deps.endpoint,
       "tat.attempt": context.attempt,
     };
-    return tracing.span(
+    return this.tracing.span(
       `TAT ${action}`,
       attributes,
       async (span) => {
