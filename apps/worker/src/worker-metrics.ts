@@ -134,7 +134,6 @@ export function createWorkerMetrics(
       "TAT API calls by action and answer: Success, the TAT error code, or a transport class.",
       ["action", "code"],
     ),
-    apiDuration,
     /** A call's duration; with tracing on, its trace is the bucket's exemplar. */
     observeCall(action: string, seconds: number, trace: TraceIds | undefined): void {
       if (exemplars && trace) {

@@ -31,11 +31,12 @@ const KINDS = {
 } as const;
 
 /**
- * BullMQ's spans of a worker's own upkeep (a fetch that found no job, the stalled-jobs check), which
- * would open a trace of one span every few seconds per queue and process: dropped when they have
- * no parent. A fetch that brings a job has the job's context as its parent and is kept.
+ * BullMQ's spans of a worker's own upkeep (a fetch that found no job, the stalled-jobs check, lock
+ * renewal, a rate-limit pause), which would open a trace of one span every few seconds per queue
+ * and process: dropped when they have no parent. A fetch that brings a job has the job's context
+ * as its parent and is kept.
  */
-const HOUSEKEEPING = /^(getNextJob|moveStalledJobsToWait|startStalledCheckTimer|delay|rateLimit) /;
+const HOUSEKEEPING = /^(getNextJob|moveStalledJobsToWait|startStalledCheckTimer|extendLocks|rateLimit) /;
 
 function withoutHousekeeping(inner: Sampler): Sampler {
   return {

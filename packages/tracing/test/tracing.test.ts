@@ -64,6 +64,7 @@ describe("tracing", () => {
       await expect(tracing.span("failing", {}, () => Promise.reject(new Error("no")))).rejects.toThrow("no");
       // BullMQ's upkeep makes no trace of its own; under a job's context it is kept.
       await tracing.span("getNextJob chunks", {}, async () => {});
+      await tracing.span("extendLocks chunks", {}, async () => {});
       await tracing.span("getNextJob chunks", {}, async () => {}, { parent: PARENT });
     } finally {
       await tracing.shutdown();
