@@ -5,7 +5,7 @@
 // budget's 20 calls/s the dispatcher adds 20 jobs a second, so its cost per second is 20 × µs per
 // job. (Until 7acbf25 it also ran the looped-addStandardJob fast path, alternating with addBulk;
 // those figures are in docs/performance.md.)
-import { chunkJob, createChunkQueue, queueJobSink } from "@tat-bulk/batches";
+import { chunkJob, createChunkQueue, queueJobSink } from "@tat-bulk/chunk-queue";
 import { startTestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import { percentile, printTable } from "./lib.mjs";

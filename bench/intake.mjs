@@ -1,7 +1,7 @@
 // npm run bench:intake — accepting a 100,000-instance batch vs plain Queue.addBulk of the same
 // chunk jobs, and requests/second for 100-instance batches under autocannon.
 import { randomBytes } from "node:crypto";
-import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/batches";
+import { CHUNK_JOB_OPTIONS, createChunkQueue } from "@tat-bulk/chunk-queue";
 import { startRedisServer, startTestRedis } from "@tat-bulk/test-support";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";

@@ -60,7 +60,7 @@ export function createIntakeApp(
   const metrics = createIntakeMetrics(
     () => store.queue,
     () => redis.ping(),
-    () => store.scheduler.waitingCount(),
+    () => store.waitingChunks(),
     () => redisMemory(redis),
     () => deadLetters.counts(),
   );
@@ -102,7 +102,7 @@ export function createIntakeApp(
     invokerAction: store.invokerAction,
     backlog: async () => {
       const counts = await store.queue.getJobCounts("waiting", "active", "delayed", "prioritized");
-      return Object.values(counts).reduce((a, b) => a + b, await store.scheduler.waitingCount());
+      return Object.values(counts).reduce((a, b) => a + b, await store.waitingChunks());
     },
     accounts: () => publishedAccounts(redis, store.keys),
     callRate: async () =>

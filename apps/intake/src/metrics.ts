@@ -1,4 +1,4 @@
-import type { ChunkJobData } from "@tat-bulk/batches";
+import type { ChunkJobData } from "@tat-bulk/chunk-queue";
 import { createServiceRegistry, metricFactory, redisMemoryGauges, redisUpGauge } from "@tat-bulk/metrics";
 import type { Queue } from "bullmq";
 

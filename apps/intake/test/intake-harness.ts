@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type ChunkJobData, createChunkQueue } from "@tat-bulk/batches";
+import { type ChunkJobData, createChunkQueue } from "@tat-bulk/chunk-queue";
 import { once } from "@tat-bulk/config";
 import { cvmIds, namespaceKeys, sampleBatch, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import type { Queue } from "bullmq";

@@ -156,8 +156,7 @@ export function createWorkerApp(
     metrics,
     connection,
     prefix,
-    scheduler: store.scheduler,
-    nudge: () => dispatcher.nudge(),
+    dispatcher,
     chunkJob,
     follower,
     invokerDeps: {

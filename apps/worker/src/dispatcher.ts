@@ -1,14 +1,7 @@
-import {
-  BATCH_FIELD,
-  type BatchCallFields,
-  type ChunkScheduler,
-  chunkJob,
-  type JobSink,
-  LANES,
-  type Lane,
-  type RedisKeys,
-} from "@tat-bulk/batches";
+import { BATCH_FIELD, type BatchCallFields, type RedisKeys } from "@tat-bulk/batches";
+import { chunkJob, type JobSink } from "@tat-bulk/chunk-queue";
 import type { RedisClient } from "@tat-bulk/redis";
+import { type ChunkScheduler, isLane, type LeaseHandle, leaseOf } from "@tat-bulk/scheduler";
 import { DEFAULT_ACCOUNT } from "@tat-bulk/tat-api";
 import { jobTelemetry, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
@@ -40,8 +33,8 @@ export interface DispatcherDeps {
   traces: BatchTraces;
 }
 
-/** An in-flight entry this old stops counting: its job is lost, or in a long backoff. */
-const STALE_INFLIGHT_MS = 30_000;
+/** A lease not renewed for this long stops counting: its job is lost, or in a long backoff. */
+const STALE_LEASE_MS = 30_000;
 /**
  * A pass that has not ended by then (a Redis answer lost to a restart) is left behind and the next
  * one may start: a pick is one atomic script and adding a job is idempotent, so two passes at once
@@ -49,12 +42,11 @@ const STALE_INFLIGHT_MS = 30_000;
  */
 const PASS_DEADLINE_MS = 30_000;
 
-const isLane = (value: unknown): value is Lane => (LANES as readonly unknown[]).includes(value);
-
 /**
- * Each worker runs one: it enrolls newly written batches in their budget's lanes and hands each
- * budget's next chunks to the queue whenever that budget has room (a job ended, or a tick). The
- * choice itself is one Lua script (lua/sched-pick.lua), so any number of workers may dispatch.
+ * Each worker runs one: it enrolls newly written batches in their budget's lanes and leases each
+ * budget's next chunks to the queue whenever that budget has room (a job ended, or a tick), and it
+ * runs each chunk job under its lease (`leased`). The choice itself is the scheduler's (one Lua
+ * script, @tat-bulk/scheduler), so any number of workers may dispatch.
  */
 export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -103,18 +95,34 @@ export class Dispatcher {
     const { scheduler, jobs, depthSeconds, lowAgingMs, highShare } = this.deps;
     for (const [budget, rate] of await scheduler.budgets()) {
       const depth = Math.max(2, Math.ceil(rate * depthSeconds));
-      const picks = await scheduler.pick(budget, {
+      const leases = await scheduler.lease(budget, {
         depth,
         agingMs: lowAgingMs,
-        staleMs: STALE_INFLIGHT_MS,
+        staleMs: STALE_LEASE_MS,
         highShare,
       });
-      if (picks.length === 0) continue;
-      const traces = await this.pickTraces(budget, picks);
+      if (leases.length === 0) continue;
+      const traces = await this.pickTraces(budget, leases);
       await jobs.add(
-        picks.map((p, i) => chunkJob(p.batchId, p.index, p.round, { budget, slot: p.slot }, traces[i])),
+        leases.map((l, i) => chunkJob(l.batchId, l.index, l.round, { budget, slot: l.slot }, traces[i])),
       );
     }
+  }
+
+  /**
+   * Runs a chunk job under its lease (the job's data carries it): renewed as the job starts,
+   * released when it ends, and then the budget's next chunk dispatched. A job that goes back to the
+   * queue (`retry`) keeps its lease: it still holds its place in the budget.
+   */
+  async leased<T extends { kind: string }>(data: Partial<LeaseHandle>, run: () => Promise<T>): Promise<T> {
+    const lease = leaseOf(data);
+    if (lease) await this.deps.scheduler.renew(lease);
+    const outcome = await run();
+    if (outcome.kind !== "retry") {
+      if (lease) await this.deps.scheduler.release(lease);
+      this.nudge();
+    }
+    return outcome;
   }
 
   /** With tracing on: each pick marked in its batch's trace, and the context its job carries. */

@@ -1,12 +1,11 @@
 import {
-  type ChunkJobData,
-  type ChunkScheduler,
   type DeadLetterQueue,
   INVOKER_ACTION_ATTEMPTS,
   type InvokerJobData,
   invokerQueueName,
   recordInvokerActionError,
 } from "@tat-bulk/batches";
+import type { ChunkJobData } from "@tat-bulk/chunk-queue";
 import type { Tracing } from "@tat-bulk/tracing";
 import { type ConnectionOptions, DelayedError, UnrecoverableError } from "bullmq";
 import type { Logger } from "pino";
@@ -14,6 +13,7 @@ import type { BatchTraces } from "./batch-traces.js";
 import { type CatchAllPolicy, caughtAll, type Unforeseen } from "./catch-all.js";
 import type { ChunkJob, ChunkOutcome } from "./chunk-job.js";
 import { type Consumer, consumer } from "./consumer.js";
+import type { Dispatcher } from "./dispatcher.js";
 import type { WorkerConfig } from "./env.js";
 import { type InvokerJobDeps, runInvokerJob, TryAgain } from "./invoker-job.js";
 import { watched } from "./job-watch.js";
@@ -33,9 +33,8 @@ export interface JobConsumersDeps {
   metrics: WorkerMetrics;
   connection: ConnectionOptions;
   prefix: string;
-  scheduler: ChunkScheduler;
-  /** The dispatcher: a chunk ended, its budget has room. */
-  nudge: () => void;
+  /** Each chunk job runs under its scheduler lease (renewed, then released when it ends). */
+  dispatcher: Pick<Dispatcher, "leased">;
   chunkJob: ChunkJob;
   follower: RunFollower;
   invokerDeps: InvokerJobDeps;
@@ -50,8 +49,7 @@ export interface JobConsumersDeps {
  * unforeseen errors is parked in the dead letters.
  */
 export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invokers" | "runs", Consumer> {
-  const { config, logger, metrics, prefix, scheduler, nudge, chunkJob, follower, invokerDeps, tracing } =
-    deps;
+  const { config, logger, metrics, prefix, dispatcher, chunkJob, follower, invokerDeps, tracing } = deps;
   // Every consumer's BullMQ options start with these: the connection, and BullMQ's own spans.
   const shared = {
     connection: deps.connection,
@@ -82,17 +80,16 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
   const chunks = consumer<ChunkJobData>(
     config.QUEUE_NAME,
     async (job, token) => {
-      const { budget, slot } = job.data;
       const outcome = await watched<ChunkOutcome | Unforeseen>(
         config.WORKER_JOB_STALL_MS,
-        async (watch) => {
-          if (budget && slot) await scheduler.touch(budget, slot);
-          // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
-          return caughtAll(job, chunkJob.process(job.data, watch), catchAll, (err) => {
-            logger.warn({ jobId: job.id, err }, "chunk job put back");
-            metrics.chunkRetries.inc({ reason: "WorkerError" });
-          });
-        },
+        (watch) =>
+          dispatcher.leased(job.data, () =>
+            // Redis or anything unforeseen: the chunk is as its record says, and its job goes again.
+            caughtAll(job, chunkJob.process(job.data, watch), catchAll, (err) => {
+              logger.warn({ jobId: job.id, err }, "chunk job put back");
+              metrics.chunkRetries.inc({ reason: "WorkerError" });
+            }),
+          ),
         () => {
           stalled("chunks", job.id);
           return { kind: "retry", delayMs: 0 };
@@ -102,9 +99,6 @@ export function jobConsumers(deps: JobConsumersDeps): Record<"chunks" | "invoker
         await job.moveToDelayed(Date.now() + outcome.delayMs, token);
         throw new DelayedError();
       }
-      // Its budget has room for the next chunk.
-      if (budget && slot) await scheduler.done(budget, slot);
-      nudge();
       if (outcome.kind === "park") throw parked("chunks", job.id, outcome.reason);
     },
     {

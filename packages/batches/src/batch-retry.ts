@@ -1,11 +1,11 @@
 import type { RedisClient } from "@tat-bulk/redis";
+import type { ChunkScheduler } from "@tat-bulk/scheduler";
 import { MAX_ERRORS_CODE } from "./batch-codec.js";
 import { unstampExpiry } from "./batch-expiry.js";
 import { BATCH_FIELD as B } from "./batch-hash.js";
 import type { BatchReads } from "./batch-reads.js";
 import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { type ChunkPart, type ChunkRecord, newPart } from "./chunk-record.js";
-import type { ChunkScheduler } from "./chunk-scheduler.js";
 import type { ChunkTransitions } from "./chunk-transitions.js";
 import type { RedisKeys } from "./keys.js";
 
@@ -14,7 +14,7 @@ export interface BatchRetryDeps {
   keys: RedisKeys;
   reads: BatchReads;
   transitions: ChunkTransitions;
-  scheduler: Pick<ChunkScheduler, "requeue">;
+  scheduler: Pick<ChunkScheduler, "admit">;
 }
 
 export type RetryResult =
@@ -78,7 +78,7 @@ export async function retryFailed(deps: BatchRetryDeps, batchId: string): Promis
     const next: ChunkRecord = { ...rest, status: "QUEUED", failed: [], cancelled: undefined, parts, round };
     const written = await deps.transitions.write(batchId, index, chunk, next);
     if (written.kind !== "ok") continue;
-    await deps.scheduler.requeue(batchId, [{ index, round }]);
+    await deps.scheduler.admit(batchId, [{ index, round }]);
     instances += count;
     chunks++;
   }

@@ -1,15 +1,14 @@
+import { type ChunkJobData, chunkJobId } from "@tat-bulk/chunk-queue";
 import type { RedisClient } from "@tat-bulk/redis";
+import type { ChunkScheduler } from "@tat-bulk/scheduler";
 import type { Queue } from "bullmq";
 import { STOP_FIELDS, type StopOutcome, stopOutcome } from "./batch-codec.js";
 import type { BatchReads } from "./batch-reads.js";
-import type { ChunkJobData } from "./batch-types.js";
 import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
-import { chunkJobId } from "./chunk-queue.js";
 import { type ChunkRecord, finalStatusOf } from "./chunk-record.js";
-import type { ChunkScheduler } from "./chunk-scheduler.js";
 import { STOP_BATCH, SWEEP_CHUNKS } from "./chunk-scripts.js";
 import { counterDeltas } from "./chunk-tally.js";
-import { countsField, encodeCounts, outcomeCounts } from "./instance-index.js";
+import { countsField, indexEntry } from "./instance-index.js";
 import type { RedisKeys } from "./keys.js";
 
 /** The chunk with every instance not yet sent ended as the stop says, and nothing left to send. */
@@ -78,7 +77,7 @@ export async function sweepStoppedBatch(deps: BatchStopDeps, batchId: string): P
     if (removed[i] !== 1) return;
     const ended = { ...withPendingEnded(chunk, outcome), version: chunk.version + 1, writeId: newWriteId() };
     args.push(String(index), chunkStamp(chunk), encodeChunk(ended), counterDeltas(chunk, ended));
-    args.push(countsField(index), encodeCounts(outcomeCounts(ended)));
+    args.push(countsField(index), indexEntry(ended));
   });
   return SWEEP_CHUNKS.run(
     redis,

@@ -124,13 +124,3 @@ export interface InstanceView {
   InvokerId: string | null;
   Error: { Code: string; Message: string } | null;
 }
-
-export interface ChunkJobData {
-  batchId: string;
-  index: number;
-  /** Unforeseen errors in a row (the worker's catch-all parks the job at WORKER_JOB_MAX_ERRORS). */
-  errors?: number;
-  /** Set by the scheduler: the budget whose in-flight set holds `slot` until the job ends. */
-  budget?: string;
-  slot?: string;
-}

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { RedisClient } from "@tat-bulk/redis";
+import { encodeRef } from "@tat-bulk/scheduler";
 import { type InstanceChunk, maxErrorsThreshold } from "@tat-bulk/tat-api";
 import type { ChainableCommander } from "ioredis";
 import { summaryFromHash } from "./batch-codec.js";
@@ -7,10 +8,9 @@ import { BATCH_FIELD as B } from "./batch-hash.js";
 import type { BatchCallFields, BatchSummary } from "./batch-types.js";
 import { encodeChunk } from "./chunk-codec.js";
 import { newChunkRecord } from "./chunk-record.js";
-import { encodeRef } from "./chunk-scheduler.js";
 import { CHUNK_COUNTER_FIELDS } from "./chunk-tally.js";
 import type { Idempotency, IdempotencyKeys } from "./idempotency-keys.js";
-import { allPending, countsField, encodeCounts } from "./instance-index.js";
+import { allPending, countsField, encodeEntry } from "./instance-index.js";
 import type { RedisKeys } from "./keys.js";
 
 /** A batch being written expires by itself if its writer dies before committing it. */
@@ -244,7 +244,7 @@ export class BatchWriter {
     const fields: string[] = [];
     for (const chunk of batch.chunks) {
       fields.push(String(chunk.index), encodeChunk(newChunkRecord(chunk.instanceType, chunk.instanceIds)));
-      fields.push(countsField(chunk.index), encodeCounts(allPending(chunk.instanceIds.length)));
+      fields.push(countsField(chunk.index), encodeEntry(allPending(chunk.instanceIds.length), "QUEUED"));
     }
     writes.push(staged(redis, keys.chunks(batchId), (multi) => multi.hset(keys.chunks(batchId), ...fields)));
     // Every write settles before a rollback runs, so a rollback sees all that was written.

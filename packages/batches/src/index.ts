@@ -11,7 +11,6 @@ export {
   type BatchSummary,
   CHUNK_STATUSES,
   type ChunkError,
-  type ChunkJobData,
   type ChunkStatus,
   type ChunkView,
   FINAL_CHUNK_STATUSES,
@@ -26,7 +25,6 @@ export {
 export type { CommitExtras } from "./batch-writer.js";
 export { instancesInFlight } from "./caller-quota.js";
 export { encodeChunk } from "./chunk-codec.js";
-export { CHUNK_JOB_OPTIONS, chunkJob, createChunkQueue, type JobSink, queueJobSink } from "./chunk-queue.js";
 export {
   type ChunkPart,
   type ChunkRecord,
@@ -36,7 +34,6 @@ export {
   newPart,
   type PendingFailure,
 } from "./chunk-record.js";
-export { ChunkScheduler, LANES, type Lane } from "./chunk-scheduler.js";
 export { ChunkTransitions } from "./chunk-transitions.js";
 export { chunkView, instanceViews } from "./chunk-view.js";
 export {

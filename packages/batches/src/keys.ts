@@ -1,3 +1,5 @@
+import { schedulerKeys } from "@tat-bulk/scheduler";
+
 /** Every batch key tat-bulk writes, under one namespace per queue so that tests and deployments never share batches. */
 export function redisKeys(namespace: string) {
   // The hash tag puts every key of a namespace in one Redis Cluster slot (scripts touch several).
@@ -25,17 +27,8 @@ export function redisKeys(namespace: string) {
     outbox: `${root}:outbox`,
     /** Calls per second the workers run each action at, as they published it. */
     publishedRates: `${root}:rates`,
-    /**
-     * The scheduler (lua/sched-*.lua): batches waiting to be enrolled, each batch's chunks not yet
-     * handed to the queue, and per budget its lanes and chunks in flight (keys built in the scripts
-     * under `sched`).
-     */
-    sched: `${root}:sched`,
-    schedInbox: `${root}:sched:inbox`,
-    schedBudgets: `${root}:sched:budgets`,
-    schedBudgetRates: `${root}:sched:budget-rates`,
-    schedPending: (batchId: string) => `${root}:sched:pending:${batchId}`,
-    schedInflight: (budget: string) => `${root}:sched:${budget}:inflight`,
+    /** The scheduler's (@tat-bulk/scheduler): the intake stages a new batch's chunks in its list. */
+    ...schedulerKeys(root),
     /** The TAT accounts the workers hold (name: CreateInvoker calls per second). */
     publishedAccounts: `${root}:accounts`,
   };

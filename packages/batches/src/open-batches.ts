@@ -1,10 +1,12 @@
+import { type ChunkJobData, createChunkQueue, type JobSink, queueJobSink } from "@tat-bulk/chunk-queue";
 import { once } from "@tat-bulk/config";
 import type { RedisClient } from "@tat-bulk/redis";
+import { ChunkScheduler } from "@tat-bulk/scheduler";
 import type { Queue } from "bullmq";
 import { BatchReads } from "./batch-reads.js";
 import { type RetryResult, retryFailed } from "./batch-retry.js";
 import { markStopped, type Stop, sweepStoppedBatch } from "./batch-stop.js";
-import type { BatchSummary, ChunkJobData, InvokerState } from "./batch-types.js";
+import type { BatchSummary, InvokerState } from "./batch-types.js";
 import {
   BatchWriter,
   type BatchWriterDeps,
@@ -12,8 +14,6 @@ import {
   type ErrorLog,
   pendingListSink,
 } from "./batch-writer.js";
-import { createChunkQueue, type JobSink, queueJobSink } from "./chunk-queue.js";
-import { ChunkScheduler } from "./chunk-scheduler.js";
 import { ChunkTransitions } from "./chunk-transitions.js";
 import { IdempotencyKeys } from "./idempotency-keys.js";
 import { createInvokerQueue, type InvokerJobData, requestInvokerAction } from "./invoker-actions.js";
@@ -34,8 +34,10 @@ export interface Batches {
   invokerQueue: Queue<InvokerJobData>;
   /** Adds chunk jobs to the queue (the scheduler's dispatch, the reconciler's repairs). */
   jobs: JobSink;
-  /** Which chunk goes next (the intake hands chunks to it; the workers' dispatch picks). */
+  /** Which chunk goes next (the intake hands chunks to it; the workers' dispatch leases them). */
   scheduler: ChunkScheduler;
+  /** Chunks of unfinished batches waiting for a lease: most of a backlog (drain estimates, metrics). */
+  waitingChunks(): Promise<number>;
   /** Read models: the API's and the workers'. */
   reads: BatchReads;
   /** The enqueue path (the intake). */
@@ -99,6 +101,7 @@ export function openBatches(redis: RedisClient, queueName: string, options: Open
     invokerQueue,
     jobs,
     scheduler,
+    waitingChunks: async () => scheduler.waitingCount(await redis.zrange(keys.unfinished, 0, -1)),
     reads,
     writer,
     transitions,

@@ -1,12 +1,12 @@
+import { type ChunkJobData, chunkJob, chunkJobId, type JobSink } from "@tat-bulk/chunk-queue";
 import { asNumber, type RedisClient } from "@tat-bulk/redis";
+import { ChunkScheduler, encodeRef } from "@tat-bulk/scheduler";
 import type { Queue } from "bullmq";
 import { BATCH_FIELD as B, batchScript } from "./batch-hash.js";
 import { BatchReads } from "./batch-reads.js";
-import { type ChunkJobData, FINAL_CHUNK_STATUSES } from "./batch-types.js";
+import { FINAL_CHUNK_STATUSES } from "./batch-types.js";
 import { chunkStamp } from "./chunk-codec.js";
-import { chunkJob, chunkJobId, type JobSink } from "./chunk-queue.js";
 import type { ChunkRecord } from "./chunk-record.js";
-import { ChunkScheduler, encodeRef } from "./chunk-scheduler.js";
 import {
   CHUNK_COUNTER_FIELDS,
   FAILED_CODE_PREFIX,

@@ -1,6 +1,6 @@
+import { chunkJobId } from "@tat-bulk/chunk-queue";
 import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
-import { chunkJobId } from "../src/chunk-queue.js";
 import { finalStatusOf } from "../src/chunk-record.js";
 import { cvmIds, dispatchAll, newBatch, request, startBatchesRedis } from "./batches-harness.js";
 

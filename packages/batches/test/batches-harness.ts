@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { chunkJob } from "@tat-bulk/chunk-queue";
 import { chunkInstances } from "@tat-bulk/tat-api";
 import { cvmIds, SAMPLE_REQUEST, startTestRedis, type TestRedis } from "@tat-bulk/test-support";
 import { Redis } from "ioredis";
 import type { BatchCallFields } from "../src/batch-types.js";
-import { chunkJob } from "../src/chunk-queue.js";
 import { type Batches, type OpenBatchesOptions, openBatches } from "../src/open-batches.js";
 
 export { namespaceKeys } from "@tat-bulk/test-support";
@@ -44,7 +44,7 @@ export async function startBatchesRedis() {
 }
 export type BatchesRedis = Awaited<ReturnType<typeof startBatchesRedis>>;
 
-/** What the workers' dispatcher does, for every waiting chunk at once: enrolled, picked, added as jobs. */
+/** What the workers' dispatcher does, for every waiting chunk at once: enrolled, leased, added as jobs. */
 export async function dispatchAll(pieces: Batches): Promise<void> {
   for (const batchId of await pieces.scheduler.inbox()) {
     await pieces.scheduler.enroll({
@@ -56,6 +56,6 @@ export async function dispatchAll(pieces: Batches): Promise<void> {
       rate: 1,
     });
   }
-  const picks = await pieces.scheduler.pick("test", { depth: 1_000_000, agingMs: 1e9, staleMs: 1e9 });
-  await pieces.jobs.add(picks.map((p) => chunkJob(p.batchId, p.index, p.round)));
+  const leases = await pieces.scheduler.lease("test", { depth: 1_000_000, agingMs: 1e9, staleMs: 1e9 });
+  await pieces.jobs.add(leases.map((l) => chunkJob(l.batchId, l.index, l.round)));
 }

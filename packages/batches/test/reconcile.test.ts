@@ -1,7 +1,7 @@
+import { chunkJobId } from "@tat-bulk/chunk-queue";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { chunkJobId } from "../src/chunk-queue.js";
 import { Reconciler } from "../src/reconcile.js";
 import { type BatchesRedis, cvmIds, dispatchAll, newBatch, startBatchesRedis } from "./batches-harness.js";
 

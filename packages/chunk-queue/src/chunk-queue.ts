@@ -1,6 +1,16 @@
 import { bullPrefix } from "@tat-bulk/redis";
 import { type BulkJobOptions, type ConnectionOptions, Queue } from "bullmq";
-import type { ChunkJobData } from "./batch-types.js";
+
+/** A chunk job: which chunk of which batch; the rest is in the batch's records. */
+export interface ChunkJobData {
+  batchId: string;
+  index: number;
+  /** Unforeseen errors in a row (the worker's catch-all parks the job at WORKER_JOB_MAX_ERRORS). */
+  errors?: number;
+  /** The scheduler's lease (@tat-bulk/scheduler LeaseHandle): renewed while the job runs, released when it ends. */
+  budget?: string;
+  slot?: string;
+}
 
 export interface ChunkJob {
   name: string;
@@ -53,19 +63,19 @@ export const CHUNK_JOB_OPTIONS = {
 } as const;
 
 /**
- * `inflight`: the scheduler's entry the job clears when it ends. `telemetry`: the trace context its
+ * `lease`: the scheduler's lease the job renews while it runs and releases when it ends. `telemetry`: the trace context its
  * consumer span continues (BullMQ's telemetry option, see @tat-bulk/tracing's jobTelemetry).
  */
 export function chunkJob(
   batchId: string,
   index: number,
   round = 0,
-  inflight?: { budget: string; slot: string },
+  lease?: { budget: string; slot: string },
   telemetry?: { metadata: string },
 ): ChunkJob {
   return {
     name: "chunk",
-    data: { batchId, index, ...inflight },
+    data: { batchId, index, ...lease },
     opts: {
       ...CHUNK_JOB_OPTIONS,
       jobId: chunkJobId(batchId, index, round),

@@ -4,10 +4,11 @@
 --      (a LOW batch waiting `aging` ms moves to NORMAL);
 --   2. within a lane, the caller with the lowest pass (stride scheduling: each pick adds 1/weight);
 --   3. within a caller, its batches in turn (a ring).
--- Picked chunks are in flight (ZSET, scored by when) until their job ends; entries older than
--- `stale` ms (a job lost between pick and add, or in a long backoff) stop counting.
+-- Picked chunks are leased (in flight: a ZSET scored by when) until their job releases them;
+-- leases older than `stale` ms (a job lost between pick and add, or in a long backoff) stop counting.
+-- A lease's member ("<batch ID>\t<ref>") is made here only: the caller carries it, opaque.
 -- KEYS: budgets set. ARGV: root, budget, depth, now (ms), aging ms, stale ms, HIGH's share (0.5-0.99).
--- Returns {batch ID, ref, batch ID, ref, ...}: the chunks to add as jobs.
+-- Returns {batch ID, ref, lease, batch ID, ref, lease, ...}: the chunks to add as jobs.
 --@include sched-lanes.lua
 local root, budget = ARGV[1], ARGV[2]
 local depth, now, aging, stale = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -83,9 +84,11 @@ for _ = 1, 10000 do
       local weight = tonumber(redis.call('HGET', root .. ':weights', caller) or '1') or 1
       redis.call('SET', laneKey(root, budget, lane, 'vt'), head[2])
       redis.call('ZADD', callers, pass + 1 / weight, caller)
-      redis.call('ZADD', inflight, now, batch .. '\t' .. ref)
+      local lease = batch .. '\t' .. ref
+      redis.call('ZADD', inflight, now, lease)
       picks[#picks + 1] = batch
       picks[#picks + 1] = ref
+      picks[#picks + 1] = lease
       n = n + 1
     end
   end
