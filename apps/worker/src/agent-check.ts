@@ -1,6 +1,7 @@
 import type { FailedInstance } from "@tat-bulk/batches";
 import { AGENT_CHECK_ACTION, AGENT_NOT_REPORTED, classifyError } from "@tat-bulk/tat-api";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
 
 export type CheckResult =
   /** Online instances go on; the others are set aside with why. */
@@ -35,12 +36,23 @@ export function checkAgents(
   });
 }
 
+/** A chunk part's agent check (before its first call, or again after a per-instance failure), counted. */
+export async function checkPartAgents(
+  tat: RateLimitedTat,
+  metrics: Pick<WorkerMetrics, "agentChecks">,
+  region: string,
+  instanceIds: string[],
+): Promise<CheckResult> {
+  const result = await checkAgents(tat, region, instanceIds);
+  metrics.agentChecks.inc({ outcome: result.kind });
+  return result;
+}
+
 async function askAgents(tat: RateLimitedTat, region: string, instanceIds: string[]): Promise<CheckResult> {
   const answer = await tat.call<AgentStatusAnswer>(AGENT_CHECK_ACTION, region, {
     InstanceIds: instanceIds,
     Limit: 100,
   });
-  if (!answer) return { kind: "retry", code: "Cancelled", rateLimited: false, outage: true, at: 0 };
   if (answer.ok) {
     const status = new Map(answer.response.AutomationAgentSet.map((a) => [a.InstanceId, a.AgentStatus]));
     const online: string[] = [];

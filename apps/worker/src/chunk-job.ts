@@ -1,21 +1,16 @@
 import {
   type BatchCallFields,
-  type ChunkJobData,
+  type ChunkRecord,
   FINAL_CHUNK_STATUSES,
   type StopOutcome,
   type WorkerBatchView,
   withPendingEnded,
 } from "@tat-bulk/batches";
+import type { ChunkJobData } from "@tat-bulk/chunk-queue";
 import { BreakerClosedError, LimiterClosedError } from "@tat-bulk/rate-limit";
-import {
-  AGENT_CHECK_ACTION,
-  classifyError,
-  DEFAULT_ACCOUNT,
-  isInvokeTimeExpired,
-  parseInvokeTime,
-} from "@tat-bulk/tat-api";
+import { AGENT_CHECK_ACTION, DEFAULT_ACCOUNT, isInvokeTimeExpired, parseInvokeTime } from "@tat-bulk/tat-api";
 import { traceIdOf } from "@tat-bulk/tracing";
-import { checkAgents } from "./agent-check.js";
+import { checkPartAgents } from "./agent-check.js";
 import {
   afterLostCall,
   allFailed,
@@ -26,34 +21,32 @@ import {
   withFailure,
   withFirstPart,
 } from "./chunk-parts.js";
-import { type ChunkOutcome, DONE, type HeldChunk } from "./chunk-recorder.js";
+import { type ChunkOutcome, DONE, nextStep, onward, retryIn, type Step } from "./chunk-step.js";
 import type { ChunkJobDeps, ChunkWork } from "./chunk-work.js";
 import { failureVerdicts } from "./failure-verdicts.js";
-import { findPartInvoker } from "./invoker-finder.js";
 import { JobStalledError, type JobWatch } from "./job-watch.js";
+import { PartLookUp } from "./part-look-up.js";
 import { PartSender } from "./part-sender.js";
 import { retryDelayMs } from "./retry-policy.js";
 
-export type { ChunkOutcome } from "./chunk-recorder.js";
+export type { ChunkOutcome } from "./chunk-step.js";
 export type { ChunkJobDeps, ChunkWork } from "./chunk-work.js";
 
 const STAGING_RECHECK_MS = 500;
 
-/** The chunk as the job holds it, and the part its next step is about. */
-const current = (work: ChunkWork) => ({ chunk: work.held.record, part: work.held.record.parts[0] });
 /**
  * A batch still STAGING this long after its write began lost its writer (the intake died, or Redis
  * did mid-write): its jobs are dropped, and its records expire by themselves. A whole batch takes
  * well under a second to write.
  */
 const STAGING_ORPHAN_MS = 60_000;
-type Step = ChunkOutcome | "next";
 
 /**
  * One chunk job, start to end. It loads the batch and the chunk (skipping what is final, waiting for
  * a batch still being written), settles a cancelled batch's chunk, then works through the chunk's
  * parts one step at a time, each step stored before the next:
- *   1. look up: an earlier call may have created the part's invoker; adopt it instead of another;
+ *   1. look up: an earlier call may have created the part's invoker; adopt it instead of another
+ *      (part-look-up.ts);
  *   2. check expiry: a ONCE whose InvokeTime passed while it waited fails without a call;
  *   3. check agents: offline and unreported instances are set aside before the call;
  *   4. send CreateInvoker under the shared rate limit, classify the answer and record it
@@ -61,9 +54,11 @@ type Step = ChunkOutcome | "next";
  */
 export class ChunkJob {
   private readonly sender: PartSender;
+  private readonly lookUp: PartLookUp;
 
   constructor(private readonly deps: ChunkJobDeps) {
     this.sender = new PartSender(deps, (attempt) => this.backoff(attempt));
+    this.lookUp = new PartLookUp(deps, (attempt) => this.backoff(attempt));
   }
 
   /** `watch`: the job's progress deadline; its TAT calls wait no longer than it allows. */
@@ -77,7 +72,7 @@ export class ChunkJob {
         error instanceof BreakerClosedError ||
         error instanceof JobStalledError
       ) {
-        return { kind: "retry", delayMs: 0 };
+        return retryIn(0);
       }
       throw error;
     }
@@ -90,7 +85,7 @@ export class ChunkJob {
     if (!batch) return DONE;
     if (batch.status === "STAGING") {
       if (Date.now() - batch.createdAtMs > STAGING_ORPHAN_MS) return DONE;
-      return { kind: "retry", delayMs: STAGING_RECHECK_MS };
+      return retryIn(STAGING_RECHECK_MS);
     }
     const record = await reads.chunk(job.batchId, job.index);
     if (!record || FINAL_CHUNK_STATUSES.has(record.status)) return DONE;
@@ -106,10 +101,8 @@ export class ChunkJob {
         "tat_bulk.chunk.status": record.status,
       },
       async (span) => {
-        const held = { job, record };
-        const outcome = await this.work(batch, held, watch);
-        // The recorder keeps the held record current: the status this job left the chunk in.
-        span.setAttributes({ "tat_bulk.outcome": outcome.kind, "tat_bulk.chunk.status": held.record.status });
+        const outcome = await this.work(batch, job, record, watch);
+        span.setAttributes({ "tat_bulk.outcome": outcome.kind });
         return outcome;
       },
       inTrace || !batch.trace ? {} : { parent: batch.trace },
@@ -118,25 +111,28 @@ export class ChunkJob {
 
   private async work(
     batch: WorkerBatchView,
-    held: HeldChunk,
+    job: ChunkJobData,
+    record: ChunkRecord,
     watch: JobWatch | undefined,
   ): Promise<ChunkOutcome> {
-    const { recorder } = this.deps;
-    const { record } = held;
     const request = { ...batch.request, Region: batch.request.Region || this.deps.defaultRegion };
     const budget = this.deps.router.for(request.Account, request.Region);
-    if (!budget) return this.unknownAccount(held, request.Account);
-    const work: ChunkWork = { held, request, tat: watch ? budget.watched(watch) : budget };
+    if (!budget) return this.unknownAccount(job, record, request.Account);
+    const work: ChunkWork = { job, request, tat: watch ? budget.watched(watch) : budget };
+    let chunk = record;
     if (record.status === "RUNNING") {
       const sentAt = record.parts.find((part) => part.mayExist)?.sentAt ?? 0;
       const inFlightMs = this.deps.callWindowMs - (Date.now() - sentAt);
-      if (inFlightMs > 0) return { kind: "retry", delayMs: inFlightMs };
-      if ((await recorder.save(work.held, afterLostCall(record))) !== "ok") return DONE;
+      if (inFlightMs > 0) return retryIn(inFlightMs);
+      const saved = await this.deps.recorder.save(job, record, afterLostCall(record));
+      if (saved.kind !== "saved") return DONE;
+      chunk = saved.chunk;
     }
-    if (batch.stop) return this.stopped(work, batch.stop);
+    if (batch.stop) return this.stopped(work, chunk, batch.stop);
     for (;;) {
-      const step = await this.step(work);
-      if (step !== "next") return step;
+      const step = await this.step(work, chunk);
+      if (step.kind !== "next") return step;
+      chunk = step.chunk;
       watch?.touch();
     }
   }
@@ -145,39 +141,44 @@ export class ChunkJob {
    * The batch was cancelled or stopped: parts whose invoker may exist are looked up, and the rest
    * ends as the stop says (cancelled, or failed with the error that stopped the batch).
    */
-  private async stopped(work: ChunkWork, outcome: StopOutcome): Promise<ChunkOutcome> {
-    let chunk = work.held.record;
+  private async stopped(work: ChunkWork, stored: ChunkRecord, outcome: StopOutcome): Promise<ChunkOutcome> {
+    let chunk = stored;
     const kept = [];
     for (const part of chunk.parts) {
-      const found = part.mayExist ? await this.lookUp(work, part) : undefined;
+      const found = part.mayExist ? await this.lookUp.find(work, part) : undefined;
       if (found?.kind === "found") {
         this.deps.metrics.invokersAdopted.inc();
         chunk = created(withFirstPart(chunk, part), found.invokerId, found.instanceIds);
       } else kept.push(part);
     }
-    await this.deps.recorder.save(work.held, withPendingEnded({ ...chunk, parts: kept }, outcome));
+    await this.deps.recorder.save(work.job, stored, withPendingEnded({ ...chunk, parts: kept }, outcome));
     return DONE;
   }
 
   /** A batch names an account these workers do not have (the intake checks what they publish): it stops. */
-  private async unknownAccount(held: HeldChunk, account: string | undefined): Promise<ChunkOutcome> {
+  private async unknownAccount(
+    job: ChunkJobData,
+    chunk: ChunkRecord,
+    account: string | undefined,
+  ): Promise<ChunkOutcome> {
     const error = {
       Code: "InvalidParameterValue.Account",
       Message: `Account ${account ?? DEFAULT_ACCOUNT} is not configured on the workers`,
     };
     // Stopped first, so that the batch ends with its StopReason however its chunks race.
-    await this.deps.recorder.stopBatch(held, error);
-    return this.deps.recorder.finish(held, allFailed(held.record, error));
+    await this.deps.recorder.stopBatch(job, error);
+    return this.deps.recorder.finish(job, chunk, allFailed(chunk, error));
   }
 
-  private async step(work: ChunkWork): Promise<Step> {
+  private async step(work: ChunkWork, chunk: ChunkRecord): Promise<Step> {
     const { recorder } = this.deps;
-    const { chunk, part } = current(work);
-    if (!part) return recorder.finish(work.held, chunk);
+    const { job } = work;
+    const part = chunk.parts[0];
+    if (!part) return recorder.finish(job, chunk, chunk);
     if (part.pendingFailures?.length) {
       const verdicts = await failureVerdicts(work.tat, part.pendingFailures);
       if (verdicts.some((v) => v !== "undecided")) {
-        return (await recorder.save(work.held, settled(chunk, verdicts))) === "ok" ? "next" : DONE;
+        return onward(await recorder.save(job, chunk, settled(chunk, verdicts)));
       }
     }
     // Out of attempts (counted failures only): a part whose invoker may exist has had one more
@@ -186,78 +187,24 @@ export class ChunkJob {
     if (part.attempts > maxAttempts || (part.attempts >= maxAttempts && !part.mayExist)) {
       // Some of them may yet be given back (a circuit has not opened yet, nor TAT answered): wait.
       if (part.pendingFailures?.length) {
-        return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, "Undecided");
+        return recorder.requeue(job, chunk, chunk, this.deps.rateLimitedDelayMs, "Undecided");
       }
       const error = chunk.error ?? { Code: "InternalError", Message: "No attempts left" };
-      return (await recorder.save(work.held, failed(chunk, error, part.mayExist))) === "ok" ? "next" : DONE;
+      return onward(await recorder.save(job, chunk, failed(chunk, error, part.mayExist)));
     }
-    if (part.mayExist) return this.lookFirst(work);
+    if (part.mayExist) return this.lookUp.lookFirst(work, chunk);
     if (this.expired(work.request)) {
       const error = {
         Code: "InvalidParameterValue.InvokeTimeExpired",
         Message: `InvokeTime ${work.request.ScheduleSettings.InvokeTime} passed while the chunk waited`,
       };
-      return recorder.finish(work.held, allFailed(chunk, error));
+      return recorder.finish(job, chunk, allFailed(chunk, error));
     }
-    if (this.deps.preflight && !part.checked) return this.check(work);
-    const sent = await this.sender.send(work);
-    if (sent !== "stopped") return sent;
-    const stop = (await this.deps.reads.forWorker(work.held.job.batchId))?.stop;
-    return stop ? this.stopped(work, stop) : DONE;
-  }
-
-  private async lookUp(work: ChunkWork, part = work.held.record.parts[0]) {
-    if (!part) throw new Error("no part to look up");
-    const found = await findPartInvoker(work.tat, work.request, {
-      batchId: work.held.job.batchId,
-      index: work.held.job.index,
-      key: part.key,
-      instanceIds: part.instanceIds,
-      firstSentMs: part.firstSentAt ?? 0,
-    });
-    if ("lookalikes" in found && found.lookalikes.length > 0) {
-      // Someone wrote this part's tag on an invoker that runs something else: never adopted.
-      this.deps.metrics.invokerLookalikes.inc(found.lookalikes.length);
-      this.deps.logger.warn(
-        { ...work.held.job, part: part.key, invokerIds: found.lookalikes },
-        "invokers carry this part's tag but run something else: not adopted",
-      );
-    }
-    return found;
-  }
-
-  /** Step 1. */
-  private async lookFirst(work: ChunkWork): Promise<Step> {
-    const { recorder } = this.deps;
-    const { chunk, part } = current(work);
-    if (!part) return "next";
-    const found = await this.lookUp(work);
-    let next = chunk;
-    if (found.kind === "found") {
-      this.deps.metrics.invokersAdopted.inc();
-      next = created(chunk, found.invokerId, found.instanceIds);
-    } else if (found.kind === "absent") {
-      // Nothing was created: a part out of attempts fails for sure; any other goes again.
-      next = withFirstPart(chunk, { ...part, mayExist: false });
-    } else if (found.outage) {
-      return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, found.code);
-    } else {
-      const { disposition } = classifyError(found.code);
-      if (disposition === "rate-limited") {
-        await work.tat.penalize("DescribeInvokers");
-        return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, found.code);
-      }
-      const error = {
-        Code: found.code,
-        Message: "Could not look for an invoker created by an earlier attempt",
-      };
-      if (disposition === "final") next = failed(chunk, error, true);
-      else {
-        const retried = withFailure({ ...chunk, error }, "DescribeInvokers", found.at);
-        return recorder.requeue(work.held, retried, this.backoff(part.attempts + 1), found.code);
-      }
-    }
-    return (await recorder.save(work.held, next)) === "ok" ? "next" : DONE;
+    if (this.deps.preflight && !part.checked) return this.check(work, chunk);
+    const sent = await this.sender.send(work, chunk);
+    if (sent.kind !== "stopped") return sent;
+    const stop = (await this.deps.reads.forWorker(job.batchId))?.stop;
+    return stop ? this.stopped(work, chunk, stop) : DONE;
   }
 
   /** Step 2. */
@@ -268,12 +215,12 @@ export class ChunkJob {
   }
 
   /** Step 3. */
-  private async check(work: ChunkWork): Promise<Step> {
+  private async check(work: ChunkWork, chunk: ChunkRecord): Promise<Step> {
     const { recorder, metrics } = this.deps;
-    const { chunk, part } = current(work);
-    if (!part) return "next";
-    const result = await checkAgents(work.tat, work.request.Region, part.instanceIds);
-    metrics.agentChecks.inc({ outcome: result.kind });
+    const { job } = work;
+    const part = chunk.parts[0];
+    if (!part) return nextStep(chunk);
+    const result = await checkPartAgents(work.tat, metrics, work.request.Region, part.instanceIds);
     let next = chunk;
     if (result.kind === "checked") next = checked(chunk, result.online, result.setAside, "checked");
     else if (result.kind === "unavailable" || part.attempts + 1 >= this.deps.retry.maxAttempts) {
@@ -282,12 +229,12 @@ export class ChunkJob {
     } else {
       if (result.rateLimited) await work.tat.penalize(AGENT_CHECK_ACTION);
       if (result.rateLimited || result.outage) {
-        return recorder.requeue(work.held, chunk, this.deps.rateLimitedDelayMs, result.code);
+        return recorder.requeue(job, chunk, chunk, this.deps.rateLimitedDelayMs, result.code);
       }
       const retried = withFailure(chunk, AGENT_CHECK_ACTION, result.at);
-      return recorder.requeue(work.held, retried, this.backoff(part.attempts + 1), result.code);
+      return recorder.requeue(job, chunk, retried, this.backoff(part.attempts + 1), result.code);
     }
-    return (await recorder.save(work.held, next)) === "ok" ? "next" : DONE;
+    return onward(await recorder.save(job, chunk, next));
   }
 
   private backoff(attempt: number): number {

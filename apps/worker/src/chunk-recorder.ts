@@ -1,6 +1,5 @@
 import {
   type ChunkError,
-  type ChunkJobData,
   type ChunkRecord,
   type ChunkTransitions,
   chunkNeedsInvokerAction,
@@ -9,18 +8,11 @@ import {
   finalStatusOf,
   type Stop,
 } from "@tat-bulk/batches";
+import type { ChunkJobData } from "@tat-bulk/chunk-queue";
 import { TRACING_OFF, type Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
+import { type ChunkOutcome, DONE, retryIn, type Saved } from "./chunk-step.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
-
-/** A chunk job as the worker holds it: where it is, and its record as last read or written. */
-export interface HeldChunk {
-  job: ChunkJobData;
-  record: ChunkRecord;
-}
-
-export type ChunkOutcome = { kind: "done" } | { kind: "retry"; delayMs: number };
-export const DONE: ChunkOutcome = { kind: "done" };
 
 /**
  * A write that lost its compare-and-set to an invoker action's job, which changed nothing but
@@ -39,9 +31,6 @@ export function afterConflict(
   const invokers = next.invokers.map((v) => ({ ...v, state: states.get(v.invokerId) ?? v.state }));
   return { from: stored, to: { ...next, invokers } };
 }
-
-/** Why a write did not happen: the batch stopped (checked before a send), or another writer won. */
-export type SaveResult = "ok" | "stopped" | "lost";
 
 /** What a chunk write can set off beyond the chunk (open-batches.ts does them). */
 export interface BatchEffects {
@@ -68,29 +57,30 @@ export class ChunkRecorder {
   ) {}
 
   /**
-   * Stores `next` in place of what the job holds, then what the write sets off: a MaxErrors stop
-   * ends the batch's queued chunks, and an invoker created while the batch's invokers are being
-   * disabled or deleted gets a job of that action.
+   * Stores `to` in place of `from` (the chunk as this job last read or wrote it), then what the
+   * write sets off: a MaxErrors stop ends the batch's queued chunks, and an invoker created while
+   * the batch's invokers are being disabled or deleted gets a job of that action.
    */
   save(
-    held: HeldChunk,
-    next: ChunkRecord,
+    job: ChunkJobData,
+    from: ChunkRecord,
+    to: ChunkRecord,
     options: { abortIfStopping?: boolean; invokerJobs?: boolean } = {},
-  ): Promise<SaveResult> {
-    return this.tracing.span("chunk.record", { "tat_bulk.chunk.status": next.status }, async (span) => {
-      const result = await this.write(held, next, options);
-      span.setAttributes({ "tat_bulk.record": result });
-      return result;
+  ): Promise<Saved> {
+    return this.tracing.span("chunk.record", { "tat_bulk.chunk.status": to.status }, async (span) => {
+      const saved = await this.write(job, from, to, options);
+      span.setAttributes({ "tat_bulk.record": saved.kind });
+      return saved;
     });
   }
 
   private async write(
-    held: HeldChunk,
+    job: ChunkJobData,
+    before: ChunkRecord,
     next: ChunkRecord,
     options: { abortIfStopping?: boolean; invokerJobs?: boolean },
-  ): Promise<SaveResult> {
-    const before = held.record;
-    const { batchId, index } = held.job;
+  ): Promise<Saved> {
+    const { batchId, index } = job;
     let result = await this.transitions.write(batchId, index, before, next, options);
     if (result.kind === "conflict") {
       const stored = await this.transitions.read(batchId, index);
@@ -98,12 +88,11 @@ export class ChunkRecorder {
       if (resolved)
         result = await this.transitions.write(batchId, index, resolved.from, resolved.to, options);
     }
-    if (result.kind === "stopped") return "stopped";
+    if (result.kind === "stopped") return { kind: "stopped" };
     if (result.kind !== "ok") {
-      this.logger.warn({ ...held.job, result: result.kind }, "chunk changed under this job; leaving it");
-      return "lost";
+      this.logger.warn({ ...job, result: result.kind }, "chunk changed under this job; leaving it");
+      return { kind: "lost" };
     }
-    held.record = result.record;
     this.count(before, result.record);
     if (result.stoppedNow) {
       this.logger.warn({ batchId }, "MaxErrors passed: the batch stops");
@@ -116,36 +105,39 @@ export class ChunkRecorder {
     if (result.finished) {
       const seconds = (Date.now() - result.finished.createdAtMs) / 1000;
       this.metrics.batchDuration.observe({ status: result.finished.status }, seconds);
-      this.logger.info(
-        { batchId: held.job.batchId, status: result.finished.status, seconds },
-        "batch finished",
-      );
+      this.logger.info({ batchId, status: result.finished.status, seconds }, "batch finished");
     }
-    return "ok";
+    return { kind: "saved", chunk: result.record };
   }
 
   /** Nothing left to send: the chunk's final status from its instances. */
-  async finish(held: HeldChunk, next: ChunkRecord): Promise<ChunkOutcome> {
-    const { error, ...rest } = next;
-    const status = finalStatusOf(next);
+  async finish(job: ChunkJobData, from: ChunkRecord, to: ChunkRecord): Promise<ChunkOutcome> {
+    const { error, ...rest } = to;
+    const status = finalStatusOf(to);
     // A chunk that ended well keeps no error from the retries on its way.
     const kept = status === "SUCCEEDED" || !error ? {} : { error };
-    await this.save(held, { ...rest, ...kept, parts: [], status, doneAt: Date.now() });
+    await this.save(job, from, { ...rest, ...kept, parts: [], status, doneAt: Date.now() });
     return DONE;
   }
 
   /** The chunk failed on an error every chunk of its batch would meet: the batch stops here. */
-  async stopBatch(held: HeldChunk, error: ChunkError): Promise<void> {
-    this.logger.warn({ batchId: held.job.batchId, code: error.Code }, "a batch-wide error: the batch stops");
-    await this.effects.stop(held.job.batchId, { kind: "error", code: error.Code, message: error.Message });
+  async stopBatch(job: ChunkJobData, error: ChunkError): Promise<void> {
+    this.logger.warn({ batchId: job.batchId, code: error.Code }, "a batch-wide error: the batch stops");
+    await this.effects.stop(job.batchId, { kind: "error", code: error.Code, message: error.Message });
   }
 
   /** Back to the queue, to go again after `delayMs`. */
-  async requeue(held: HeldChunk, next: ChunkRecord, delayMs: number, reason: string): Promise<ChunkOutcome> {
-    const saved = await this.save(held, { ...next, status: "QUEUED" });
-    if (saved !== "ok") return DONE;
+  async requeue(
+    job: ChunkJobData,
+    from: ChunkRecord,
+    to: ChunkRecord,
+    delayMs: number,
+    reason: string,
+  ): Promise<ChunkOutcome> {
+    const saved = await this.save(job, from, { ...to, status: "QUEUED" });
+    if (saved.kind !== "saved") return DONE;
     this.metrics.chunkRetries.inc({ reason });
-    return { kind: "retry", delayMs };
+    return retryIn(delayMs);
   }
 
   /** The instances this write settled, by outcome and code; and the chunk, when it became final. */

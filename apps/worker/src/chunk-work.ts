@@ -1,16 +1,14 @@
 import type { BatchCallFields, BatchReads } from "@tat-bulk/batches";
+import type { ChunkJobData } from "@tat-bulk/chunk-queue";
 import type { Tracing } from "@tat-bulk/tracing";
 import type { Logger } from "pino";
-import type { ChunkRecorder, HeldChunk } from "./chunk-recorder.js";
+import type { ChunkRecorder } from "./chunk-recorder.js";
 import type { RateLimitedTat } from "./rate-limited-tat.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import type { TatRouter } from "./tat-access.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
-/**
- * What the chunk pipeline's steps share (chunk-job.ts drives them, part-sender.ts sends a part):
- * their dependencies and the job's work, in a module of their own so neither imports the other.
- */
+/** What the chunk pipeline's steps share: their dependencies, and the job they work for. */
 export interface ChunkJobDeps {
   reads: BatchReads;
   logger: Logger;
@@ -36,9 +34,9 @@ export interface ChunkJobDeps {
   tracing: Tracing;
 }
 
-/** The job's chunk and what every call of its batch repeats. */
+/** The job, and what every call of its batch repeats (the chunk itself goes from step to step). */
 export interface ChunkWork {
-  held: HeldChunk;
+  job: ChunkJobData;
   request: BatchCallFields;
   tat: RateLimitedTat;
 }

@@ -30,7 +30,6 @@ export async function findPartInvoker(
       request.Region,
       { Filters: [{ Name: "command-id", Values: [request.CommandId] }], Limit: PAGE, Offset: offset },
     );
-    if (!page) return { kind: "unknown", code: "Cancelled", outage: true, at: 0 };
     if (!page.ok) return { kind: "unknown", code: page.code, outage: page.outage, at: page.at };
     total = page.response.TotalCount;
     for (const invoker of page.response.InvokerSet) {

@@ -53,22 +53,16 @@ export async function runInvokerJob(
       return undefined;
     }
     const result = await tat.call(name, action.region, { InvokerId: invoker.invokerId });
-    const gone = result && !result.ok && result.code === "ResourceNotFound.InvokerNotFound";
-    if (!result || (!result.ok && !gone)) {
-      const code = result && !result.ok ? result.code : "Cancelled";
+    const gone = !result.ok && result.code === "ResourceNotFound.InvokerNotFound";
+    if (!result.ok && !gone) {
+      const { code } = result;
       metrics.invokerActions.inc({ action: name, outcome: code });
-      if (result?.outage) return "paused";
+      if (result.outage) return "paused";
       const { disposition } = classifyError(code);
       if (disposition === "rate-limited") await tat.penalize(name);
       if (disposition !== "final") throw new TryAgain(`${name} ${invoker.invokerId}: ${code}`);
-      const message = result && !result.ok ? result.message : "";
-      await recordInvokerActionError(
-        deps.redis,
-        deps.keys,
-        job.batchId,
-        job.seq,
-        `${name}: ${code}: ${message}`,
-      );
+      const message = `${name}: ${code}: ${result.message}`;
+      await recordInvokerActionError(deps.redis, deps.keys, job.batchId, job.seq, message);
       deps.logger.warn({ batchId: job.batchId, action: name, code }, "an invoker action cannot finish");
       return undefined;
     }

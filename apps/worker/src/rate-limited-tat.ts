@@ -41,6 +41,14 @@ export interface RateLimitedTatDeps {
   endpoint?: string;
 }
 
+/** A granted slot for one call: send it at the slot, or drop it (each once). */
+export interface Reservation {
+  send<T>(region: string, params: Record<string, unknown>, context?: CallContext): Promise<TatAnswer<T>>;
+  drop(): Promise<void>;
+}
+
+type Slot = Awaited<ReturnType<SharedRateLimiter["acquire"]>>;
+
 /** What a call's span says of it beyond the action. */
 export interface CallContext {
   /** The part's attempt this call is (counted as the chunk counts them). */
@@ -80,24 +88,28 @@ export class RateLimitedTat {
     return { action, group: this.deps.group };
   }
 
-  /**
-   * `beforeSend` runs once the slot is ours, right before the call leaves (bookkeeping such as
-   * marking the chunk RUNNING); answering false drops the call, and the slot goes unused.
-   */
+  /** A slot of the shared limit for `action`, the call sent at it, and its answer recorded. */
   async call<T>(
     action: string,
     region: string,
     params: Record<string, unknown>,
-    beforeSend?: () => Promise<boolean>,
     context: CallContext = {},
-  ): Promise<TatAnswer<T> | undefined> {
-    const { breakers, limiter, metrics, logger } = this.deps;
-    const { tracing } = this;
+  ): Promise<TatAnswer<T>> {
+    return (await this.reserve(action)).send<T>(region, params, context);
+  }
+
+  /**
+   * A slot for `action`, admitted by its bucket's circuit breaker: the caller does what must be
+   * stored before a call leaves (marking a chunk RUNNING), then sends it, or drops it and the slot
+   * goes unused.
+   */
+  async reserve(action: string): Promise<Reservation> {
+    const { breakers, limiter, metrics } = this.deps;
     const bucket = this.bucket(action);
     const token = randomUUID();
     const limiterBucket = `${action}|${this.deps.group}`;
     const signal = this.watch?.signal;
-    let slot = await tracing.span("rate-limit.wait", { "tat.action": action }, async (span) => {
+    const slot = await this.tracing.span("rate-limit.wait", { "tat.action": action }, async (span) => {
       const granted = await limiter.acquire(limiterBucket, this.deps.limitOf(action), signal);
       span.setAttributes({ "tat_bulk.waited_ms": Math.round(granted.waitedMs) });
       return granted;
@@ -105,16 +117,35 @@ export class RateLimitedTat {
     metrics.rateLimitWait.observe({ action }, slot.waitedMs / 1000);
     // After the slot, right before sending: a bucket that opened while this call waited holds it.
     const admitted = await breakers.admit(bucket, token, signal);
-    let sent = false;
-    try {
-      if (beforeSend && !(await beforeSend())) return undefined;
-      sent = true;
-    } finally {
-      if (!sent && admitted === "probe") await breakers.release(bucket, token);
-    }
+    let used = false;
+    const use = () => {
+      if (used) throw new Error(`a reservation for ${action} was used twice`);
+      used = true;
+    };
+    return {
+      send: <T>(region: string, params: Record<string, unknown>, context: CallContext = {}) => {
+        use();
+        return this.sendAt<T>({ action, bucket, token, limiterBucket, slot }, region, params, context);
+      },
+      drop: async () => {
+        use();
+        if (admitted === "probe") await breakers.release(bucket, token);
+      },
+    };
+  }
+
+  private async sendAt<T>(
+    reserved: { action: string; bucket: BucketRef; token: string; limiterBucket: string; slot: Slot },
+    region: string,
+    params: Record<string, unknown>,
+    context: CallContext,
+  ): Promise<TatAnswer<T>> {
+    const { breakers, limiter, metrics, logger } = this.deps;
+    const { action, bucket, token, limiterBucket } = reserved;
+    let { slot } = reserved;
     while (limiter.latenessMs(slot, performance.now()) > STALLED_MS) {
       metrics.slotsSkipped.inc({ action });
-      slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action), signal);
+      slot = await limiter.acquire(limiterBucket, this.deps.limitOf(action), this.watch?.signal);
     }
     // The slot's time may still be ahead (it was granted early so this one could prepare): the SDK
     // prepares the request now and it leaves at that time.
@@ -131,7 +162,7 @@ export class RateLimitedTat {
     const holdUntil = waitUntil(taken.dueAt);
     if (this.deps.holdSends?.() === false) await holdUntil;
     const result = await this.send<T>(action, region, params, { holdUntil, onSent }, context, () =>
-      metrics.observeCall(action, (performance.now() - (sentAt ?? taken.dueAt)) / 1000, tracing.ids()),
+      metrics.observeCall(action, (performance.now() - (sentAt ?? taken.dueAt)) / 1000, this.tracing.ids()),
     );
     this.watch?.touch();
     const code = result.ok ? "Success" : result.code;

@@ -97,7 +97,6 @@ export class RerunSender {
       ...(request.Parameters !== undefined ? { Parameters: request.Parameters } : {}),
       ...(request.Username !== undefined ? { Username: request.Username } : {}),
     });
-    if (!answer) return "paused";
     if (answer.ok) {
       await this.sent(batchId, runId, index, sending, answer.response.InvocationId);
       return true;

@@ -16,7 +16,6 @@ const PAGE = 100;
 
 async function call<T>(tat: RateLimitedTat, action: string, region: string, params: Record<string, unknown>) {
   const answer = await tat.call<T>(action, region, params);
-  if (!answer) return { failed: true, code: "Cancelled", outage: true } as CallFailure;
   if (!answer.ok) return { failed: true, code: answer.code, outage: answer.outage } as CallFailure;
   return answer.response;
 }
