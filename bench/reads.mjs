@@ -1,7 +1,8 @@
 // npm run bench:reads — what reading a large batch costs: a 100,000-instance batch with about 5,000
 // failed instances (5% offline agents, found by the agent check), drained through the built intake,
 // one worker and the simulator; then, against the intake alone, p50 and p99 of its status, of an
-// instances page (all, and FAILED only) and of what the console reads per 2-second refresh.
+// instances page (all, and FAILED only), of a status read filtering chunks by status, and of what
+// the console reads per 2-second refresh.
 import { intakeCaller, sampleBatch, simulatorWorkerEnv, startTestRedis } from "@tat-bulk/test-support";
 import { cvmIds, percentile, printTable, startIntake, startSim, startWorker } from "./lib.mjs";
 
@@ -54,6 +55,7 @@ async function allFailed() {
     await get(`/instances?status=FAILED&offset=${offset}&limit=10000`);
 }
 const status = await get("");
+const partial = (await get("?status=PARTIALLY_FAILED&chunkLimit=0")).ChunkTotal;
 const rows = [
   await timed("status (GET /v1/invoker-batches/{id})", () => get("")),
   await timed("instances page, 100 of all", (i) =>
@@ -61,6 +63,9 @@ const rows = [
   ),
   await timed("instances page, 100 FAILED", (i) =>
     get(`/instances?status=FAILED&offset=${pageAt(failed, i)}&limit=100`),
+  ),
+  await timed("status with 100 PARTIALLY_FAILED chunks (?status=)", (i) =>
+    get(`?status=PARTIALLY_FAILED&chunkOffset=${pageAt(partial, i)}&chunkLimit=100`),
   ),
   await timed("every FAILED instance (10,000 a page)", () => allFailed()),
   await timed(

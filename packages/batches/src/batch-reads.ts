@@ -25,7 +25,7 @@ import { chunkView, instanceViews } from "./chunk-view.js";
 import {
   countsField,
   countViews,
-  decodeCounts,
+  decodeEntry,
   encodeCounts,
   isRecordField,
   type OutcomeCounts,
@@ -110,6 +110,43 @@ export class BatchReads {
       const items = raws.flatMap((raw, i) => (raw ? [chunkView(query.offset + i, decodeChunk(raw))] : []));
       return { total, items };
     }
+    return (
+      (await this.indexedChunkPage(batchId, query, query.status)) ?? this.scannedChunkPage(batchId, query)
+    );
+  }
+
+  /**
+   * A page of one status found from the chunks' index entries, decoding only the chunks it shows;
+   * undefined when an entry has no status (written before statuses were indexed) or a record no
+   * longer has the status its entry said (a write between the reads): the caller scans instead.
+   */
+  private async indexedChunkPage(batchId: string, query: ChunkPageQuery, status: ChunkStatus) {
+    const chunkCount = await this.chunkCount(batchId);
+    if (!chunkCount) return undefined;
+    const chunksKey = this.keys.chunks(batchId);
+    const entries = await this.redis.hmget(
+      chunksKey,
+      ...Array.from({ length: chunkCount }, (_, i) => countsField(i)),
+    );
+    const matching: number[] = [];
+    for (const [index, text] of entries.entries()) {
+      const entry = decodeEntry(text);
+      if (!entry?.status) return undefined;
+      if (entry.status === status) matching.push(index);
+    }
+    const shown = matching.slice(query.offset, query.offset + query.limit);
+    if (shown.length === 0) return { total: matching.length, items: [] };
+    const records = await this.redis.hmget(chunksKey, ...shown.map(String));
+    const items: ChunkView[] = [];
+    for (const [i, raw] of records.entries()) {
+      const chunk = raw ? decodeChunk(raw) : undefined;
+      if (chunk?.status !== status) return undefined;
+      items.push(chunkView(shown[i] ?? -1, chunk));
+    }
+    return { total: matching.length, items };
+  }
+
+  private async scannedChunkPage(batchId: string, query: ChunkPageQuery) {
     const matching: ChunkView[] = [];
     for (const [index, chunk] of await this.allChunks(batchId)) {
       if (chunk.status === query.status) matching.push(chunkView(index, chunk));
@@ -151,9 +188,9 @@ export class BatchReads {
     if (!batchCounters || !stored) return undefined;
     const counts: OutcomeCounts[] = [];
     for (const text of stored) {
-      const decoded = decodeCounts(text);
+      const decoded = decodeEntry(text);
       if (!decoded) return undefined;
-      counts.push(decoded);
+      counts.push(decoded.counts);
     }
     const sums = COUNTED.map((status) => counts.reduce((n, c) => n + c[status], 0));
     if (sums.some((sum, i) => sum !== Number(batchCounters[i] ?? 0))) return undefined;
@@ -165,7 +202,8 @@ export class BatchReads {
       const index = plan.chunks[i] ?? -1;
       if (!raw) return undefined;
       const views = instanceViews(decodeChunk(raw));
-      if (encodeCounts(countViews(views)) !== stored[index]) return undefined;
+      const entry = counts[index];
+      if (!entry || encodeCounts(countViews(views)) !== encodeCounts(entry)) return undefined;
       for (const view of views) {
         if (query.status === undefined || view.Status === query.status) items.push(view);
       }

@@ -7,7 +7,7 @@ import { chunkStamp, encodeChunk, newWriteId } from "./chunk-codec.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { APPLY_CHUNK, type ApplyChunkReply } from "./chunk-scripts.js";
 import { counterDeltas } from "./chunk-tally.js";
-import { countsField, encodeCounts, outcomeCounts } from "./instance-index.js";
+import { countsField, indexEntry } from "./instance-index.js";
 import type { RedisKeys } from "./keys.js";
 
 export interface ChunkWriteOptions {
@@ -64,7 +64,7 @@ export class ChunkTransitions {
         reopens ? "1" : "0",
         batchId,
         countsField(index),
-        encodeCounts(outcomeCounts(record)),
+        indexEntry(record),
       ],
     );
     if (reply.kind === "conflict") {

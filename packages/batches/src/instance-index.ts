@@ -1,11 +1,13 @@
-import type { InstanceStatus, InstanceView } from "./batch-types.js";
+import { CHUNK_STATUSES, type ChunkStatus, type InstanceStatus, type InstanceView } from "./batch-types.js";
 import type { ChunkRecord } from "./chunk-record.js";
 import { instanceViews } from "./chunk-view.js";
 
 /**
- * Each chunk's instances counted by outcome, beside its record in the chunks hash (field
- * `n:<index>`, "succeeded,failed,cancelled,pending"), written in the same step as the record: an
- * instances page finds the chunks it shows from these small fields and decodes only those.
+ * Each chunk's instances counted by outcome, and its status, beside its record in the chunks hash
+ * (field `n:<index>`, "succeeded,failed,cancelled,pending,STATUS"), written in the same step as the
+ * record: an instances page, or a chunks page of one status, finds what it shows from these small
+ * fields and decodes only those records. (Entries written before the status was added have four
+ * numbers only: pages of such a batch scan its records instead.)
  */
 const COUNTS_PREFIX = "n:";
 const ORDER: readonly InstanceStatus[] = ["SUCCEEDED", "FAILED", "CANCELLED", "PENDING"];
@@ -35,15 +37,36 @@ export const allPending = (instances: number): OutcomeCounts => ({
 
 export const encodeCounts = (counts: OutcomeCounts) => ORDER.map((status) => counts[status]).join(",");
 
-export function decodeCounts(text: string | null | undefined): OutcomeCounts | undefined {
-  const parts = text?.split(",").map(Number);
-  if (!parts || parts.length !== ORDER.length || parts.some((n) => !Number.isInteger(n) || n < 0))
-    return undefined;
+/** A chunk's index entry: its outcome counts and its status. */
+export interface IndexEntry {
+  counts: OutcomeCounts;
+  /** Undefined in an entry written before statuses were indexed. */
+  status: ChunkStatus | undefined;
+}
+
+export const encodeEntry = (counts: OutcomeCounts, status: ChunkStatus) =>
+  `${encodeCounts(counts)},${status}`;
+/** The entry written with a chunk's record. */
+export const indexEntry = (chunk: ChunkRecord) => encodeEntry(outcomeCounts(chunk), chunk.status);
+
+const isChunkStatus = (text: string | undefined): text is ChunkStatus =>
+  (CHUNK_STATUSES as readonly (string | undefined)[]).includes(text);
+
+export function decodeEntry(text: string | null | undefined): IndexEntry | undefined {
+  const fields = text?.split(",");
+  if (!fields || fields.length < ORDER.length || fields.length > ORDER.length + 1) return undefined;
+  const numbers = fields.slice(0, ORDER.length).map(Number);
+  if (numbers.some((n) => !Number.isInteger(n) || n < 0)) return undefined;
+  const status = fields[ORDER.length];
+  if (status !== undefined && !isChunkStatus(status)) return undefined;
   return {
-    SUCCEEDED: parts[0] ?? 0,
-    FAILED: parts[1] ?? 0,
-    CANCELLED: parts[2] ?? 0,
-    PENDING: parts[3] ?? 0,
+    counts: {
+      SUCCEEDED: numbers[0] ?? 0,
+      FAILED: numbers[1] ?? 0,
+      CANCELLED: numbers[2] ?? 0,
+      PENDING: numbers[3] ?? 0,
+    },
+    status,
   };
 }
 

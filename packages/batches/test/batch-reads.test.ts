@@ -2,7 +2,7 @@ import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
 import type { InstanceStatus } from "../src/batch-types.js";
 import { instanceViews } from "../src/chunk-view.js";
-import { countsField, encodeCounts, outcomeCounts, planPage } from "../src/instance-index.js";
+import { countsField, indexEntry, planPage } from "../src/instance-index.js";
 import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
 const db = fixture(startBatchesRedis);
@@ -61,10 +61,10 @@ describe("BatchReads", () => {
         failed: ids.slice(half).map((instanceId) => ({ instanceId, code: "X", message: "m" })),
       });
     }
-    // The counts beside each record are the record's own, from the intake's write and the workers'.
+    // The counts and status beside each record are the record's own, from the intake's write and the workers'.
     for (const [index, chunk] of await reads.allChunks(batchId)) {
       const stored = await db().redis.hget(keys.chunks(batchId), countsField(index));
-      expect([index, stored]).toEqual([index, encodeCounts(outcomeCounts(chunk))]);
+      expect([index, stored]).toEqual([index, indexEntry(chunk)]);
     }
     const all = [...(await reads.allChunks(batchId))]
       .sort(([a], [b]) => a - b)
@@ -100,5 +100,38 @@ describe("BatchReads", () => {
       chunks: [0],
       skip: 1,
     });
+  });
+
+  it("pages chunks of one status from the index, decoding only the chunks it shows", async () => {
+    const { writer, reads, transitions, keys } = db().pieces();
+    const created = await writer.create(newBatch(cvmIds(1000, 30_000)));
+    const batchId = created.kind === "created" ? created.summary.BatchId : "";
+    for (const index of [2, 5, 7, 8]) {
+      const chunk = await reads.chunk(batchId, index);
+      if (!chunk) throw new Error(`no chunk ${index}`);
+      await transitions.write(batchId, index, chunk, {
+        ...chunk,
+        status: "FAILED",
+        error: { Code: "X", Message: "m" },
+      });
+    }
+    const failedPage = (offset: number, limit: number) =>
+      reads.chunkPage(batchId, { offset, limit, status: "FAILED" }).then((page) => ({
+        total: page.total,
+        indexes: page.items.map((c) => c.Index),
+      }));
+    // A record that cannot be decoded, and that no page of FAILED chunks shows: a scan would throw on it.
+    const zero = await db().redis.hget(keys.chunks(batchId), "0");
+    await db().redis.hset(keys.chunks(batchId), "0", "not a chunk record");
+    expect(await failedPage(0, 10)).toEqual({ total: 4, indexes: [2, 5, 7, 8] });
+    expect(await failedPage(1, 2)).toEqual({ total: 4, indexes: [5, 7] });
+    expect(await failedPage(4, 2)).toEqual({ total: 4, indexes: [] });
+    await expect(reads.chunkPage(batchId, { offset: 0, limit: 10, status: "QUEUED" })).rejects.toThrow();
+    await db().redis.hset(keys.chunks(batchId), "0", zero ?? "");
+    // An entry from before statuses were indexed, or one its record no longer matches: a scan, as right.
+    await db().redis.hset(keys.chunks(batchId), countsField(9), "100,0,0,0");
+    expect(await failedPage(0, 10)).toEqual({ total: 4, indexes: [2, 5, 7, 8] });
+    await db().redis.hset(keys.chunks(batchId), countsField(9), "0,0,0,100,FAILED");
+    expect(await failedPage(0, 10)).toEqual({ total: 4, indexes: [2, 5, 7, 8] });
   });
 });
