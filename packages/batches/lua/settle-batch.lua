@@ -19,8 +19,9 @@ end
 
 -- Once no chunk is queued or running, derives the final status (cancelled, stopped on an error or
 -- on MaxErrors: FAILED, else by instances) and stamps finishedAt, once. A cancelled batch whose
--- invokers are still being disabled or deleted waits, CANCELLING, until they all are. A finished
--- batch's invoker action completing is an event too.
+-- invokers are still being disabled or deleted waits, CANCELLING, until they all are, or until the
+-- action fails for good (its error is recorded). A finished batch's invoker action completing is an
+-- event too.
 local function settle(batchKey, outboxKey, batchId, now)
   if num(batchKey, F.queued) + num(batchKey, F.running) > 0 then return '' end
   local pending = invokersPending(batchKey)
@@ -33,7 +34,7 @@ local function settle(batchKey, outboxKey, batchId, now)
     end
   end
   if redis.call('HGET', batchKey, F.finishedAt) then return '' end
-  if cancelled and pending > 0 then
+  if cancelled and pending > 0 and not redis.call('HGET', batchKey, F.invokerError) then
     redis.call('HSET', batchKey, F.status, 'CANCELLING')
     return ''
   end

@@ -58,3 +58,8 @@ export const STOP_BATCH = batchScript("stop-batch.lua", 1, (reply) => {
 export const REQUEST_INVOKER_ACTION = batchScript("request-invoker-action.lua", 3, (reply) =>
   asNumber("request-invoker-action", reply),
 );
+
+/** lua/invoker-action-error.lua: an invoker action's error, recorded, and a cancelled batch settled. */
+export const INVOKER_ACTION_ERROR = batchScript("invoker-action-error.lua", 2, (reply) =>
+  reply === 1 || reply === 0 ? reply === 1 : unexpectedReply("invoker-action-error", reply),
+);

@@ -1,10 +1,9 @@
 import { bullPrefix, type RedisClient } from "@tat-bulk/redis";
 import { type ConnectionOptions, Queue } from "bullmq";
-import { BATCH_FIELD as B } from "./batch-hash.js";
 import type { BatchReads } from "./batch-reads.js";
 import type { InvokerState } from "./batch-types.js";
 import type { ChunkInvoker, ChunkRecord } from "./chunk-record.js";
-import { REQUEST_INVOKER_ACTION } from "./chunk-scripts.js";
+import { INVOKER_ACTION_ERROR, REQUEST_INVOKER_ACTION } from "./chunk-scripts.js";
 import type { RedisKeys } from "./keys.js";
 import { queueNames } from "./queue-names.js";
 
@@ -70,7 +69,10 @@ export async function addInvokerJob(
   await queue.add("invokers", { batchId, index, seq }, { jobId: `${batchId}-${index}-a${seq}-v${version}` });
 }
 
-/** Invoker action `seq` cannot finish (TAT refused for good): said in the batch's status. */
+/**
+ * Invoker action `seq` cannot finish (TAT refused for good): said in the batch's status, and a
+ * cancelled batch that waited for it ends CANCELLED.
+ */
 export async function recordInvokerActionError(
   redis: RedisClient,
   keys: RedisKeys,
@@ -78,8 +80,11 @@ export async function recordInvokerActionError(
   seq: number,
   error: string,
 ): Promise<void> {
-  const current = Number(await redis.hget(keys.batch(batchId), B.invokerSeq));
-  if (current === seq) await redis.hset(keys.batch(batchId), B.invokerError, error.slice(0, 1000));
+  await INVOKER_ACTION_ERROR.run(
+    redis,
+    [keys.batch(batchId), keys.outbox],
+    [String(seq), error.slice(0, 1000), String(Date.now()), batchId],
+  );
 }
 
 export interface InvokerActionDeps {

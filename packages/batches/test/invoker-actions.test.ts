@@ -2,6 +2,7 @@ import { fixture } from "@tat-bulk/test-support/fixture";
 import { describe, expect, it } from "vitest";
 import type { InvokerState } from "../src/batch-types.js";
 import { finalStatusOf } from "../src/chunk-record.js";
+import { recordInvokerActionError } from "../src/invoker-actions.js";
 import { readOutbox } from "../src/outbox.js";
 import { cvmIds, newBatch, startBatchesRedis } from "./batches-harness.js";
 
@@ -48,6 +49,32 @@ describe("invoker actions", () => {
       Status: "CANCELLED",
       FinishedAt: expect.any(String),
       InvokerAction: { Target: "DISABLED", Pending: 0, DoneAt: expect.any(String) },
+    });
+    expect(await b.events()).toEqual([["finished", b.batchId]]);
+  });
+
+  it("a cancel whose invoker action fails for good ends CANCELLED with the error, not CANCELLING for good", async () => {
+    const b = await halfDone();
+    expect(await b.cancel(b.batchId, "disable")).toMatchObject({ Status: "CANCELLING" });
+    // An error of an older action number changes nothing.
+    await recordInvokerActionError(db().redis, b.keys, b.batchId, 0, "DisableInvoker: X: stale");
+    expect(await b.reads.summary(b.batchId)).toMatchObject({ Status: "CANCELLING", FinishedAt: null });
+    await recordInvokerActionError(
+      db().redis,
+      b.keys,
+      b.batchId,
+      1,
+      "DisableInvoker: UnauthorizedOperation: no",
+    );
+    expect(await b.reads.summary(b.batchId)).toMatchObject({
+      Status: "CANCELLED",
+      FinishedAt: expect.any(String),
+      InvokerAction: {
+        Target: "DISABLED",
+        Pending: 1,
+        DoneAt: null,
+        Error: "DisableInvoker: UnauthorizedOperation: no",
+      },
     });
     expect(await b.events()).toEqual([["finished", b.batchId]]);
   });
