@@ -123,7 +123,7 @@ export class RateLimitedTat {
       used = true;
     };
     return {
-      send: <T>(region: string, params: Record<string, unknown>, context: CallContext = {}) => {
+      send: async <T>(region: string, params: Record<string, unknown>, context: CallContext = {}) => {
         use();
         return this.sendAt<T>({ action, bucket, token, limiterBucket, slot }, region, params, context);
       },
