@@ -3,7 +3,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
   cvmIds,
@@ -15,11 +14,10 @@ import {
 } from "@tat-bulk/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { DEPLOY, readDashboard, readYaml } from "./deploy-files.js";
 import { selectorsOf } from "./promql.js";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const DEPLOY = join(ROOT, "deploy");
 const API_KEY = "observability-test-key-0123456789";
 const SECRET = { id: "AKIDobservability000000000000", key: "observabilitysecret0000000000" };
 /** prom-client's default Node.js metrics include gauges named *_total, which promtool flags. */
@@ -29,14 +27,6 @@ const DEFAULT_FAMILIES_PROMTOOL_FLAGS = [
   "nodejs_active_resources_total",
 ];
 
-interface Dashboard {
-  panels: Array<{
-    title: string;
-    type: string;
-    datasource?: { type: string; uid: string };
-    targets?: Array<{ expr?: string; datasource?: { uid: string } }>;
-  }>;
-}
 interface Rules {
   groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }>;
 }
@@ -212,10 +202,8 @@ describe("shipped Prometheus files", () => {
 });
 
 async function expressions(): Promise<Array<[string, string]>> {
-  const dashboard = JSON.parse(
-    await readFile(join(DEPLOY, "grafana/dashboards/tat-bulk.json"), "utf8"),
-  ) as Dashboard;
-  const rules = parse(await readFile(join(DEPLOY, "prometheus/alerts.yml"), "utf8")) as Rules;
+  const dashboard = await readDashboard();
+  const rules = await readYaml<Rules>("prometheus/alerts.yml");
   return [
     ...dashboard.panels.flatMap((p) =>
       (p.targets ?? []).map((t) => [`panel "${p.title}"`, t.expr ?? ""] as [string, string]),
@@ -254,61 +242,5 @@ describe("every PromQL expression of the dashboard and the rules, against a real
     const rules = body.data.groups.flatMap((g) => g.rules);
     expect(rules.length).toBe((await expressions()).filter(([where]) => where.startsWith("rule")).length);
     for (const rule of rules) expect(rule.health, rule.name).not.toBe("err");
-  });
-});
-
-describe("the Grafana dashboard", () => {
-  it("has a query and a known datasource in every panel, and provisioning that points at it", async () => {
-    const dashboard = JSON.parse(
-      await readFile(join(DEPLOY, "grafana/dashboards/tat-bulk.json"), "utf8"),
-    ) as Dashboard;
-    const datasources = parse(
-      await readFile(join(DEPLOY, "grafana/provisioning/datasources/prometheus.yml"), "utf8"),
-    ) as {
-      datasources: Array<{ uid: string; type: string }>;
-    };
-    const known = new Set(datasources.datasources.map((d) => `${d.type}/${d.uid}`));
-    expect(dashboard.panels.length).toBeGreaterThanOrEqual(8);
-    for (const panel of dashboard.panels) {
-      expect(panel.targets?.length, panel.title).toBeGreaterThan(0);
-      expect(known.has(`${panel.datasource?.type}/${panel.datasource?.uid}`), panel.title).toBe(true);
-      for (const target of panel.targets ?? []) expect(target.expr, panel.title).toMatch(/\S/);
-    }
-    const providers = parse(
-      await readFile(join(DEPLOY, "grafana/provisioning/dashboards/tat-bulk.yml"), "utf8"),
-    ) as {
-      providers: Array<{ type: string; options: { path: string } }>;
-    };
-    expect(providers.providers[0]?.type).toBe("file");
-  });
-
-  it("links a batch to its trace, and the latency panel's exemplars to Jaeger", async () => {
-    const dashboard = JSON.parse(
-      await readFile(join(DEPLOY, "grafana/dashboards/tat-bulk.json"), "utf8"),
-    ) as Dashboard & {
-      links?: Array<{ url: string }>;
-      templating?: { list: Array<{ name: string }> };
-    };
-    expect(dashboard.templating?.list.map((v) => v.name)).toContain("batch");
-    // Grafana's variable, as the link spells it (not a template string of this file).
-    const variable = "$" + "{batch}";
-    const link = dashboard.links?.find((l) => l.url.includes(variable));
-    expect(decodeURIComponent(link?.url ?? "")).toContain(`{"tat_bulk.batch_id":"${variable}"}`);
-    const latency = dashboard.panels.find((p) => p.title.startsWith("TAT API latency"));
-    expect(latency?.targets?.every((t) => (t as { exemplar?: boolean }).exemplar === true)).toBe(true);
-    const { datasources } = parse(
-      await readFile(join(DEPLOY, "grafana/provisioning/datasources/prometheus.yml"), "utf8"),
-    ) as {
-      datasources: Array<{
-        uid: string;
-        type: string;
-        jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> };
-      }>;
-    };
-    const destination = datasources.find((d) => d.type === "prometheus")?.jsonData
-      ?.exemplarTraceIdDestinations?.[0];
-    // trace_id: the exemplar label the workers write (worker-metrics.ts).
-    expect(destination?.name).toBe("trace_id");
-    expect(datasources.find((d) => d.uid === destination?.datasourceUid)?.type).toBe("jaeger");
   });
 });
